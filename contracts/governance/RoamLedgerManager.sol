@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import { AccessManager } from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+
+/// @title RoamLedgerManager
+/// @notice The one OpenZeppelin `AccessManager` that governs every contract of the suite. It adds nothing to
+/// OpenZeppelin's implementation; it exists so that the deployment has a named, verifiable artifact.
+/// @dev Role ids are in {Roles}. The initial admin should be the consortium's multisig or timelock.
+contract RoamLedgerManager is AccessManager {
+    constructor(address initialAdmin) AccessManager(initialAdmin) {}
+}

@@ -1,0 +1,70 @@
+import { subtask } from "hardhat/config";
+import type { HardhatUserConfig } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+
+/**
+ * The Solidity compiler comes from the pinned npm package `solc` (solcjs): this machine, like CI's, reaches only the
+ * npm registry, so Hardhat must never try to download a native compiler. When the configured version is the one
+ * installed, Hardhat is handed the local soljson.js; any other version falls through to Hardhat's own logic.
+ */
+const SOLC_VERSION = "0.8.30";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }, _hre, runSuper) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string };
+  const longVersion = solc.version().replace(/\.Emscripten\.clang$/, "");
+  if (args.solcVersion === longVersion.split("+")[0]) {
+    return { compilerPath: require.resolve("solc/soljson.js"), isSolcJs: true, version: args.solcVersion, longVersion };
+  }
+  return runSuper(args);
+});
+
+/** Networks other than the embedded one come from the environment, so no key or URL is ever committed. */
+function envNetworks(): HardhatUserConfig["networks"] {
+  const networks: HardhatUserConfig["networks"] = {
+    localhost: { url: process.env.ROAMLEDGER_LOCAL_RPC ?? "http://127.0.0.1:8545" },
+  };
+  const url = process.env.ROAMLEDGER_RPC_URL;
+  if (url) {
+    const key = process.env.ROAMLEDGER_PRIVATE_KEY;
+    networks.remote = { url, accounts: key ? [key] : "remote" };
+  }
+  return networks;
+}
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      evmVersion: "prague",
+      optimizer: { enabled: true, runs: 10_000 },
+    },
+  },
+  networks: envNetworks(),
+  paths: {
+    sources: "contracts",
+    tests: "test",
+    ignition: "deploy",
+  },
+  typechain: {
+    outDir: "sdk/src/typechain",
+    target: "ethers-v6",
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "true",
+    offline: true,
+    currency: "USD",
+    noColors: true,
+    reportFormat: "markdown",
+    outputFile: "reports/gas.md",
+    outputJSON: true,
+    outputJSONFile: "reports/gas.json",
+    excludeContracts: ["mocks/"],
+  },
+  mocha: {
+    timeout: 300_000,
+  },
+};
+
+export default config;
