@@ -1,0 +1,62 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { Interface } from "ethers";
+
+import { DEFAULT_GOVERNOR_DELAY, FUNCTION_ROLES, Roles } from "../../sdk/src/governance";
+import { OperatorRegistry__factory } from "../../sdk/src/typechain";
+
+/** The selectors of the restricted functions of one contract, grouped by the role that may call them. */
+export function selectorsByRole(abi: Interface, table: Record<string, keyof typeof Roles>): Map<bigint, string[]> {
+  const byRole = new Map<bigint, string[]>();
+  for (const [name, role] of Object.entries(table)) {
+    const fn = abi.getFunction(name);
+    if (fn === null) throw new Error(`FUNCTION_ROLES names ${name}, which the contract does not have`);
+    const id = Roles[role];
+    byRole.set(id, [...(byRole.get(id) ?? []), fn.selector]);
+  }
+  return byRole;
+}
+
+/**
+ * The suite's core: the AccessManager that governs every contract, and the operator registry.
+ *
+ * Parameters (all optional; defaults suit a local node, where account 0 holds every role):
+ * - `admin`: the consortium's root account (multisig or timelock); granted ADMIN in addition to the deployer.
+ * - `governor`, `registrar`, `pauser`, `arbiter`: the holders of those roles.
+ * - `governorDelay`: the governor's execution delay in seconds (default two days).
+ * - `targetAdminDelay`: delay on later changes of a contract's function roles (default 0).
+ */
+export default buildModule("RoamLedger", (m) => {
+  const deployer = m.getAccount(0);
+  const admin = m.getParameter("admin", deployer);
+  const governor = m.getParameter("governor", deployer);
+  const registrar = m.getParameter("registrar", deployer);
+  const pauser = m.getParameter("pauser", deployer);
+  const arbiter = m.getParameter("arbiter", deployer);
+  const governorDelay = m.getParameter("governorDelay", DEFAULT_GOVERNOR_DELAY);
+  const targetAdminDelay = m.getParameter("targetAdminDelay", 0);
+
+  const manager = m.contract("RoamLedgerManager", [deployer]);
+  const registry = m.contract("OperatorRegistry", [manager]);
+
+  for (const [label, id] of Object.entries(Roles)) {
+    if (id !== Roles.ADMIN) m.call(manager, "labelRole", [id, label], { id: `label_${label}` });
+  }
+  const registryRoles = selectorsByRole(new Interface(OperatorRegistry__factory.abi), FUNCTION_ROLES.OperatorRegistry);
+  const wiring = [...registryRoles].map(([role, selectors]) =>
+    m.call(manager, "setTargetFunctionRole", [registry, selectors, role], { id: `registry_role_${role}` }),
+  );
+
+  const grants = [
+    m.call(manager, "grantRole", [Roles.ADMIN, admin, 0], { id: "grant_ADMIN" }),
+    m.call(manager, "grantRole", [Roles.GOVERNOR, governor, governorDelay], { id: "grant_GOVERNOR" }),
+    m.call(manager, "grantRole", [Roles.REGISTRAR, registrar, 0], { id: "grant_REGISTRAR" }),
+    m.call(manager, "grantRole", [Roles.PAUSER, pauser, 0], { id: "grant_PAUSER" }),
+    m.call(manager, "grantRole", [Roles.ARBITER, arbiter, 0], { id: "grant_ARBITER" }),
+  ];
+  m.call(manager, "setTargetAdminDelay", [registry, targetAdminDelay], {
+    id: "registry_admin_delay",
+    after: [...wiring, ...grants],
+  });
+
+  return { manager, registry };
+});

@@ -1,0 +1,149 @@
+import hre, { ethers, ignition } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+
+import RoamLedgerModule from "../../deploy/modules/RoamLedger";
+import { encodeTadig } from "../../sdk/src/tadig";
+import type { OperatorRegistry, RoamLedgerManager } from "../../sdk/src/typechain";
+
+/** The governor's execution delay in the test deployment (as in production: two days). */
+export const GOVERNOR_DELAY = 2 * 24 * 60 * 60;
+
+/** Named accounts: each test says who acts, and `eve` is the attacker who holds nothing. */
+export interface Accounts {
+  admin: HardhatEthersSigner;
+  governor: HardhatEthersSigner;
+  registrar: HardhatEthersSigner;
+  pauser: HardhatEthersSigner;
+  arbiter: HardhatEthersSigner;
+  eve: HardhatEthersSigner;
+  /** Admin accounts of operators 1, 2 and 3 of the registry fixture. */
+  alice: HardhatEthersSigner;
+  bob: HardhatEthersSigner;
+  carol: HardhatEthersSigner;
+  /** Signer keys (hot keys for EIP-712 messages). */
+  aliceSigner: HardhatEthersSigner;
+  bobSigner: HardhatEthersSigner;
+  spareSigner: HardhatEthersSigner;
+  /** Payout addresses. */
+  alicePayout: HardhatEthersSigner;
+  bobPayout: HardhatEthersSigner;
+  /** Someone with no role who will become an admin. */
+  dave: HardhatEthersSigner;
+}
+
+export async function namedAccounts(): Promise<Accounts> {
+  const s = await ethers.getSigners();
+  const names = [
+    "admin",
+    "governor",
+    "registrar",
+    "pauser",
+    "arbiter",
+    "eve",
+    "alice",
+    "bob",
+    "carol",
+    "aliceSigner",
+    "bobSigner",
+    "spareSigner",
+    "alicePayout",
+    "bobPayout",
+    "dave",
+  ] as const;
+  return Object.fromEntries(names.map((n, i) => [n, s[i]])) as unknown as Accounts;
+}
+
+export interface SuiteFixture {
+  accounts: Accounts;
+  manager: RoamLedgerManager;
+  registry: OperatorRegistry;
+}
+
+/** The suite as the deploy module builds it, with each role held by its own account. */
+export async function deploySuite(): Promise<SuiteFixture> {
+  const accounts = await namedAccounts();
+  const deployed = await ignition.deploy(RoamLedgerModule, {
+    parameters: {
+      RoamLedger: {
+        admin: accounts.admin.address,
+        governor: accounts.governor.address,
+        registrar: accounts.registrar.address,
+        pauser: accounts.pauser.address,
+        arbiter: accounts.arbiter.address,
+        governorDelay: GOVERNOR_DELAY,
+      },
+    },
+  });
+  const manager = (await ethers.getContractAt(
+    "RoamLedgerManager",
+    await deployed.manager.getAddress(),
+  )) as unknown as RoamLedgerManager;
+  const registry = (await ethers.getContractAt(
+    "OperatorRegistry",
+    await deployed.registry.getAddress(),
+  )) as unknown as OperatorRegistry;
+  return { accounts, manager, registry };
+}
+
+/** TADIG codes of the fixture's operators. */
+export const TADIGS = {
+  alpha: ["DEUD1", "DEUD2"],
+  beta: ["GBRCN"],
+  gamma: ["KENCN"],
+} as const;
+
+export interface RegistryFixture extends SuiteFixture {
+  /** Operator ids: alpha (admin alice, signer aliceSigner), beta (admin bob, signer bobSigner), gamma (carol). */
+  alpha: bigint;
+  beta: bigint;
+  gamma: bigint;
+}
+
+/** The suite with three active operators. */
+export async function deployRegistryWithOperators(): Promise<RegistryFixture> {
+  const suite = await deploySuite();
+  const { registry, accounts: a } = suite;
+  const r = registry.connect(a.registrar);
+  await r.registerOperator(
+    TADIGS.alpha.map((t) => encodeTadig(t)),
+    a.alice.address,
+    a.alicePayout.address,
+    [a.aliceSigner.address],
+    "ipfs://alpha",
+  );
+  await r.registerOperator(
+    TADIGS.beta.map((t) => encodeTadig(t)),
+    a.bob.address,
+    a.bobPayout.address,
+    [a.bobSigner.address],
+    "ipfs://beta",
+  );
+  await r.registerOperator(
+    TADIGS.gamma.map((t) => encodeTadig(t)),
+    a.carol.address,
+    a.carol.address,
+    [],
+    "",
+  );
+  return { ...suite, alpha: 1n, beta: 2n, gamma: 3n };
+}
+
+/**
+ * Runs `data` on `target` as `caller` through the AccessManager: schedules it, waits out the caller's execution
+ * delay, then executes it. This is how a delayed role (the governor) acts.
+ */
+export async function scheduleAndExecute(
+  manager: RoamLedgerManager,
+  caller: HardhatEthersSigner,
+  target: string,
+  data: string,
+): Promise<void> {
+  await manager.connect(caller).schedule(target, data, 0);
+  await hre.network.provider.send("evm_increaseTime", [GOVERNOR_DELAY]);
+  await manager.connect(caller).execute(target, data);
+}
+
+/** Random addresses that are no account of the node (for keys that never send transactions). */
+export function randomAddresses(n: number): string[] {
+  return Array.from({ length: n }, () => ethers.Wallet.createRandom().address);
+}
