@@ -59,20 +59,20 @@ export interface SuiteFixture {
   registry: OperatorRegistry;
 }
 
-/** The suite as the deploy module builds it, with each role held by its own account. */
-export async function deploySuite(): Promise<SuiteFixture> {
-  const accounts = await namedAccounts();
+/** Parameters of the deploy module (see deploy/modules/RoamLedger.ts). */
+export interface SuiteParameters {
+  admin?: string;
+  governor?: string;
+  registrar?: string;
+  pauser?: string;
+  arbiter?: string;
+  governorDelay?: number;
+}
+
+/** Deploys the suite through the deploy module, as an operator would, with the given parameters. */
+export async function deployWith(parameters: SuiteParameters): Promise<Omit<SuiteFixture, "accounts">> {
   const deployed = await ignition.deploy(RoamLedgerModule, {
-    parameters: {
-      RoamLedger: {
-        admin: accounts.admin.address,
-        governor: accounts.governor.address,
-        registrar: accounts.registrar.address,
-        pauser: accounts.pauser.address,
-        arbiter: accounts.arbiter.address,
-        governorDelay: GOVERNOR_DELAY,
-      },
-    },
+    parameters: { RoamLedger: { ...parameters } },
   });
   const manager = (await ethers.getContractAt(
     "RoamLedgerManager",
@@ -82,7 +82,21 @@ export async function deploySuite(): Promise<SuiteFixture> {
     "OperatorRegistry",
     await deployed.registry.getAddress(),
   )) as unknown as OperatorRegistry;
-  return { accounts, manager, registry };
+  return { manager, registry };
+}
+
+/** The suite as the deploy module builds it, with each role held by its own account. */
+export async function deploySuite(): Promise<SuiteFixture> {
+  const accounts = await namedAccounts();
+  const deployed = await deployWith({
+    admin: accounts.admin.address,
+    governor: accounts.governor.address,
+    registrar: accounts.registrar.address,
+    pauser: accounts.pauser.address,
+    arbiter: accounts.arbiter.address,
+    governorDelay: GOVERNOR_DELAY,
+  });
+  return { accounts, ...deployed };
 }
 
 /** TADIG codes of the fixture's operators. */
@@ -103,28 +117,20 @@ export interface RegistryFixture extends SuiteFixture {
 export async function deployRegistryWithOperators(): Promise<RegistryFixture> {
   const suite = await deploySuite();
   const { registry, accounts: a } = suite;
-  const r = registry.connect(a.registrar);
-  await r.registerOperator(
-    TADIGS.alpha.map((t) => encodeTadig(t)),
-    a.alice.address,
-    a.alicePayout.address,
-    [a.aliceSigner.address],
-    "ipfs://alpha",
-  );
-  await r.registerOperator(
-    TADIGS.beta.map((t) => encodeTadig(t)),
-    a.bob.address,
-    a.bobPayout.address,
-    [a.bobSigner.address],
-    "ipfs://beta",
-  );
-  await r.registerOperator(
-    TADIGS.gamma.map((t) => encodeTadig(t)),
-    a.carol.address,
-    a.carol.address,
-    [],
-    "",
-  );
+  const operators: [readonly string[], HardhatEthersSigner, HardhatEthersSigner, HardhatEthersSigner[], string][] = [
+    [TADIGS.alpha, a.alice, a.alicePayout, [a.aliceSigner], "ipfs://alpha"],
+    [TADIGS.beta, a.bob, a.bobPayout, [a.bobSigner], "ipfs://beta"],
+    [TADIGS.gamma, a.carol, a.carol, [], ""],
+  ];
+  for (const [codes, admin, payout, keys, uri] of operators) {
+    await registry.connect(a.registrar).registerOperator(
+      codes.map((t) => encodeTadig(t)),
+      admin,
+      payout,
+      keys,
+      uri,
+    );
+  }
   return { ...suite, alpha: 1n, beta: 2n, gamma: 3n };
 }
 

@@ -1,13 +1,12 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { ethers, ignition } from "hardhat";
+import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import RoamLedgerModule from "../../deploy/modules/RoamLedger";
 import { encodeTadig } from "../../sdk/src/tadig";
 import type { OperatorRegistry } from "../../sdk/src/typechain";
-import { namedAccounts } from "../helpers/fixtures";
+import { deployWith, namedAccounts } from "../helpers/fixtures";
 
 /**
  * Model-based random sequences against the OperatorRegistry; the invariants are written in words in
@@ -369,20 +368,12 @@ class AdminTransfer implements Cmd {
 
 async function deployNoDelay() {
   const a = await namedAccounts();
-  const deployed = await ignition.deploy(RoamLedgerModule, {
-    parameters: {
-      RoamLedger: {
-        governor: a.governor.address,
-        registrar: a.registrar.address,
-        pauser: a.pauser.address,
-        governorDelay: 0,
-      },
-    },
+  const { registry } = await deployWith({
+    governor: a.governor.address,
+    registrar: a.registrar.address,
+    pauser: a.pauser.address,
+    governorDelay: 0,
   });
-  const registry = (await ethers.getContractAt(
-    "OperatorRegistry",
-    await deployed.registry.getAddress(),
-  )) as unknown as OperatorRegistry;
   const admins = [a.alice, a.bob, a.carol, a.dave, a.bobPayout, a.alicePayout, a.arbiter, a.spareSigner];
   for (const [codes, admin, keys] of SEED) {
     await registry.connect(a.registrar).registerOperator(codes.map(codeHex), admins[admin], admins[admin], keys, "");
