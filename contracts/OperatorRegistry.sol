@@ -141,6 +141,9 @@ contract OperatorRegistry is IOperatorRegistry, AccessManaged {
         if (tadigs.length == 0 || tadigs.length > MAX_TADIGS) {
             revert OperatorRegistry_TadigCount(tadigs.length, MAX_TADIGS);
         }
+        if (signers.length == 0 || signers.length > MAX_SIGNERS) {
+            revert OperatorRegistry_SignerCount(signers.length, MAX_SIGNERS);
+        }
         if (admin == address(0)) revert OperatorRegistry_ZeroAddress("admin");
         if (payout == address(0)) revert OperatorRegistry_ZeroAddress("payout");
         uint32 adminOfOther = _operatorOfAdmin[admin];
@@ -182,6 +185,8 @@ contract OperatorRegistry is IOperatorRegistry, AccessManaged {
         if (_operatorOfTadig[tadig] != operatorId || operatorId == 0) {
             revert OperatorRegistry_TadigNotOwned(operatorId, tadig);
         }
+        OperatorStatus status = _operators[operatorId].status;
+        if (status == OperatorStatus.Exited) revert OperatorRegistry_InvalidStatus(operatorId, status);
         bytes5[] storage list = _tadigs[operatorId];
         uint256 last = list.length - 1;
         if (last == 0) revert OperatorRegistry_TadigCount(0, MAX_TADIGS);

@@ -69,6 +69,9 @@ interface IOperatorRegistry {
     /// @notice An operator needs at least one TADIG code and may hold at most `max`.
     error OperatorRegistry_TadigCount(uint256 count, uint256 max);
 
+    /// @notice An operator is registered with 1 to `max` signer keys; `count` were given.
+    error OperatorRegistry_SignerCount(uint256 count, uint256 max);
+
     /// @notice An operator may hold at most `max` active signer keys.
     error OperatorRegistry_TooManySigners(uint32 operatorId, uint256 max);
 
@@ -167,7 +170,7 @@ interface IOperatorRegistry {
     ///
     /// Requirements:
     /// - Restricted (registrar).
-    /// - `tadigs` holds 1 to {MAX_TADIGS} well-formed codes that no operator holds; `signers` at most {MAX_SIGNERS}.
+    /// - `tadigs` holds 1 to {MAX_TADIGS} well-formed codes that no operator holds; `signers` 1 to {MAX_SIGNERS}.
     /// - `admin`, `payout` and each signer are non-zero; `admin` administers no other operator; no signer was ever
     ///   registered before.
     ///
@@ -201,6 +204,7 @@ interface IOperatorRegistry {
     /// Requirements:
     /// - Restricted (registrar).
     /// - `tadig` belongs to `operatorId`, and is not its last code.
+    /// - The operator has not exited (an exited operator's codes stay reserved to it).
     function removeTadig(uint32 operatorId, bytes5 tadig) external;
 
     /// @notice Suspends an active operator at once: it can no longer create agreements or submit usage. It can
@@ -243,7 +247,8 @@ interface IOperatorRegistry {
     /// - `signer` is non-zero and was never registered; fewer than {MAX_SIGNERS} keys are active.
     function addSigner(uint32 operatorId, address signer) external;
 
-    /// @notice Revokes a signer key: new signatures by it are refused from this block on. Allowed in any status.
+    /// @notice Revokes a signer key: new signatures by it are refused from this block on. Allowed in any status, and
+    /// even for the last active key, because a compromised key must always be revocable.
     /// @dev Emits {SignerRevoked}.
     ///
     /// Requirements:

@@ -99,6 +99,9 @@ export async function deploySuite(): Promise<SuiteFixture> {
   return { accounts, ...deployed };
 }
 
+/** Gamma's signer key: a plain address, since it never sends a transaction. */
+export const GAMMA_SIGNER = ethers.getAddress("0x000000000000000000000000000000000000c0de");
+
 /** TADIG codes of the fixture's operators. */
 export const TADIGS = {
   alpha: ["DEUD1", "DEUD2"],
@@ -107,7 +110,7 @@ export const TADIGS = {
 } as const;
 
 export interface RegistryFixture extends SuiteFixture {
-  /** Operator ids: alpha (admin alice, signer aliceSigner), beta (admin bob, signer bobSigner), gamma (carol). */
+  /** Operator ids: alpha (admin alice, signer aliceSigner), beta (admin bob, signer bobSigner), gamma (carol, signer GAMMA_SIGNER). */
   alpha: bigint;
   beta: bigint;
   gamma: bigint;
@@ -117,10 +120,16 @@ export interface RegistryFixture extends SuiteFixture {
 export async function deployRegistryWithOperators(): Promise<RegistryFixture> {
   const suite = await deploySuite();
   const { registry, accounts: a } = suite;
-  const operators: [readonly string[], HardhatEthersSigner, HardhatEthersSigner, HardhatEthersSigner[], string][] = [
+  const operators: [
+    readonly string[],
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+    (HardhatEthersSigner | string)[],
+    string,
+  ][] = [
     [TADIGS.alpha, a.alice, a.alicePayout, [a.aliceSigner], "ipfs://alpha"],
     [TADIGS.beta, a.bob, a.bobPayout, [a.bobSigner], "ipfs://beta"],
-    [TADIGS.gamma, a.carol, a.carol, [], ""],
+    [TADIGS.gamma, a.carol, a.carol, [GAMMA_SIGNER], ""],
   ];
   for (const [codes, admin, payout, keys, uri] of operators) {
     await registry.connect(a.registrar).registerOperator(

@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
 import { FUNCTION_ROLES, Roles } from "../../sdk/src/governance";
 import { encodeTadig } from "../../sdk/src/tadig";
-import { GOVERNOR_DELAY, deployRegistryWithOperators, deploySuite } from "../helpers/fixtures";
+import { GOVERNOR_DELAY, deployRegistryWithOperators, deploySuite, randomAddresses } from "../helpers/fixtures";
 
 describe("Governance of the suite (deploy module + AccessManager)", () => {
   it("should map every restricted function of the registry to the role of FUNCTION_ROLES", async () => {
@@ -92,8 +92,10 @@ describe("Governance of the suite (deploy module + AccessManager)", () => {
       const { registry, manager, accounts: a } = await loadFixture(deploySuite);
       await manager.connect(a.admin).grantRole(Roles.REGISTRAR, a.dave, 0);
       await manager.connect(a.admin).revokeRole(Roles.REGISTRAR, a.registrar);
-      await registry.connect(a.dave).registerOperator([encodeTadig("FRAF1")], a.alice, a.alice, [], "");
-      await expect(registry.connect(a.registrar).registerOperator([encodeTadig("FRAF2")], a.bob, a.bob, [], ""))
+      await registry.connect(a.dave).registerOperator([encodeTadig("FRAF1")], a.alice, a.alice, randomAddresses(1), "");
+      await expect(
+        registry.connect(a.registrar).registerOperator([encodeTadig("FRAF2")], a.bob, a.bob, randomAddresses(1), ""),
+      )
         .to.be.revertedWithCustomError(registry, "AccessManagedUnauthorized")
         .withArgs(a.registrar.address);
       expect(ethers.isAddress(await registry.adminOf(1))).to.equal(true);

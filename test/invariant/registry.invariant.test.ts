@@ -149,7 +149,8 @@ class Register implements Cmd {
     const admin = real.admins[this.admin].address;
     const newId = model.operators.length + 1;
     let expected: string | undefined;
-    if (model.adminOf.has(admin)) expected = "OperatorRegistry_AdminTaken";
+    if (this.keys.length === 0) expected = "OperatorRegistry_SignerCount";
+    else if (model.adminOf.has(admin)) expected = "OperatorRegistry_AdminTaken";
     const seen = new Set<string>();
     for (const c of this.codes) {
       if (expected) break;
@@ -234,6 +235,7 @@ class RemoveTadig implements Cmd {
     this.code = choose(m?.codes ?? [], this.pick, this.fallback);
     let expected: string | undefined;
     if (model.codeOwner.get(this.code) !== this.id) expected = "OperatorRegistry_TadigNotOwned";
+    else if (m!.status === EXITED) expected = "OperatorRegistry_InvalidStatus";
     else if (m!.codes.length === 1) expected = "OperatorRegistry_TadigCount";
     await expectOutcome(
       real,
@@ -385,7 +387,7 @@ async function deployNoDelay() {
 const SEED: [string[], number, string[]][] = [
   [["DEUD1"], 0, [KEYS[0]]],
   [["GBRCN", "GBRC2"], 1, [KEYS[1], KEYS[2]]],
-  [["KENCN"], 2, []],
+  [["KENCN"], 2, [KEYS[3]]],
 ];
 
 function seededModel(admins: HardhatEthersSigner[]): Model {

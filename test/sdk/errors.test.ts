@@ -14,7 +14,7 @@ import {
 } from "../../sdk/src/errors";
 import { encodeTadig } from "../../sdk/src/tadig";
 import { OperatorRegistry__factory, RoamLedgerManager__factory } from "../../sdk/src/typechain";
-import { addr, deployRegistryFixture, rejection } from "./fixture";
+import { addr, deployRegistryFixture, freshKey, rejection } from "./fixture";
 
 const registryInterface = OperatorRegistry__factory.createInterface();
 const UNKNOWN_TADIG_DATA = registryInterface.encodeErrorResult("OperatorRegistry_UnknownTadig", ["0x4445554431"]);
@@ -36,7 +36,7 @@ async function registeredFixture() {
   const f = await deployRegistryFixture();
   await f.registry
     .connect(f.registrar)
-    .registerOperator([encodeTadig("DEUD1")], f.alice.address, f.alice.address, [], "ipfs://alice");
+    .registerOperator([encodeTadig("DEUD1")], f.alice.address, f.alice.address, [freshKey()], "ipfs://alice");
   return f;
 }
 
@@ -45,7 +45,7 @@ describe("errors", function () {
     it("should decode a malformed TADIG as OperatorRegistry_InvalidTadig with its args", async function () {
       const { registry, registrar, alice } = await loadFixture(deployRegistryFixture);
       const thrown = await rejection(
-        registry.connect(registrar).registerOperator(["0x6465756431"], alice.address, alice.address, [], ""),
+        registry.connect(registrar).registerOperator(["0x6465756431"], alice.address, alice.address, [freshKey()], ""),
       );
       const decoded = decodeRoamLedgerError(thrown);
       expect(decoded).to.be.instanceOf(RoamLedgerContractError).and.instanceOf(Error);
@@ -64,7 +64,7 @@ describe("errors", function () {
     it("should decode an unauthorized caller as OpenZeppelin's AccessManagedUnauthorized", async function () {
       const { registry, eve } = await loadFixture(deployRegistryFixture);
       const thrown = await rejection(
-        registry.connect(eve).registerOperator([encodeTadig("DEUD1")], eve.address, eve.address, [], ""),
+        registry.connect(eve).registerOperator([encodeTadig("DEUD1")], eve.address, eve.address, [freshKey()], ""),
       );
       const decoded = decodeRoamLedgerError(thrown);
       expect(decoded?.name).to.equal("AccessManagedUnauthorized");
@@ -74,7 +74,9 @@ describe("errors", function () {
     it("should decode a taken TADIG with the owner's id as a bigint", async function () {
       const { registry, registrar, bob } = await loadFixture(registeredFixture);
       const thrown = await rejection(
-        registry.connect(registrar).registerOperator([encodeTadig("DEUD1")], bob.address, bob.address, [], ""),
+        registry
+          .connect(registrar)
+          .registerOperator([encodeTadig("DEUD1")], bob.address, bob.address, [freshKey()], ""),
       );
       const decoded = decodeRoamLedgerError(thrown);
       expect(decoded?.name).to.equal("OperatorRegistry_TadigTaken");
@@ -87,7 +89,9 @@ describe("errors", function () {
       const { registry, registrar, governor, alice } = await loadFixture(registeredFixture);
       const zero = decodeRoamLedgerError(
         await rejection(
-          registry.connect(registrar).registerOperator([encodeTadig("GBRCN")], hre.ethers.ZeroAddress, alice, [], ""),
+          registry
+            .connect(registrar)
+            .registerOperator([encodeTadig("GBRCN")], hre.ethers.ZeroAddress, alice, [freshKey()], ""),
         ),
       );
       expect(zero?.name).to.equal("OperatorRegistry_ZeroAddress");

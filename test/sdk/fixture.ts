@@ -21,6 +21,11 @@ export async function deployRegistryFixture() {
   return { manager, registry, registryAddress, admin, registrar, pauser, governor, alice, bob, carol, eve };
 }
 
+/** A random address never registered before, for signer keys of operators registered in a test. */
+export function freshKey(): string {
+  return ethers.Wallet.createRandom().address;
+}
+
 /** A deterministic non-zero address, for signer keys and payouts that never send anything. */
 export function addr(n: number): string {
   return getAddress(zeroPadValue(toBeHex(n), 20));

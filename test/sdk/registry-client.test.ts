@@ -15,7 +15,7 @@ import {
   type OperatorInfo,
   type RegisterOperatorParams,
 } from "../../sdk/src";
-import { addr, deployRegistryFixture, rejection } from "./fixture";
+import { addr, deployRegistryFixture, freshKey, rejection } from "./fixture";
 
 const REASON = keccakText("decision record #1");
 
@@ -110,14 +110,14 @@ describe("RegistryClient", function () {
         tadigs: ["GBRCN"],
         admin: bob.address,
         payout: bob.address,
-        signers: [],
+        signers: [freshKey()],
         metadataURI: "",
       });
       const third = await registrarClient.register({
         tadigs: ["FRAF1"],
         admin: carol.address,
         payout: carol.address,
-        signers: [],
+        signers: [freshKey()],
         metadataURI: "",
       });
       expect([second.operatorId, third.operatorId]).to.deep.equal([2n, 3n]);
@@ -144,7 +144,7 @@ describe("RegistryClient", function () {
           tadigs: ["DEUD2"],
           admin: bob.address,
           payout: bob.address,
-          signers: [],
+          signers: [freshKey()],
           metadataURI: "",
         }),
         "OperatorRegistry_TadigTaken",
@@ -155,9 +155,13 @@ describe("RegistryClient", function () {
     it("should surface a caller without the registrar role as AccessManagedUnauthorized", async function () {
       const { registrarClient, eve } = await loadFixture(clientFixture);
       const error = await expectRevert(
-        registrarClient
-          .connect(eve)
-          .register({ tadigs: ["GBRCN"], admin: eve.address, payout: eve.address, signers: [], metadataURI: "" }),
+        registrarClient.connect(eve).register({
+          tadigs: ["GBRCN"],
+          admin: eve.address,
+          payout: eve.address,
+          signers: [freshKey()],
+          metadataURI: "",
+        }),
         "AccessManagedUnauthorized",
       );
       expect(error.args).to.deep.equal({ caller: eve.address });
@@ -191,6 +195,7 @@ describe("RegistryClient", function () {
         ["a zero signer", { signers: [addr(52), ethers.ZeroAddress] }, "signers[1]"],
         ["a duplicate signer", { signers: [addr(52), addr(52).toLowerCase()] }, "signers[1]"],
         ["too many signers", { signers: Array.from({ length: 17 }, (_, i) => addr(200 + i)) }, "signers"],
+        ["no signer", { signers: [] }, "signers"],
         ["a metadata URI that is not a string", { metadataURI: 42 }, "metadataURI"],
       ];
 
@@ -342,7 +347,7 @@ describe("RegistryClient", function () {
           tadigs: [`AAA0${i}`],
           admin: addr(1000 + i),
           payout: addr(2000 + i),
-          signers: [],
+          signers: [freshKey()],
           metadataURI: `ipfs://op${i}`,
         });
       }

@@ -13,7 +13,7 @@ import {
   isTadigBytes,
   TADIG_PATTERN,
 } from "../../sdk/src/tadig";
-import { addr, deployRegistryFixture } from "./fixture";
+import { addr, deployRegistryFixture, freshKey } from "./fixture";
 
 const VALID = ["DEUD1", "GBRCN", "USA01", "AAA00", "ZZZZZ", "AAAAA", "FRAF9"];
 
@@ -193,7 +193,7 @@ describe("tadig", function () {
         const hex = hexlify(bytes);
         let contractAccepts: boolean;
         try {
-          await registry.connect(registrar).registerOperator.staticCall([hex], addr(1), addr(2), [], "");
+          await registry.connect(registrar).registerOperator.staticCall([hex], addr(1), addr(2), [freshKey()], "");
           contractAccepts = true;
         } catch (error) {
           expect(decodeRoamLedgerError(error)?.name, hex).to.equal("OperatorRegistry_InvalidTadig");

@@ -130,10 +130,11 @@ function toAddress(value: string, field: string, allowZero = false): string {
   return address;
 }
 
-function toAddresses(values: readonly string[], field: string, max: number): string[] {
+function toAddresses(values: readonly string[], field: string, min: number, max: number): string[] {
   if (!Array.isArray(values)) throw new InvalidArgumentError("must be an array of addresses", { field, value: values });
-  if (values.length > max)
-    throw new InvalidArgumentError(`must hold at most ${max} addresses`, { field, value: values });
+  if (values.length < min || values.length > max) {
+    throw new InvalidArgumentError(`must hold ${min} to ${max} addresses`, { field, value: values });
+  }
   const out: string[] = [];
   values.forEach((value, i) => {
     const address = toAddress(value, `${field}[${i}]`);
@@ -214,7 +215,7 @@ export class RegistryTransactionBuilder {
     const tadigs = toTadigs(params.tadigs, "tadigs");
     const admin = toAddress(params.admin, "admin");
     const payout = toAddress(params.payout, "payout");
-    const signers = toAddresses(params.signers, "signers", REGISTRY_LIMITS.maxSigners);
+    const signers = toAddresses(params.signers, "signers", 1, REGISTRY_LIMITS.maxSigners);
     const metadataURI = toString(params.metadataURI, "metadataURI");
     return this.#tx(iface().encodeFunctionData("registerOperator", [tadigs, admin, payout, signers, metadataURI]));
   }

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
 import { encodeTadig } from "../../../sdk/src/tadig";
-import { deployRegistryWithOperators } from "../../helpers/fixtures";
+import { deployRegistryWithOperators, randomAddresses } from "../../helpers/fixtures";
 
 describe("OperatorRegistry.setPayout", () => {
   describe("when the caller is not the operator's admin", () => {
@@ -120,7 +120,9 @@ describe("OperatorRegistry.acceptAdmin", () => {
     it("should revert", async () => {
       const { registry, accounts: a, alpha } = await loadFixture(deployRegistryWithOperators);
       await registry.connect(a.alice).transferAdmin(alpha, a.dave);
-      await registry.connect(a.registrar).registerOperator([encodeTadig("FRAF1")], a.dave, a.dave, [], "");
+      await registry
+        .connect(a.registrar)
+        .registerOperator([encodeTadig("FRAF1")], a.dave, a.dave, randomAddresses(1), "");
       await expect(registry.connect(a.dave).acceptAdmin(alpha))
         .to.be.revertedWithCustomError(registry, "OperatorRegistry_AdminTaken")
         .withArgs(a.dave.address, 4);
@@ -143,7 +145,9 @@ describe("OperatorRegistry.acceptAdmin", () => {
       await expect(registry.connect(a.alice).setMetadataURI(alpha, "x"))
         .to.be.revertedWithCustomError(registry, "OperatorRegistry_NotAdmin")
         .withArgs(alpha, a.alice.address);
-      await registry.connect(a.registrar).registerOperator([encodeTadig("FRAF1")], a.alice, a.alice, [], "");
+      await registry
+        .connect(a.registrar)
+        .registerOperator([encodeTadig("FRAF1")], a.alice, a.alice, randomAddresses(1), "");
       expect(await registry.operatorOfAdmin(a.alice)).to.equal(4n);
     });
   });

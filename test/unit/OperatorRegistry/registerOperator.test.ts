@@ -12,7 +12,9 @@ describe("OperatorRegistry.registerOperator", () => {
   describe("when the caller does not hold the registrar role", () => {
     it("should revert for an attacker", async () => {
       const { registry, accounts: a } = await loadFixture(deploySuite);
-      await expect(registry.connect(a.eve).registerOperator([encodeTadig("DEUD1")], a.eve, a.eve, [], ""))
+      await expect(
+        registry.connect(a.eve).registerOperator([encodeTadig("DEUD1")], a.eve, a.eve, randomAddresses(1), ""),
+      )
         .to.be.revertedWithCustomError(registry, "AccessManagedUnauthorized")
         .withArgs(a.eve.address);
     });
@@ -20,7 +22,9 @@ describe("OperatorRegistry.registerOperator", () => {
     it("should revert for holders of other roles, even the admin", async () => {
       const { registry, accounts: a } = await loadFixture(deploySuite);
       for (const who of [a.admin, a.governor, a.pauser, a.arbiter]) {
-        await expect(registry.connect(who).registerOperator([encodeTadig("DEUD1")], a.alice, a.alice, [], ""))
+        await expect(
+          registry.connect(who).registerOperator([encodeTadig("DEUD1")], a.alice, a.alice, randomAddresses(1), ""),
+        )
           .to.be.revertedWithCustomError(registry, "AccessManagedUnauthorized")
           .withArgs(who.address);
       }
@@ -31,7 +35,7 @@ describe("OperatorRegistry.registerOperator", () => {
     describe("when the TADIG list is empty", () => {
       it("should revert", async () => {
         const { registry, accounts: a } = await loadFixture(deploySuite);
-        await expect(registry.connect(a.registrar).registerOperator([], a.alice, a.alice, [], ""))
+        await expect(registry.connect(a.registrar).registerOperator([], a.alice, a.alice, randomAddresses(1), ""))
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_TadigCount")
           .withArgs(0, 16);
       });
@@ -41,7 +45,7 @@ describe("OperatorRegistry.registerOperator", () => {
       it("should revert", async () => {
         const { registry, accounts: a } = await loadFixture(deploySuite);
         const codes = Array.from({ length: 17 }, (_, i) => encodeTadig(`AAA${String(i).padStart(2, "0")}`));
-        await expect(registry.connect(a.registrar).registerOperator(codes, a.alice, a.alice, [], ""))
+        await expect(registry.connect(a.registrar).registerOperator(codes, a.alice, a.alice, randomAddresses(1), ""))
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_TadigCount")
           .withArgs(17, 16);
       });
@@ -51,7 +55,9 @@ describe("OperatorRegistry.registerOperator", () => {
       it("should revert", async () => {
         const { registry, accounts: a } = await loadFixture(deploySuite);
         await expect(
-          registry.connect(a.registrar).registerOperator([encodeTadig("DEUD1")], ethers.ZeroAddress, a.alice, [], ""),
+          registry
+            .connect(a.registrar)
+            .registerOperator([encodeTadig("DEUD1")], ethers.ZeroAddress, a.alice, randomAddresses(1), ""),
         )
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_ZeroAddress")
           .withArgs("admin");
@@ -62,7 +68,9 @@ describe("OperatorRegistry.registerOperator", () => {
       it("should revert", async () => {
         const { registry, accounts: a } = await loadFixture(deploySuite);
         await expect(
-          registry.connect(a.registrar).registerOperator([encodeTadig("DEUD1")], a.alice, ethers.ZeroAddress, [], ""),
+          registry
+            .connect(a.registrar)
+            .registerOperator([encodeTadig("DEUD1")], a.alice, ethers.ZeroAddress, randomAddresses(1), ""),
         )
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_ZeroAddress")
           .withArgs("payout");
@@ -72,7 +80,11 @@ describe("OperatorRegistry.registerOperator", () => {
     describe("when the admin already administers an operator", () => {
       it("should revert", async () => {
         const { registry, accounts: a, alpha } = await loadFixture(deployRegistryWithOperators);
-        await expect(registry.connect(a.registrar).registerOperator([encodeTadig("FRAF1")], a.alice, a.dave, [], ""))
+        await expect(
+          registry
+            .connect(a.registrar)
+            .registerOperator([encodeTadig("FRAF1")], a.alice, a.dave, randomAddresses(1), ""),
+        )
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_AdminTaken")
           .withArgs(a.alice.address, alpha);
       });
@@ -97,7 +109,9 @@ describe("OperatorRegistry.registerOperator", () => {
         it(`should revert for "${code}"`, async () => {
           const { registry, accounts: a } = await loadFixture(deploySuite);
           await expect(
-            registry.connect(a.registrar).registerOperator([encodeTadig("DEUD1"), raw(code)], a.alice, a.alice, [], ""),
+            registry
+              .connect(a.registrar)
+              .registerOperator([encodeTadig("DEUD1"), raw(code)], a.alice, a.alice, randomAddresses(1), ""),
           )
             .to.be.revertedWithCustomError(registry, "OperatorRegistry_InvalidTadig")
             .withArgs(raw(code));
@@ -106,7 +120,9 @@ describe("OperatorRegistry.registerOperator", () => {
 
       it("should revert for an all-zero code", async () => {
         const { registry, accounts: a } = await loadFixture(deploySuite);
-        await expect(registry.connect(a.registrar).registerOperator(["0x0000000000"], a.alice, a.alice, [], ""))
+        await expect(
+          registry.connect(a.registrar).registerOperator(["0x0000000000"], a.alice, a.alice, randomAddresses(1), ""),
+        )
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_InvalidTadig")
           .withArgs("0x0000000000");
       });
@@ -115,7 +131,11 @@ describe("OperatorRegistry.registerOperator", () => {
     describe("when a TADIG code belongs to another operator", () => {
       it("should revert", async () => {
         const { registry, accounts: a, beta } = await loadFixture(deployRegistryWithOperators);
-        await expect(registry.connect(a.registrar).registerOperator([encodeTadig("GBRCN")], a.dave, a.dave, [], ""))
+        await expect(
+          registry
+            .connect(a.registrar)
+            .registerOperator([encodeTadig("GBRCN")], a.dave, a.dave, randomAddresses(1), ""),
+        )
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_TadigTaken")
           .withArgs(encodeTadig("GBRCN"), beta);
       });
@@ -127,7 +147,7 @@ describe("OperatorRegistry.registerOperator", () => {
         await expect(
           registry
             .connect(a.registrar)
-            .registerOperator([encodeTadig("DEUD1"), encodeTadig("DEUD1")], a.alice, a.alice, [], ""),
+            .registerOperator([encodeTadig("DEUD1"), encodeTadig("DEUD1")], a.alice, a.alice, randomAddresses(1), ""),
         )
           .to.be.revertedWithCustomError(registry, "OperatorRegistry_TadigTaken")
           .withArgs(encodeTadig("DEUD1"), 1);
@@ -179,16 +199,18 @@ describe("OperatorRegistry.registerOperator", () => {
       });
     });
 
-    describe("when more than 16 signers are given", () => {
+    describe("when no signer key or more than 16 are given", () => {
       it("should revert", async () => {
         const { registry, accounts: a } = await loadFixture(deploySuite);
-        await expect(
-          registry
-            .connect(a.registrar)
-            .registerOperator([encodeTadig("FRAF1")], a.dave, a.dave, randomAddresses(17), ""),
-        )
-          .to.be.revertedWithCustomError(registry, "OperatorRegistry_TooManySigners")
-          .withArgs(1, 16);
+        for (const count of [0, 17]) {
+          await expect(
+            registry
+              .connect(a.registrar)
+              .registerOperator([encodeTadig("FRAF1")], a.dave, a.dave, randomAddresses(count), ""),
+          )
+            .to.be.revertedWithCustomError(registry, "OperatorRegistry_SignerCount")
+            .withArgs(count, 16);
+        }
       });
     });
 
@@ -231,15 +253,19 @@ describe("OperatorRegistry.registerOperator", () => {
 
       it("should number operators from 1 in registration order", async () => {
         const { registry, accounts: a } = await loadFixture(deployRegistryWithOperators);
-        await registry.connect(a.registrar).registerOperator([encodeTadig("FRAF1")], a.dave, a.dave, [], "");
+        await registry
+          .connect(a.registrar)
+          .registerOperator([encodeTadig("FRAF1")], a.dave, a.dave, randomAddresses(1), "");
         expect(await registry.operatorCount()).to.equal(4n);
         expect(await registry.operatorOfAdmin(a.dave)).to.equal(4n);
       });
 
-      it("should accept an operator with no signer key yet, and exactly 16 codes and 16 keys", async () => {
+      it("should accept exactly 16 codes and 16 keys", async () => {
         const { registry, accounts: a } = await loadFixture(deploySuite);
-        await registry.connect(a.registrar).registerOperator([encodeTadig("ZZZ99")], a.alice, a.alice, [], "");
-        expect((await registry.getOperator(1)).activeSigners).to.equal(0n);
+        await registry
+          .connect(a.registrar)
+          .registerOperator([encodeTadig("ZZZ99")], a.alice, a.alice, randomAddresses(1), "");
+        expect((await registry.getOperator(1)).activeSigners).to.equal(1n);
 
         const codes = Array.from({ length: 16 }, (_, i) => encodeTadig(`AAA${String(i).padStart(2, "0")}`));
         await registry.connect(a.registrar).registerOperator(codes, a.bob, a.bob, randomAddresses(16), "");

@@ -121,6 +121,17 @@ describe("OperatorRegistry.removeTadig", () => {
       });
     });
 
+    describe("when the operator has exited", () => {
+      it("should revert: its codes stay reserved to it", async () => {
+        const { registry, manager, accounts: a, alpha } = await loadFixture(deployRegistryWithOperators);
+        const data = registry.interface.encodeFunctionData("exitOperator", [alpha, ZERO_HASH]);
+        await scheduleAndExecute(manager, a.governor, await registry.getAddress(), data);
+        await expect(registry.connect(a.registrar).removeTadig(alpha, T("DEUD2")))
+          .to.be.revertedWithCustomError(registry, "OperatorRegistry_InvalidStatus")
+          .withArgs(alpha, 3);
+      });
+    });
+
     describe("when the code is the operator's last", () => {
       it("should revert", async () => {
         const { registry, accounts: a, beta } = await loadFixture(deployRegistryWithOperators);
