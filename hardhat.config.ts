@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { subtask } from "hardhat/config";
 import type { HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
@@ -33,6 +34,9 @@ function envNetworks(): HardhatUserConfig["networks"] {
   return networks;
 }
 
+const reportGas = process.env.REPORT_GAS === "true";
+if (reportGas) mkdirSync("reports", { recursive: true }); // the gas reporter writes there but does not create it
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -52,7 +56,7 @@ const config: HardhatUserConfig = {
     target: "ethers-v6",
   },
   gasReporter: {
-    enabled: process.env.REPORT_GAS === "true",
+    enabled: reportGas,
     offline: true,
     currency: "USD",
     noColors: true,
