@@ -125,6 +125,32 @@ contract OperatorRegistry is IOperatorRegistry, AccessManaged {
         return _signerKeys[signer];
     }
 
+    /// @inheritdoc IOperatorRegistry
+    function accessOf(
+        address account,
+        uint32 operatorId
+    ) external view override returns (bool isAdmin, bool isActiveSigner, OperatorStatus status) {
+        Operator storage op = _operators[operatorId];
+        status = op.status;
+        if (status == OperatorStatus.None) return (false, false, status);
+        isAdmin = op.admin == account;
+        SignerKey memory key = _signerKeys[account];
+        isActiveSigner = key.operatorId == operatorId && key.revokedAt == 0;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function operatorOfAccount(
+        address account
+    ) external view override returns (uint32 operatorId, OperatorStatus status) {
+        operatorId = _operatorOfAdmin[account];
+        if (operatorId == 0) {
+            SignerKey memory key = _signerKeys[account];
+            if (key.revokedAt != 0) return (0, OperatorStatus.None);
+            operatorId = key.operatorId;
+        }
+        status = _operators[operatorId].status;
+    }
+
     /*//////////////////////////////////////////////////////////////////////////
                                 GOVERNANCE FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/

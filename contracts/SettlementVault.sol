@@ -252,7 +252,7 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
         address to = _registry.payoutOf(operatorId);
 
         // Effects.
-        account.balance -= uint112(amount); // amount <= free <= balance
+        account.balance -= uint104(amount); // amount <= free <= balance
         _store(token, operatorId, account);
         _liabilities[token] -= amount;
         emit Withdrawn(operatorId, token, to, amount);
@@ -284,18 +284,21 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
         uint256 maxCount
     ) external override whenNotPaused returns (uint256 applied) {
         if (maxCount == 0) revert SettlementVault_ZeroCount();
-        TokenConfig memory config = _requireAllowed(token);
-        Account memory payerAccount = _touch(token, payer, config.cycle);
-        if (payerAccount.queued == 0) return 0;
+        // Obligations queued before a token was disallowed are still owed: processing them is settlement, not new
+        // business, so it needs only a token that was allowed once.
+        uint32 cycle = _tokens[token].cycle;
+        if (cycle == 0) revert SettlementVault_TokenNotAllowed(token);
+        if (_accounts[token][payer].queued == 0) return 0;
+        Account memory payerAccount = _touch(token, payer, cycle);
 
         uint64 head = _queueHeads[token][payer];
         while (applied < maxCount && payerAccount.queued > 0) {
             QueuedObligation memory entry = _queued[token][payer][head];
             if (!_covers(payerAccount, entry.amount)) break;
             _debit(payerAccount, entry.amount);
-            _credit(token, entry.payee, config.cycle, entry.amount);
-            _addGross(token, config.cycle, payer, entry.payee, entry.amount);
-            emit ObligationApplied(token, payer, entry.payee, config.cycle, entry.amount, entry.ref);
+            _credit(token, entry.payee, cycle, entry.amount);
+            _addGross(token, cycle, payer, entry.payee, entry.amount);
+            emit ObligationApplied(token, payer, entry.payee, cycle, entry.amount, entry.ref);
             delete _queued[token][payer][head];
             head += 1;
             payerAccount.queued -= 1;
@@ -359,10 +362,10 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
         Account memory source = _touch(token, from, config.cycle);
         uint256 free = _free(source);
         if (amount > free) revert SettlementVault_InsufficientFreeBalance(from, token, free, amount);
-        source.balance -= uint112(amount);
+        source.balance -= uint104(amount);
         _store(token, from, source);
         Account memory target = _touch(token, to, config.cycle);
-        target.balance += amount.toUint112();
+        target.balance += amount.toUint104();
         _store(token, to, target);
         emit FreeBalanceTransferred(token, from, to, amount, ref);
     }
@@ -394,7 +397,7 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
         if (received != amount) revert SettlementVault_TransferMismatch(amount, received);
 
         Account memory account = _touch(token, operatorId, config.cycle);
-        account.balance += amount.toUint112();
+        account.balance += amount.toUint104();
         _store(token, operatorId, account);
         _liabilities[token] += amount;
         emit Deposited(operatorId, token, msg.sender, amount);
@@ -406,7 +409,7 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
             if (account.position != 0) {
                 // Never negative: a debit was applied only while the balance covered it, and nothing since could take
                 // that collateral (withdrawals and transfers stop at the free balance).
-                account.balance = uint256(int256(uint256(account.balance)) + account.position).toUint112();
+                account.balance = uint256(int256(uint256(account.balance)) + account.position).toUint104();
                 account.position = 0;
             }
             account.cycle = currentCycle;
@@ -442,12 +445,12 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
 
     /// @dev Debits the open position of a settled account that {_covers} the amount (in memory; the caller stores it).
     function _debit(Account memory account, uint256 amount) private pure {
-        account.position = (int256(account.position) - int256(amount)).toInt96();
+        account.position = (int256(account.position) - int256(amount)).toInt104();
     }
 
     function _credit(IERC20 token, uint32 payee, uint32 cycle, uint256 amount) private {
         Account memory account = _touch(token, payee, cycle);
-        account.position = (int256(account.position) + int256(amount)).toInt96();
+        account.position = (int256(account.position) + int256(amount)).toInt104();
         _store(token, payee, account);
     }
 

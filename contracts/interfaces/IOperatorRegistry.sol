@@ -161,6 +161,21 @@ interface IOperatorRegistry {
     /// All zero for a key that was never registered.
     function signerKey(address signer) external view returns (SignerKey memory);
 
+    /// @notice How `account` may act for `operatorId`, and that operator's status, in one call (the suite's contracts
+    /// check a caller or a signature this way).
+    /// @return isAdmin Whether `account` is the operator's admin.
+    /// @return isActiveSigner Whether `account` is an active (not revoked) signer key of the operator.
+    /// @return status The operator's status (`None` if it was never registered).
+    function accessOf(
+        address account,
+        uint32 operatorId
+    ) external view returns (bool isAdmin, bool isActiveSigner, OperatorStatus status);
+
+    /// @notice The operator `account` acts for: the one it administers, else the one whose active signer key it is,
+    /// with that operator's status; `(0, None)` if neither. An account that administers one operator and is a key of
+    /// another acts for the one it administers.
+    function operatorOfAccount(address account) external view returns (uint32 operatorId, OperatorStatus status);
+
     /*//////////////////////////////////////////////////////////////////////////
                                 GOVERNANCE FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/

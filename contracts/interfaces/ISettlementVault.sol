@@ -259,8 +259,10 @@ interface ISettlementVault {
     function closeCycle(IERC20 token) external;
 
     /// @notice Applies up to `maxCount` of `payer`'s queued obligations in `token`, oldest first, stopping at the first
-    /// that its funds do not cover. Anyone may call it.
-    /// @dev Emits {ObligationApplied} per applied obligation. Requirements: not paused; `maxCount > 0`.
+    /// that its funds do not cover. Anyone may call it, also after the token was disallowed (those obligations are
+    /// still owed).
+    /// @dev Emits {ObligationApplied} per applied obligation. Requirements: not paused; `maxCount > 0`; the token was
+    /// allowed once.
     /// @return applied How many obligations were applied.
     function processQueue(uint32 payer, IERC20 token, uint256 maxCount) external returns (uint256 applied);
 

@@ -80,7 +80,7 @@ contract ReturnFalseToken is ERC20 {
 
 /// @notice On every transfer, calls back into a target with prepared calldata (to try re-entering the vault).
 contract ReentrantToken is ERC20 {
-    address public target;
+    address public victim;
     bytes public payload;
     bool public reentered;
     bytes public revertData;
@@ -91,16 +91,16 @@ contract ReentrantToken is ERC20 {
         _mint(to, amount);
     }
 
-    function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+    function arm(address victim_, bytes calldata payload_) external {
+        victim = victim_;
         payload = payload_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        if (target != address(0) && from != address(0) && to != address(0)) {
-            address t = target;
-            target = address(0); // one attempt per arming
+        if (victim != address(0) && from != address(0) && to != address(0)) {
+            address t = victim;
+            victim = address(0); // one attempt per arming
             (bool ok, bytes memory data) = t.call(payload);
             reentered = ok;
             revertData = data;

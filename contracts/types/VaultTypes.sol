@@ -19,7 +19,9 @@ struct TokenConfig {
 }
 
 /// @notice One member's account in one token.
-/// @dev One slot: balance (14) + position (12) + cycle (4) + queued (2) = 32 bytes.
+/// @dev One slot: balance (13) + position (13) + cycle (4) + queued (2) = 32 bytes. Each obligation or deposit is at
+/// most uint96, so a balance or a position needs more than 2^7 of the largest ones to approach its 2^103 bound
+/// (10^13 whole units of an 18-decimal token); beyond it, operations revert (SafeCast) and never wrap.
 /// @param balance The settled balance, in token base units.
 /// @param position Credits minus debits in `cycle`; once `cycle` has closed it belongs to the balance (applied at
 /// the next touch).
@@ -27,8 +29,8 @@ struct TokenConfig {
 /// @param queued How many of the member's obligations await funds (its FIFO queue holds entries `head` to
 /// `head + queued - 1`). Kept here so that recording an obligation reads no other slot when nothing waits.
 struct Account {
-    uint112 balance;
-    int96 position;
+    uint104 balance;
+    int104 position;
     uint32 cycle;
     uint16 queued;
 }

@@ -2,7 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { Interface } from "ethers";
 
 import { DEFAULT_GOVERNOR_DELAY, FUNCTION_ROLES, Roles } from "../../sdk/src/governance";
-import { OperatorRegistry__factory } from "../../sdk/src/typechain";
+import { OperatorRegistry__factory, RoamingAgreements__factory } from "../../sdk/src/typechain";
 
 /** The selectors of the restricted functions of one contract, grouped by the role that may call them. */
 export function selectorsByRole(abi: Interface, table: Record<string, keyof typeof Roles>): Map<bigint, string[]> {
@@ -17,7 +17,8 @@ export function selectorsByRole(abi: Interface, table: Record<string, keyof type
 }
 
 /**
- * The suite's core: the AccessManager that governs every contract, and the operator registry.
+ * The suite's core: the AccessManager that governs every contract, the operator registry, and the roaming
+ * agreements (deployed after the registry, which they read).
  *
  * Parameters (all optional; defaults suit a local node, where account 0 holds every role):
  * - `admin`: the consortium's root account (multisig or timelock); granted ADMIN in addition to the deployer.
@@ -37,14 +38,24 @@ export default buildModule("RoamLedger", (m) => {
 
   const manager = m.contract("RoamLedgerManager", [deployer]);
   const registry = m.contract("OperatorRegistry", [manager]);
+  const agreements = m.contract("RoamingAgreements", [manager, registry]);
 
   for (const [label, id] of Object.entries(Roles)) {
     if (id !== Roles.ADMIN) m.call(manager, "labelRole", [id, label], { id: `label_${label}` });
   }
   const registryRoles = selectorsByRole(new Interface(OperatorRegistry__factory.abi), FUNCTION_ROLES.OperatorRegistry);
-  const wiring = [...registryRoles].map(([role, selectors]) =>
-    m.call(manager, "setTargetFunctionRole", [registry, selectors, role], { id: `registry_role_${role}` }),
+  const agreementsRoles = selectorsByRole(
+    new Interface(RoamingAgreements__factory.abi),
+    FUNCTION_ROLES.RoamingAgreements,
   );
+  const wiring = [
+    ...[...registryRoles].map(([role, selectors]) =>
+      m.call(manager, "setTargetFunctionRole", [registry, selectors, role], { id: `registry_role_${role}` }),
+    ),
+    ...[...agreementsRoles].map(([role, selectors]) =>
+      m.call(manager, "setTargetFunctionRole", [agreements, selectors, role], { id: `agreements_role_${role}` }),
+    ),
+  ];
 
   const grants = [
     m.call(manager, "grantRole", [Roles.ADMIN, admin, 0], { id: "grant_ADMIN" }),
@@ -57,6 +68,10 @@ export default buildModule("RoamLedger", (m) => {
     id: "registry_admin_delay",
     after: [...wiring, ...grants],
   });
+  m.call(manager, "setTargetAdminDelay", [agreements, targetAdminDelay], {
+    id: "agreements_admin_delay",
+    after: [...wiring, ...grants],
+  });
 
-  return { manager, registry };
+  return { manager, registry, agreements };
 });

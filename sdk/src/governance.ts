@@ -38,6 +38,10 @@ export const FUNCTION_ROLES = {
     reinstateOperator: "GOVERNOR",
     exitOperator: "GOVERNOR",
   },
+  RoamingAgreements: {
+    pause: "PAUSER",
+    unpause: "GOVERNOR",
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type GovernedContract = keyof typeof FUNCTION_ROLES;

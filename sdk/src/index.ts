@@ -2,6 +2,9 @@ export * from "./governance";
 export * from "./tadig";
 export * from "./errors";
 export * from "./clients/registry";
+export * from "./typedData/agreements";
+export * from "./clients/agreements";
+export * from "./rating";
 
 export type {
   OperatorRegistry,
@@ -12,5 +15,19 @@ export type {
   SignerKeyStructOutput,
 } from "./typechain/contracts/OperatorRegistry";
 export type { RoamLedgerManager, RoamLedgerManagerInterface } from "./typechain/contracts/governance/RoamLedgerManager";
+export type {
+  RoamingAgreements,
+  RoamingAgreementsInterface,
+  AgreementStruct,
+  AgreementStructOutput,
+  AgreementTermsStruct,
+  AgreementTermsStructOutput,
+  AmendmentStruct,
+  OfferStruct,
+  TariffStruct,
+  TariffRecordStruct,
+  TermsVersionStruct,
+} from "./typechain/contracts/RoamingAgreements";
 export { OperatorRegistry__factory } from "./typechain/factories/contracts/OperatorRegistry__factory";
+export { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
 export { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";

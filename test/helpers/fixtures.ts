@@ -3,7 +3,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
 import { encodeTadig } from "../../sdk/src/tadig";
-import type { OperatorRegistry, RoamLedgerManager } from "../../sdk/src/typechain";
+import type { OperatorRegistry, RoamingAgreements, RoamLedgerManager } from "../../sdk/src/typechain";
 
 /** The governor's execution delay in the test deployment (as in production: two days). */
 export const GOVERNOR_DELAY = 2 * 24 * 60 * 60;
@@ -57,6 +57,7 @@ export interface SuiteFixture {
   accounts: Accounts;
   manager: RoamLedgerManager;
   registry: OperatorRegistry;
+  agreements: RoamingAgreements;
 }
 
 /** Parameters of the deploy module (see deploy/modules/RoamLedger.ts). */
@@ -82,7 +83,11 @@ export async function deployWith(parameters: SuiteParameters): Promise<Omit<Suit
     "OperatorRegistry",
     await deployed.registry.getAddress(),
   )) as unknown as OperatorRegistry;
-  return { manager, registry };
+  const agreements = (await ethers.getContractAt(
+    "RoamingAgreements",
+    await deployed.agreements.getAddress(),
+  )) as unknown as RoamingAgreements;
+  return { manager, registry, agreements };
 }
 
 /** The suite as the deploy module builds it, with each role held by its own account. */

@@ -91,4 +91,52 @@ describe("OperatorRegistry views", () => {
       expect(await registry.isSigner(beta, a.aliceSigner)).to.equal(false);
     });
   });
+
+  describe("accessOf", () => {
+    it("should answer admin, active key and status in one call", async () => {
+      const { registry, accounts: a, alpha, beta } = await loadFixture(deployRegistryWithOperators);
+      expect(await registry.accessOf(a.alice, alpha)).to.deep.equal([true, false, 1n]);
+      expect(await registry.accessOf(a.aliceSigner, alpha)).to.deep.equal([false, true, 1n]);
+      expect(await registry.accessOf(a.aliceSigner, beta)).to.deep.equal([false, false, 1n]);
+      expect(await registry.accessOf(a.eve, alpha)).to.deep.equal([false, false, 1n]);
+    });
+
+    it("should report a revoked key as inactive and a suspended operator's status", async () => {
+      const { registry, accounts: a, alpha } = await loadFixture(deployRegistryWithOperators);
+      await registry.connect(a.alice).revokeSigner(alpha, a.aliceSigner);
+      await registry.connect(a.pauser).suspendOperator(alpha, ethers.ZeroHash);
+      expect(await registry.accessOf(a.aliceSigner, alpha)).to.deep.equal([false, false, 2n]);
+      expect(await registry.accessOf(a.alice, alpha)).to.deep.equal([true, false, 2n]);
+    });
+
+    it("should answer nothing for an unknown operator, even for the zero address", async () => {
+      const { registry, accounts: a } = await loadFixture(deployRegistryWithOperators);
+      expect(await registry.accessOf(ethers.ZeroAddress, 99)).to.deep.equal([false, false, 0n]);
+      expect(await registry.accessOf(a.eve, 0)).to.deep.equal([false, false, 0n]);
+    });
+  });
+
+  describe("operatorOfAccount", () => {
+    it("should name the operator an admin or an active key acts for, with its status", async () => {
+      const { registry, accounts: a, alpha, beta } = await loadFixture(deployRegistryWithOperators);
+      expect(await registry.operatorOfAccount(a.alice)).to.deep.equal([alpha, 1n]);
+      expect(await registry.operatorOfAccount(a.bobSigner)).to.deep.equal([beta, 1n]);
+      await registry.connect(a.pauser).suspendOperator(beta, ethers.ZeroHash);
+      expect(await registry.operatorOfAccount(a.bobSigner)).to.deep.equal([beta, 2n]);
+    });
+
+    it("should name no operator for a revoked key or a stranger", async () => {
+      const { registry, accounts: a, alpha } = await loadFixture(deployRegistryWithOperators);
+      await registry.connect(a.alice).revokeSigner(alpha, a.aliceSigner);
+      expect(await registry.operatorOfAccount(a.aliceSigner)).to.deep.equal([0n, 0n]);
+      expect(await registry.operatorOfAccount(a.eve)).to.deep.equal([0n, 0n]);
+    });
+
+    it("should prefer the operator an account administers over the one it is a key of", async () => {
+      const { registry, accounts: a, alpha, beta } = await loadFixture(deployRegistryWithOperators);
+      await registry.connect(a.bob).addSigner(beta, a.alice); // alice administers alpha and is now a key of beta
+      expect(await registry.operatorOfAccount(a.alice)).to.deep.equal([alpha, 1n]);
+      expect(await registry.accessOf(a.alice, beta)).to.deep.equal([false, true, 1n]);
+    });
+  });
 });
