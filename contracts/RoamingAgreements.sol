@@ -321,9 +321,9 @@ contract RoamingAgreements is IRoamingAgreements, AccessManaged, EIP712, Pausabl
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @dev The one check of an agreement's settlement token, run when an offer is accepted (an amendment cannot
-    /// change the token). Today: the token must be a contract (which also refuses the zero address). Issue 4 extends
-    /// this hook, and only it, with the SettlementVault's allow-list (a `RoamingAgreements_TokenNotAllowed` error);
-    /// nothing else in this contract looks at the token.
+    /// change the token): it must be a contract (which also refuses the zero address). The SettlementVault's
+    /// allow-list is not consulted here (one more cold call would break the acceptance gas budget); the vault applies
+    /// it when clearing records the agreement's obligations. Nothing else in this contract looks at the token.
     function _checkToken(address token) internal view {
         if (token.code.length == 0) revert RoamingAgreements_InvalidToken(token);
     }

@@ -15,6 +15,6 @@ library Roles {
     uint64 internal constant ARBITER = 3;
     /// @notice Emergency brake: pauses contracts and suspends operators, immediately.
     uint64 internal constant PAUSER = 4;
-    /// @notice Held only by the suite's own contracts: may record obligations in the settlement vault.
-    uint64 internal constant SUITE = 5;
+    // The suite's own contracts, which record obligations in the vault, are not a role: the vault keeps their list
+    // (`SettlementVault.setSuiteContract`, ADMIN), so that recording costs one storage read, not an AccessManager call.
 }

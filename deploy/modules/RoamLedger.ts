@@ -2,7 +2,11 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { Interface } from "ethers";
 
 import { DEFAULT_GOVERNOR_DELAY, FUNCTION_ROLES, Roles } from "../../sdk/src/governance";
-import { OperatorRegistry__factory, RoamingAgreements__factory } from "../../sdk/src/typechain";
+import {
+  OperatorRegistry__factory,
+  RoamingAgreements__factory,
+  SettlementVault__factory,
+} from "../../sdk/src/typechain";
 
 /** The selectors of the restricted functions of one contract, grouped by the role that may call them. */
 export function selectorsByRole(abi: Interface, table: Record<string, keyof typeof Roles>): Map<bigint, string[]> {
@@ -17,14 +21,17 @@ export function selectorsByRole(abi: Interface, table: Record<string, keyof type
 }
 
 /**
- * The suite's core: the AccessManager that governs every contract, the operator registry, and the roaming
- * agreements (deployed after the registry, which they read).
+ * The suite: the AccessManager that governs every contract, the operator registry, the roaming agreements and the
+ * settlement vault (both read the registry).
  *
  * Parameters (all optional; defaults suit a local node, where account 0 holds every role):
  * - `admin`: the consortium's root account (multisig or timelock); granted ADMIN in addition to the deployer.
  * - `governor`, `registrar`, `pauser`, `arbiter`: the holders of those roles.
  * - `governorDelay`: the governor's execution delay in seconds (default two days).
  * - `targetAdminDelay`: delay on later changes of a contract's function roles (default 0).
+ *
+ * Settlement tokens are allowed afterwards by the governor (`SettlementVault.allowToken`, after its delay), and the
+ * suite's clearing contracts are put on the vault's list by the admin (`setSuiteContract`) when they are deployed.
  */
 export default buildModule("RoamLedger", (m) => {
   const deployer = m.getAccount(0);
@@ -39,23 +46,27 @@ export default buildModule("RoamLedger", (m) => {
   const manager = m.contract("RoamLedgerManager", [deployer]);
   const registry = m.contract("OperatorRegistry", [manager]);
   const agreements = m.contract("RoamingAgreements", [manager, registry]);
+  const vault = m.contract("SettlementVault", [manager, registry]);
 
   for (const [label, id] of Object.entries(Roles)) {
     if (id !== Roles.ADMIN) m.call(manager, "labelRole", [id, label], { id: `label_${label}` });
   }
-  const registryRoles = selectorsByRole(new Interface(OperatorRegistry__factory.abi), FUNCTION_ROLES.OperatorRegistry);
-  const agreementsRoles = selectorsByRole(
-    new Interface(RoamingAgreements__factory.abi),
-    FUNCTION_ROLES.RoamingAgreements,
-  );
-  const wiring = [
-    ...[...registryRoles].map(([role, selectors]) =>
-      m.call(manager, "setTargetFunctionRole", [registry, selectors, role], { id: `registry_role_${role}` }),
-    ),
-    ...[...agreementsRoles].map(([role, selectors]) =>
-      m.call(manager, "setTargetFunctionRole", [agreements, selectors, role], { id: `agreements_role_${role}` }),
-    ),
+
+  const governed = [
+    { key: "registry", future: registry, abi: OperatorRegistry__factory.abi, table: FUNCTION_ROLES.OperatorRegistry },
+    {
+      key: "agreements",
+      future: agreements,
+      abi: RoamingAgreements__factory.abi,
+      table: FUNCTION_ROLES.RoamingAgreements,
+    },
+    { key: "vault", future: vault, abi: SettlementVault__factory.abi, table: FUNCTION_ROLES.SettlementVault },
   ];
+  const wiring = governed.flatMap(({ key, future, abi, table }) =>
+    [...selectorsByRole(new Interface(abi), table)].map(([role, selectors]) =>
+      m.call(manager, "setTargetFunctionRole", [future, selectors, role], { id: `${key}_role_${role}` }),
+    ),
+  );
 
   const grants = [
     m.call(manager, "grantRole", [Roles.ADMIN, admin, 0], { id: "grant_ADMIN" }),
@@ -64,14 +75,12 @@ export default buildModule("RoamLedger", (m) => {
     m.call(manager, "grantRole", [Roles.PAUSER, pauser, 0], { id: "grant_PAUSER" }),
     m.call(manager, "grantRole", [Roles.ARBITER, arbiter, 0], { id: "grant_ARBITER" }),
   ];
-  m.call(manager, "setTargetAdminDelay", [registry, targetAdminDelay], {
-    id: "registry_admin_delay",
-    after: [...wiring, ...grants],
-  });
-  m.call(manager, "setTargetAdminDelay", [agreements, targetAdminDelay], {
-    id: "agreements_admin_delay",
-    after: [...wiring, ...grants],
-  });
+  for (const { key, future } of governed) {
+    m.call(manager, "setTargetAdminDelay", [future, targetAdminDelay], {
+      id: `${key}_admin_delay`,
+      after: [...wiring, ...grants],
+    });
+  }
 
-  return { manager, registry, agreements };
+  return { manager, registry, agreements, vault };
 });

@@ -16,8 +16,6 @@ export const Roles = {
   ARBITER: 3n,
   /** Emergency brake: pauses contracts and suspends operators, immediately. */
   PAUSER: 4n,
-  /** Held only by the suite's own contracts: may record obligations in the settlement vault. */
-  SUITE: 5n,
 } as const;
 
 export type RoleName = keyof typeof Roles;
@@ -41,6 +39,14 @@ export const FUNCTION_ROLES = {
   RoamingAgreements: {
     pause: "PAUSER",
     unpause: "GOVERNOR",
+  },
+  // Not listed, so ADMIN-only: setSuiteContract (which contracts may record obligations) and recover.
+  SettlementVault: {
+    allowToken: "GOVERNOR",
+    disallowToken: "GOVERNOR",
+    setCycleLength: "GOVERNOR",
+    unpause: "GOVERNOR",
+    pause: "PAUSER",
   },
 } as const satisfies Record<string, Record<string, RoleName>>;
 

@@ -3,7 +3,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
 import { encodeTadig } from "../../sdk/src/tadig";
-import type { OperatorRegistry, RoamingAgreements, RoamLedgerManager } from "../../sdk/src/typechain";
+import type { OperatorRegistry, RoamingAgreements, RoamLedgerManager, SettlementVault } from "../../sdk/src/typechain";
 
 /** The governor's execution delay in the test deployment (as in production: two days). */
 export const GOVERNOR_DELAY = 2 * 24 * 60 * 60;
@@ -58,6 +58,7 @@ export interface SuiteFixture {
   manager: RoamLedgerManager;
   registry: OperatorRegistry;
   agreements: RoamingAgreements;
+  vault: SettlementVault;
 }
 
 /** Parameters of the deploy module (see deploy/modules/RoamLedger.ts). */
@@ -87,7 +88,11 @@ export async function deployWith(parameters: SuiteParameters): Promise<Omit<Suit
     "RoamingAgreements",
     await deployed.agreements.getAddress(),
   )) as unknown as RoamingAgreements;
-  return { manager, registry, agreements };
+  const vault = (await ethers.getContractAt(
+    "SettlementVault",
+    await deployed.vault.getAddress(),
+  )) as unknown as SettlementVault;
+  return { manager, registry, agreements, vault };
 }
 
 /** The suite as the deploy module builds it, with each role held by its own account. */

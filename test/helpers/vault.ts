@@ -1,8 +1,7 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import { Roles } from "../../sdk/src/governance";
-import type { MockStablecoin, SettlementVault } from "../../sdk/src/typechain";
+import type { MockStablecoin } from "../../sdk/src/typechain";
 import { deployRegistryWithOperators, scheduleAndExecute } from "./fixtures";
 import type { RegistryFixture } from "./fixtures";
 
@@ -12,7 +11,6 @@ export const CYCLE = 7 * 24 * 60 * 60;
 export const USDC = 1_000_000n;
 
 export interface VaultFixture extends RegistryFixture {
-  vault: SettlementVault;
   usdc: MockStablecoin;
   eurc: MockStablecoin;
   /** An account on the vault's list of suite contracts, standing in for them (clearing, market). */
@@ -21,33 +19,14 @@ export interface VaultFixture extends RegistryFixture {
   adminOf: Record<string, HardhatEthersSigner>;
 }
 
-/** Wires the vault's restricted functions to their roles, as the deploy module does. */
-export const VAULT_FUNCTION_ROLES = {
-  allowToken: "GOVERNOR",
-  disallowToken: "GOVERNOR",
-  setCycleLength: "GOVERNOR",
-  unpause: "GOVERNOR",
-  pause: "PAUSER",
-} as const;
-
 /**
- * The registry fixture (operators alpha=1, beta=2, gamma=3) plus the vault with two allowed 6-decimal stablecoins
+ * The registry fixture (operators alpha=1, beta=2, gamma=3) and the suite's vault with two allowed 6-decimal stablecoins
  * (USDC and EURC, weekly cycles), 1,000,000 of each minted to every operator's admin and approved to the vault.
  */
 export async function deployVault(): Promise<VaultFixture> {
   const f = await deployRegistryWithOperators();
-  const { manager, registry, accounts: a } = f;
+  const { manager, vault, accounts: a } = f;
   const suite = (await ethers.getSigners())[15];
-
-  const vault = (await (
-    await ethers.getContractFactory("SettlementVault")
-  ).deploy(await manager.getAddress(), await registry.getAddress())) as unknown as SettlementVault;
-  const byRole = new Map<bigint, string[]>();
-  for (const [name, role] of Object.entries(VAULT_FUNCTION_ROLES)) {
-    const selector = vault.interface.getFunction(name as keyof typeof VAULT_FUNCTION_ROLES).selector;
-    byRole.set(Roles[role], [...(byRole.get(Roles[role]) ?? []), selector]);
-  }
-  for (const [role, selectors] of byRole) await manager.connect(a.admin).setTargetFunctionRole(vault, selectors, role);
   await vault.connect(a.admin).setSuiteContract(suite, true);
 
   const factory = await ethers.getContractFactory("MockStablecoin");
