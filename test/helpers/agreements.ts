@@ -27,8 +27,8 @@ export const DAY = 24 * HOUR;
 export const PERIOD = 30 * DAY;
 
 /** Service ids and plan kinds of contracts/types/RatingTypes.sol. */
-export const Svc = { VoiceMO: 0, VoiceMT: 1, SmsMO: 2, SmsMT: 3, Data: 4, VoLTE: 5, IoTAccess: 6 } as const;
-export const Kind = { Threshold: 0, BackToFirst: 1, Ratio: 2, Access: 3 } as const;
+export { Kind, Svc } from "./rating";
+import { Kind, Svc } from "./rating";
 export const AgreementStatus = { None: 0n, Active: 1n, Terminated: 2n } as const;
 export const OperatorStatus = { None: 0n, Active: 1n, Suspended: 2n, Exited: 3n } as const;
 

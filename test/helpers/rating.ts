@@ -2,20 +2,8 @@ import { ethers } from "hardhat";
 
 import type { RatingHarness } from "../../sdk/src/typechain";
 
-/** Services, plan kinds and condition kinds as the contracts number them (contracts/types/RatingTypes.sol). */
-export const Svc = {
-  VoiceMO: 0,
-  VoiceMT: 1,
-  SmsMO: 2,
-  SmsMT: 3,
-  Data: 4,
-  VoLTE: 5,
-  IoTAccess: 6,
-  SliceHours: 7,
-  SpectrumMHzHours: 8,
-} as const;
-export const Kind = { Threshold: 0, BackToFirst: 1, Ratio: 2, Access: 3 } as const;
-export const Cond = { Unconditional: 0, ContractRevenue: 1, DiscountRevenue: 2 } as const;
+/** Services, plan kinds and condition kinds as the contracts number them: the SDK's own tables. */
+export { ConditionKind as Cond, PlanKind as Kind, Service as Svc } from "../../sdk/src/rating/types";
 
 export interface TierArg {
   start: bigint;
