@@ -20,6 +20,7 @@ import {
 } from "../../sdk/src";
 import type { MockStablecoin } from "../../sdk/src/typechain";
 import { deployRegistryWithOperators, type RegistryFixture } from "./fixtures";
+import { Kind, Svc } from "./rating";
 
 export const HOUR = 3600;
 export const DAY = 24 * HOUR;
@@ -28,7 +29,6 @@ export const PERIOD = 30 * DAY;
 
 /** Service ids and plan kinds of contracts/types/RatingTypes.sol. */
 export { Kind, Svc } from "./rating";
-import { Kind, Svc } from "./rating";
 export const AgreementStatus = { None: 0n, Active: 1n, Terminated: 2n } as const;
 export const OperatorStatus = { None: 0n, Active: 1n, Suspended: 2n, Exited: 3n } as const;
 
