@@ -14,6 +14,7 @@ import { ErrorFragment, Interface, type JsonFragment, type Result } from "ethers
 
 import { OperatorRegistry__factory } from "./typechain/factories/contracts/OperatorRegistry__factory";
 import { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
+import { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
 import { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";
 import { AccessManaged__factory } from "./typechain/factories/@openzeppelin/contracts/access/manager/AccessManaged__factory";
 
@@ -78,6 +79,7 @@ export interface ErrorAbiSource {
 export const SUITE_ERROR_SOURCES: readonly ErrorAbiSource[] = [
   { contract: "OperatorRegistry", abi: OperatorRegistry__factory.abi },
   { contract: "RoamingAgreements", abi: RoamingAgreements__factory.abi },
+  { contract: "SettlementVault", abi: SettlementVault__factory.abi },
   { contract: "RoamLedgerManager", abi: RoamLedgerManager__factory.abi },
   { contract: "AccessManaged", abi: AccessManaged__factory.abi },
 ];

@@ -5,6 +5,8 @@ export * from "./clients/registry";
 export * from "./typedData/agreements";
 export * from "./clients/agreements";
 export * from "./rating";
+export * from "./netting";
+export * from "./clients/vault";
 
 export type {
   OperatorRegistry,
@@ -31,3 +33,5 @@ export type {
 export { OperatorRegistry__factory } from "./typechain/factories/contracts/OperatorRegistry__factory";
 export { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
 export { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";
+export type { SettlementVault, SettlementVaultInterface } from "./typechain/contracts/SettlementVault";
+export { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
