@@ -43,7 +43,7 @@ import {
   type NormalizedTerms,
   type TypedDataSigner,
 } from "../typedData/agreements";
-import { requireObject, toAddress, toBytes32, toUint, type UintLike } from "../typedData/validation";
+import { requireObject, toAddress, toBytes32, toUint, type UintLike } from "../validation";
 import type { BuiltTransaction } from "./registry";
 
 /*//////////////////////////////////////////////////////////////////////////

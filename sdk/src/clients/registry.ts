@@ -6,8 +6,6 @@
  * {@link InvalidArgumentError} naming the field. Reverts surface as {@link RoamLedgerContractError}.
  */
 import {
-  getAddress,
-  isHexString,
   ZeroAddress,
   type ContractRunner,
   type Overrides,
@@ -17,6 +15,7 @@ import {
 
 import { InvalidArgumentError, isRoamLedgerContractError, SignerRequiredError, withDecodedErrors } from "../errors";
 import { decodeTadig, encodeTadig } from "../tadig";
+import { toAddress, toBytes32, toOperatorId } from "../validation";
 import type {
   OperatorRegistry,
   OperatorRegistryInterface,
@@ -90,45 +89,11 @@ export interface ListOptions {
 export const REGISTRY_LIMITS = { maxTadigs: 16, maxSigners: 16 } as const;
 
 const STATUS_NAMES: Readonly<Record<string, OperatorStatusName>> = { 1: "active", 2: "suspended", 3: "exited" };
-const MAX_UINT32 = 2n ** 32n - 1n;
 const DEFAULT_PAGE_SIZE = 100;
 
 /*//////////////////////////////////////////////////////////////////////////
                                  VALIDATION
 //////////////////////////////////////////////////////////////////////////*/
-
-function toOperatorId(value: OperatorIdLike, field = "operatorId"): bigint {
-  let id: bigint;
-  if (typeof value === "bigint") {
-    id = value;
-  } else if (typeof value === "number" && Number.isSafeInteger(value)) {
-    id = BigInt(value);
-  } else {
-    throw new InvalidArgumentError("must be an integer (bigint or safe integer number)", { field, value });
-  }
-  if (id < 1n || id > MAX_UINT32) {
-    throw new InvalidArgumentError(`must be an operator id, 1 to ${MAX_UINT32}`, { field, value });
-  }
-  return id;
-}
-
-function toAddress(value: string, field: string, allowZero = false): string {
-  if (typeof value !== "string") throw new InvalidArgumentError("must be an address string", { field, value });
-  let address: string;
-  try {
-    address = getAddress(value);
-  } catch (cause) {
-    throw new InvalidArgumentError("not a valid address (20 bytes hex, with a correct checksum if mixed-case)", {
-      field,
-      value,
-      cause,
-    });
-  }
-  if (!allowZero && address === ZeroAddress) {
-    throw new InvalidArgumentError("must not be the zero address", { field, value });
-  }
-  return address;
-}
 
 function toAddresses(values: readonly string[], field: string, min: number, max: number): string[] {
   if (!Array.isArray(values)) throw new InvalidArgumentError("must be an array of addresses", { field, value: values });
@@ -162,13 +127,6 @@ function toTadigs(values: readonly string[], field: string): string[] {
 
 function toString(value: string, field: string): string {
   if (typeof value !== "string") throw new InvalidArgumentError("must be a string", { field, value });
-  return value;
-}
-
-function toBytes32(value: string, field: string): string {
-  if (!isHexString(value, 32)) {
-    throw new InvalidArgumentError("must be a bytes32 (0x and 64 hex digits)", { field, value });
-  }
   return value;
 }
 

@@ -16,7 +16,6 @@ import {
   isHexString,
   MaxUint256,
   Signature,
-  ZeroAddress,
   type ContractRunner,
   type Overrides,
   type Provider,
@@ -34,6 +33,7 @@ import {
 } from "../errors";
 import type { NettingAccountInit, NettingGrossInit, NettingInit, NettingTokenInit } from "../netting/types";
 import { VAULT_LIMITS } from "../netting/types";
+import { toAddress, toBytes32, toInteger, toOperatorId } from "../validation";
 import type { BuiltTransaction } from "./registry";
 import type { SettlementVault, SettlementVaultInterface } from "../typechain/contracts/SettlementVault";
 import { SettlementVault__factory } from "../typechain/factories/contracts/SettlementVault__factory";
@@ -199,53 +199,8 @@ async function decoded<T>(operation: () => Promise<T>): Promise<T> {
                                  VALIDATION
 //////////////////////////////////////////////////////////////////////////*/
 
-function toInteger(value: VaultIntegerLike, field: string, min: bigint, max: bigint): bigint {
-  let n: bigint;
-  if (typeof value === "bigint") {
-    n = value;
-  } else if (typeof value === "number" && Number.isSafeInteger(value)) {
-    n = BigInt(value);
-  } else {
-    throw new InvalidArgumentError("must be an integer (bigint or safe integer number)", { field, value });
-  }
-  if (n < min || n > max) throw new InvalidArgumentError(`must be ${min} to ${max}`, { field, value });
-  return n;
-}
-
 function toOperator(value: VaultIntegerLike, field = "operatorId"): bigint {
-  let id: bigint;
-  try {
-    id = toInteger(value, field, 1n, VAULT_LIMITS.maxOperatorId);
-  } catch (error) {
-    if (!(error instanceof InvalidArgumentError)) throw error;
-    throw new InvalidArgumentError(`must be an operator id, 1 to ${VAULT_LIMITS.maxOperatorId}`, { field, value });
-  }
-  return id;
-}
-
-function toAddressArg(value: string, field: string, allowZero = false): string {
-  if (typeof value !== "string") throw new InvalidArgumentError("must be an address string", { field, value });
-  let address: string;
-  try {
-    address = getAddress(value);
-  } catch (cause) {
-    throw new InvalidArgumentError("not a valid address (20 bytes hex, with a correct checksum if mixed-case)", {
-      field,
-      value,
-      cause,
-    });
-  }
-  if (!allowZero && address === ZeroAddress) {
-    throw new InvalidArgumentError("must not be the zero address", { field, value });
-  }
-  return address;
-}
-
-function toRef(value: string, field: string): string {
-  if (typeof value !== "string" || !isHexString(value, 32)) {
-    throw new InvalidArgumentError("must be a bytes32 (0x and 64 hex digits)", { field, value });
-  }
-  return value.toLowerCase();
+  return toOperatorId(value, field, 1n);
 }
 
 function toSplitSignature(value: VaultPermitSignatureLike, field: string): { v: number; r: string; s: string } {
@@ -266,7 +221,7 @@ function toSplitSignature(value: VaultPermitSignatureLike, field: string): { v: 
   if (value.v !== 27 && value.v !== 28) {
     throw new InvalidArgumentError("must be 27 or 28", { field: `${field}.v`, value: value.v });
   }
-  return { v: value.v, r: toRef(value.r, `${field}.r`), s: toRef(value.s, `${field}.s`) };
+  return { v: value.v, r: toBytes32(value.r, `${field}.r`), s: toBytes32(value.s, `${field}.s`) };
 }
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -289,7 +244,7 @@ export class VaultTransactionBuilder {
   readonly address: string;
 
   constructor(address: string) {
-    this.address = toAddressArg(address, "address");
+    this.address = toAddress(address, "address");
   }
 
   #tx(data: string): BuiltTransaction {
@@ -298,7 +253,7 @@ export class VaultTransactionBuilder {
 
   /** `token.approve(vault, amount)`: the allowance a {@link deposit} needs (sent to the token, not the vault). */
   approve(token: string, amount: VaultIntegerLike): BuiltTransaction {
-    const to = toAddressArg(token, "token");
+    const to = toAddress(token, "token");
     const value = toInteger(amount, "amount", 0n, UINT256_MAX);
     const data = ERC20Permit__factory.createInterface().encodeFunctionData("approve", [this.address, value]);
     return { to, data, value: 0n };
@@ -307,7 +262,7 @@ export class VaultTransactionBuilder {
   /** `deposit(operatorId, token, amount)` (anyone, for a registered operator; needs the allowance). */
   deposit(operatorId: VaultIntegerLike, token: string, amount: VaultIntegerLike): BuiltTransaction {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, VAULT_LIMITS.maxAmount);
     return this.#tx(iface().encodeFunctionData("deposit", [id, t, value]));
   }
@@ -321,7 +276,7 @@ export class VaultTransactionBuilder {
     signature: VaultPermitSignatureLike,
   ): BuiltTransaction {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, VAULT_LIMITS.maxAmount);
     const until = toInteger(deadline, "deadline", 0n, UINT256_MAX);
     const { v, r, s } = toSplitSignature(signature, "signature");
@@ -331,20 +286,20 @@ export class VaultTransactionBuilder {
   /** `withdraw(operatorId, token, amount)` (the operator's admin; paid to its payout address). */
   withdraw(operatorId: VaultIntegerLike, token: string, amount: VaultIntegerLike): BuiltTransaction {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, UINT256_MAX);
     return this.#tx(iface().encodeFunctionData("withdraw", [id, t, value]));
   }
 
   /** `closeCycle(token)` (anyone, once the open cycle's end has passed). */
   closeCycle(token: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("closeCycle", [toAddressArg(token, "token")]));
+    return this.#tx(iface().encodeFunctionData("closeCycle", [toAddress(token, "token")]));
   }
 
   /** `processQueue(payer, token, maxCount)` (anyone). */
   processQueue(payer: VaultIntegerLike, token: string, maxCount: VaultIntegerLike): BuiltTransaction {
     const id = toOperator(payer, "payer");
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const count = toInteger(maxCount, "maxCount", 1n, UINT256_MAX);
     return this.#tx(iface().encodeFunctionData("processQueue", [id, t, count]));
   }
@@ -360,9 +315,9 @@ export class VaultTransactionBuilder {
     const from = toOperator(payer, "payer");
     const to = toOperator(payee, "payee");
     if (from === to) throw new InvalidArgumentError("must differ from payer", { field: "payee", value: payee });
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, VAULT_LIMITS.maxAmount);
-    return this.#tx(iface().encodeFunctionData("recordObligation", [from, to, t, value, toRef(ref, "ref")]));
+    return this.#tx(iface().encodeFunctionData("recordObligation", [from, to, t, value, toBytes32(ref, "ref")]));
   }
 
   /** `transferFree(from, to, token, amount, ref)` (a suite contract). */
@@ -376,33 +331,33 @@ export class VaultTransactionBuilder {
     const source = toOperator(from, "from");
     const target = toOperator(to, "to");
     if (source === target) throw new InvalidArgumentError("must differ from from", { field: "to", value: to });
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, UINT256_MAX);
-    return this.#tx(iface().encodeFunctionData("transferFree", [source, target, t, value, toRef(ref, "ref")]));
+    return this.#tx(iface().encodeFunctionData("transferFree", [source, target, t, value, toBytes32(ref, "ref")]));
   }
 
   /** `allowToken(token, cycleLength)` (restricted: governor). */
   allowToken(token: string, cycleLength: VaultIntegerLike): BuiltTransaction {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const length = toInteger(cycleLength, "cycleLength", 1n, VAULT_LIMITS.maxCycleLength);
     return this.#tx(iface().encodeFunctionData("allowToken", [t, length]));
   }
 
   /** `disallowToken(token)` (restricted: governor). */
   disallowToken(token: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("disallowToken", [toAddressArg(token, "token")]));
+    return this.#tx(iface().encodeFunctionData("disallowToken", [toAddress(token, "token")]));
   }
 
   /** `setCycleLength(token, cycleLength)` (restricted: governor); applies from the next cycle. */
   setCycleLength(token: string, cycleLength: VaultIntegerLike): BuiltTransaction {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const length = toInteger(cycleLength, "cycleLength", 1n, VAULT_LIMITS.maxCycleLength);
     return this.#tx(iface().encodeFunctionData("setCycleLength", [t, length]));
   }
 
   /** `setSuiteContract(account, isSuite)` (restricted: admin). */
   setSuiteContract(account: string, isSuite: boolean): BuiltTransaction {
-    const a = toAddressArg(account, "account");
+    const a = toAddress(account, "account");
     if (typeof isSuite !== "boolean") throw new InvalidArgumentError("must be a boolean", { field: "isSuite" });
     return this.#tx(iface().encodeFunctionData("setSuiteContract", [a, isSuite]));
   }
@@ -419,7 +374,7 @@ export class VaultTransactionBuilder {
 
   /** `recover(token, to)` (restricted: admin): sweeps the surplus above what the vault owes. */
   recover(token: string, to: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("recover", [toAddressArg(token, "token"), toAddressArg(to, "to")]));
+    return this.#tx(iface().encodeFunctionData("recover", [toAddress(token, "token"), toAddress(to, "to")]));
   }
 }
 
@@ -481,13 +436,13 @@ export class VaultClient {
 
   /** Whether `account` is on the vault's list of suite contracts. */
   async isSuiteContract(account: string): Promise<boolean> {
-    const a = toAddressArg(account, "account", true);
+    const a = toAddress(account, "account", true);
     return decoded(() => this.contract.isSuiteContract(a));
   }
 
   /** A token's settlement state (all zero if it was never allowed). */
   async tokenConfig(token: string, blockTag?: number | string): Promise<VaultTokenConfig> {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const c = await decoded(() => this.contract.tokenConfig(t, at(blockTag)));
     return {
       allowed: c.allowed,
@@ -502,7 +457,7 @@ export class VaultClient {
   /** The raw account of `operatorId` in `token`, as stored. */
   async accountOf(operatorId: VaultIntegerLike, token: string, blockTag?: number | string): Promise<VaultAccountInfo> {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const a = await decoded(() => this.contract.accountOf(id, t, at(blockTag)));
     return { balance: a.balance, position: a.position, cycle: a.cycle, queued: a.queued };
   }
@@ -510,35 +465,35 @@ export class VaultClient {
   /** The effective balance: the settled balance plus a position of a closed cycle not yet applied. */
   async balanceOf(operatorId: VaultIntegerLike, token: string): Promise<bigint> {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     return decoded(() => this.contract.balanceOf(id, t));
   }
 
   /** What `operatorId` may withdraw now: the effective balance less any net debit of the open cycle. */
   async freeBalanceOf(operatorId: VaultIntegerLike, token: string): Promise<bigint> {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     return decoded(() => this.contract.freeBalanceOf(id, t));
   }
 
   /** The position of `operatorId` in the open cycle of `token` (credits minus debits). */
   async openPositionOf(operatorId: VaultIntegerLike, token: string): Promise<bigint> {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     return decoded(() => this.contract.openPositionOf(id, t));
   }
 
   /** How many obligations of `payer` in `token` await funds. */
   async queueLength(payer: VaultIntegerLike, token: string): Promise<bigint> {
     const id = toOperator(payer, "payer");
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     return decoded(() => this.contract.queueLength(id, t));
   }
 
   /** Balance, free balance, open position and queue length of `operatorId` in `token`, read at one block. */
   async memberInfo(operatorId: VaultIntegerLike, token: string, blockTag?: number | string): Promise<VaultMemberInfo> {
     const id = toOperator(operatorId);
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const tag = blockTag ?? (await this.#latestBlock());
     const [balance, free, openPosition, queued] = await decoded(() =>
       Promise.all([
@@ -563,7 +518,7 @@ export class VaultClient {
     payee: VaultIntegerLike,
     blockTag?: number | string,
   ): Promise<VaultBilateralGross> {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const n = toInteger(cycle, "cycle", 0n, VAULT_LIMITS.maxCycle);
     const from = toOperator(payer, "payer");
     const to = toOperator(payee, "payee");
@@ -580,7 +535,7 @@ export class VaultClient {
     blockTag?: number | string,
   ): Promise<VaultQueuedObligation[]> {
     const id = toOperator(payer, "payer");
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const from = toInteger(offset, "offset", 0n, UINT256_MAX);
     const size = toInteger(limit, "limit", 1n, UINT256_MAX);
     const page = await decoded(() => this.contract.queuedObligations(id, t, from, size, at(blockTag)));
@@ -594,7 +549,7 @@ export class VaultClient {
     options: VaultPageOptions = {},
   ): AsyncGenerator<VaultQueuedObligation, void, undefined> {
     const id = toOperator(payer, "payer");
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const pageSize = toInteger(options.pageSize ?? DEFAULT_PAGE_SIZE, "pageSize", 1n, UINT256_MAX);
     const blockTag = options.blockTag ?? (await this.#latestBlock());
     let offset = 0n;
@@ -619,13 +574,13 @@ export class VaultClient {
 
   /** What the vault owes its members in `token` (deposits minus withdrawals). */
   async totalLiabilities(token: string): Promise<bigint> {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     return decoded(() => this.contract.totalLiabilities(t));
   }
 
   /** Tokens held above {@link totalLiabilities}, which the admin may `recover`. */
   async surplus(token: string): Promise<bigint> {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     return decoded(() => this.contract.surplus(t));
   }
 
@@ -644,7 +599,7 @@ export class VaultClient {
     if (!Array.isArray(tokens)) throw new InvalidArgumentError("must be an array of addresses", { field: "tokens" });
     if (!Array.isArray(members))
       throw new InvalidArgumentError("must be an array of operator ids", { field: "members" });
-    const ts = tokens.map((t, i) => toAddressArg(t, `tokens[${i}]`));
+    const ts = tokens.map((t, i) => toAddress(t, `tokens[${i}]`));
     const ids = members.map((m, i) => toOperator(m, `members[${i}]`));
     const blockTag = options.blockTag ?? (await this.#latestBlock());
     const tokenInits: NettingTokenInit[] = [];
@@ -708,7 +663,7 @@ export class VaultClient {
     mode: "exact" | "max" = "exact",
     overrides?: Overrides,
   ): Promise<TransactionReceipt | undefined> {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 0n, UINT256_MAX);
     if (mode !== "exact" && mode !== "max") {
       throw new InvalidArgumentError('must be "exact" or "max"', { field: "mode", value: mode });
@@ -750,7 +705,7 @@ export class VaultClient {
     amount: VaultIntegerLike,
     options: VaultPermitOptions = {},
   ): Promise<VaultPermitSignature> {
-    const t = toAddressArg(token, "token");
+    const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 0n, UINT256_MAX);
     const deadlineGiven =
       options.deadline === undefined ? undefined : toInteger(options.deadline, "options.deadline", 0n, UINT256_MAX);

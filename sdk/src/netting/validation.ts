@@ -5,25 +5,15 @@
  * the preview, which raises the contract's error.
  */
 import { InvalidArgumentError } from "../errors";
-import { VAULT_LIMITS, ZERO_REF, type MemberIdLike } from "./types";
+import { toOperatorId, toUint } from "../validation";
+import { ZERO_REF, type MemberIdLike } from "./types";
 
 const UINT256_MAX = 2n ** 256n - 1n;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 /** An operator id, `0` to `uint32` max (0 is accepted here: the contract decides what it does with it). */
 export function toMemberId(value: MemberIdLike, field: string): bigint {
-  let id: bigint;
-  if (typeof value === "bigint") {
-    id = value;
-  } else if (typeof value === "number" && Number.isSafeInteger(value)) {
-    id = BigInt(value);
-  } else {
-    throw new InvalidArgumentError("must be an operator id (bigint or safe integer number)", { field, value });
-  }
-  if (id < 0n || id > VAULT_LIMITS.maxOperatorId) {
-    throw new InvalidArgumentError(`must be an operator id, 0 to ${VAULT_LIMITS.maxOperatorId}`, { field, value });
-  }
-  return id;
+  return toOperatorId(value, field, 0n);
 }
 
 /** An amount of money: a bigint, `0` to `max` (default `uint256` max). */
@@ -43,20 +33,7 @@ export function toSigned(value: bigint, field: string, min: bigint, max: bigint)
 }
 
 /** An unsigned integer of `bits` bits: a bigint or a safe-integer number. */
-export function toUintN(value: bigint | number, bits: number, field: string): bigint {
-  let n: bigint;
-  if (typeof value === "bigint") {
-    n = value;
-  } else if (typeof value === "number" && Number.isSafeInteger(value)) {
-    n = BigInt(value);
-  } else {
-    throw new InvalidArgumentError("must be an integer (bigint or safe integer number)", { field, value });
-  }
-  if (n < 0n || n >= 1n << BigInt(bits)) {
-    throw new InvalidArgumentError(`must be an unsigned integer of ${bits} bits`, { field, value });
-  }
-  return n;
-}
+export const toUintN = toUint;
 
 /** A token key: a non-empty string (normally the token's checksummed address). */
 export function toTokenKey(value: string, field: string): string {

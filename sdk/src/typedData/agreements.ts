@@ -18,9 +18,9 @@ import {
 } from "ethers";
 
 import { InvalidArgumentError } from "../errors";
-import { requireObject, toAddress, toBytes32, toUint, type UintLike } from "./validation";
+import { requireObject, toAddress, toBytes32, toUint, type UintLike } from "../validation";
 
-export type { UintLike } from "./validation";
+export type { UintLike } from "../validation";
 
 /*//////////////////////////////////////////////////////////////////////////
                                   CONSTANTS

@@ -1,16 +1,22 @@
 /**
- * Input validation shared by the typed-data builders and the agreements client (not part of the public API): each
- * helper normalises one value or throws an {@link InvalidArgumentError} naming the field.
+ * Input validation shared by the SDK's builders and clients (not part of the public API): each helper normalises one
+ * value or throws an {@link InvalidArgumentError} naming the field, before anything is sent. Pure: browser-safe.
  */
 import { getAddress, isHexString, ZeroAddress } from "ethers";
 
-import { InvalidArgumentError } from "../errors";
+import { InvalidArgumentError } from "./errors";
 
 /** An unsigned integer: a bigint or a safe-integer number. */
 export type UintLike = bigint | number;
 
-/** Normalises an unsigned integer of `bits` bits; throws an InvalidArgumentError naming `field` otherwise. */
-export function toUint(value: UintLike, bits: number, field: string): bigint {
+/** The largest operator id (`uint32`). */
+export const MAX_OPERATOR_ID = 2n ** 32n - 1n;
+
+/**
+ * Normalises an integer within `[min, max]`; throws an InvalidArgumentError naming `field` otherwise (`range` is the
+ * message for a value out of range; by default "must be min to max").
+ */
+export function toInteger(value: UintLike, field: string, min: bigint, max: bigint, range?: string): bigint {
   let n: bigint;
   if (typeof value === "bigint") {
     n = value;
@@ -19,10 +25,18 @@ export function toUint(value: UintLike, bits: number, field: string): bigint {
   } else {
     throw new InvalidArgumentError("must be an integer (bigint or safe integer number)", { field, value });
   }
-  if (n < 0n || n >= 1n << BigInt(bits)) {
-    throw new InvalidArgumentError(`must be an unsigned integer of ${bits} bits`, { field, value });
-  }
+  if (n < min || n > max) throw new InvalidArgumentError(range ?? `must be ${min} to ${max}`, { field, value });
   return n;
+}
+
+/** Normalises an unsigned integer of `bits` bits. */
+export function toUint(value: UintLike, bits: number, field: string): bigint {
+  return toInteger(value, field, 0n, (1n << BigInt(bits)) - 1n, `must be an unsigned integer of ${bits} bits`);
+}
+
+/** Normalises an operator id: `min` (1 by default; 0 means "none") to `uint32` max. */
+export function toOperatorId(value: UintLike, field = "operatorId", min = 1n): bigint {
+  return toInteger(value, field, min, MAX_OPERATOR_ID, `must be an operator id, ${min} to ${MAX_OPERATOR_ID}`);
 }
 
 /** Normalises a bytes32 (`0x` + 64 hex digits) to lower case. */
