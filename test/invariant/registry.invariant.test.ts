@@ -6,6 +6,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 
 import { encodeTadig } from "../../sdk/src/tadig";
 import type { OperatorRegistry } from "../../sdk/src/typechain";
+import { campaignSize } from "../helpers/campaign";
 import { deployWith, namedAccounts } from "../helpers/fixtures";
 
 /**
@@ -14,8 +15,8 @@ import { deployWith, namedAccounts } from "../helpers/fixtures";
  * tests), so that every action is one transaction.
  */
 
-const RUNS = Number(process.env.INVARIANT_RUNS ?? "40");
-const DEPTH = Number(process.env.INVARIANT_DEPTH ?? "40");
+const RUNS = campaignSize("INVARIANT_RUNS", 40, 5);
+const DEPTH = campaignSize("INVARIANT_DEPTH", 40, 40);
 
 /** Codes the actions draw from: few, so that collisions are frequent; one is malformed. */
 const CODES = [

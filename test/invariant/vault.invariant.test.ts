@@ -7,7 +7,7 @@ import type { ContractTransactionResponse } from "ethers";
 
 import { encodeTadig } from "../../sdk/src/tadig";
 import type { MockStablecoin, SettlementVault, VaultInspector } from "../../sdk/src/typechain";
-import { coverageRunning } from "../helpers/gas";
+import { campaignSize } from "../helpers/campaign";
 import { CYCLE, USDC, deployVault } from "../helpers/vault";
 
 /**
@@ -16,11 +16,13 @@ import { CYCLE, USDC, deployVault } from "../helpers/vault";
  * closes, across six members and two tokens. The checks read the contract's own views (one call per token through
  * VaultInspector) and compare them with ghost variables kept from the actions and their events.
  *
- * CI runs at least INVARIANT_VAULT_ACTIONS actions (default 10,000; 500 under coverage, which only measures lines) in
+ * CI runs at least INVARIANT_VAULT_ACTIONS actions (default 10,000; 50 under coverage, which only measures lines) in
  * rounds of random sequences.
  */
-const TARGET_ACTIONS = Number(process.env.INVARIANT_VAULT_ACTIONS ?? (coverageRunning ? "500" : "10000"));
-const DEPTH = Number(process.env.INVARIANT_DEPTH ?? "60");
+const TARGET_ACTIONS = campaignSize("INVARIANT_VAULT_ACTIONS", 10_000, 50);
+const DEPTH = campaignSize("INVARIANT_DEPTH", 60, 25);
+/** Sequences per fast-check round; rounds repeat until TARGET_ACTIONS actions have run. */
+const ROUND = campaignSize("INVARIANT_ROUND", 20, 2);
 
 const MEMBERS = [1, 2, 3, 4, 5, 6];
 const SEED = 5_000n * USDC;
@@ -386,7 +388,7 @@ describe("Invariants: SettlementVault (model-based random sequences)", () => {
           stats.sequences++;
           await fc.asyncModelRun(() => ({ model: ghost, real }), cmds);
         }),
-        { numRuns: 20 },
+        { numRuns: ROUND },
       );
     }
     console.log(
@@ -395,7 +397,11 @@ describe("Invariants: SettlementVault (model-based random sequences)", () => {
         `${stats.reverted} refusals as predicted)`,
     );
     expect(stats.actions).to.be.gte(TARGET_ACTIONS);
-    expect(stats.queued, "the campaign must exercise queueing").to.be.greaterThan(0);
-    expect(stats.closes, "the campaign must exercise closes").to.be.greaterThan(0);
+    if (TARGET_ACTIONS >= 1_000) {
+      // A campaign of this size that never queued or closed would have tested little (the small runs under coverage
+      // only measure lines).
+      expect(stats.queued, "the campaign must exercise queueing").to.be.greaterThan(0);
+      expect(stats.closes, "the campaign must exercise closes").to.be.greaterThan(0);
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   type NettingEvent,
   type NettingLog,
 } from "../../sdk/src/netting";
+import { campaignSize } from "../helpers/campaign";
 import { GOVERNOR_DELAY } from "../helpers/fixtures";
 import { CYCLE, deployVault, USDC, type VaultFixture } from "../helpers/vault";
 
@@ -30,7 +31,7 @@ import { CYCLE, deployVault, USDC, type VaultFixture } from "../helpers/vault";
  * `NETTING_DIFFERENTIAL_RUNS` raises the number of sequences (default 200). A failure prints fast-check's seed and path;
  * `NETTING_SEED` and `NETTING_PATH` replay it.
  */
-const RUNS = Number(process.env.NETTING_DIFFERENTIAL_RUNS ?? "200");
+const RUNS = campaignSize("NETTING_DIFFERENTIAL_RUNS", 200, 5);
 const REPLAY: { seed?: number; path?: string } =
   process.env.NETTING_SEED === undefined
     ? {}
@@ -509,8 +510,9 @@ describe("Netting preview vs SettlementVault (differential)", function () {
     console.log(
       `      reverts compared: ${[...reverts].map(([name, n]) => `${name.replace("SettlementVault_", "")} ${n}`).join(", ")}`,
     );
-    // The sequences must exercise both sides of the finality rule, and closes (unless one failure is replayed).
-    if (REPLAY.path !== undefined) return;
+    // The sequences must exercise both sides of the finality rule, and closes (unless one failure is replayed, or the
+    // campaign is the small one run under coverage, which only measures lines).
+    if (REPLAY.path !== undefined || RUNS < 50) return;
     expect(count.applied).to.be.above(0);
     expect(count.queued).to.be.above(0);
     expect(count.closes).to.be.above(0);

@@ -13,6 +13,7 @@ import {
 } from "../../sdk/src/rating/engine";
 import type { Condition, ServiceFigures, ServicePlan, Tier } from "../../sdk/src/rating/types";
 import type { RatingHarness } from "../../sdk/src/typechain";
+import { campaignSize } from "../helpers/campaign";
 import { deployRatingHarness } from "../helpers/rating";
 
 /**
@@ -22,7 +23,7 @@ import { deployRatingHarness } from "../helpers/rating";
  *
  * Case counts are sized for CI; `DIFFERENTIAL_RUNS` raises them.
  */
-const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? "2000");
+const RUNS = campaignSize("DIFFERENTIAL_RUNS", 2000, 200);
 const CONDITION_RUNS = Math.max(200, Math.floor(RUNS / 2));
 
 const U64 = 2n ** 64n - 1n;
