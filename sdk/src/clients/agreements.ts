@@ -17,11 +17,11 @@ import {
   type ParamType,
   type Result,
   type TransactionReceipt,
-  type TransactionRequest,
   type TypedDataDomain,
 } from "ethers";
 
-import { InvalidArgumentError, SignerRequiredError, withDecodedErrors } from "../errors";
+import { InvalidArgumentError, withDecodedErrors } from "../errors";
+import { sendBuilt } from "./send";
 import type {
   AgreementTermsStructOutput,
   RoamingAgreements,
@@ -623,13 +623,6 @@ export class AgreementsClient {
 
   /** Sends a built transaction through the runner and waits for its receipt, decoding any revert. */
   async #send(action: string, tx: BuiltTransaction, overrides: Overrides = {}): Promise<TransactionReceipt> {
-    const runner = this.runner;
-    const sendTransaction = runner?.sendTransaction;
-    if (runner === null || typeof sendTransaction !== "function") throw new SignerRequiredError(action);
-    const request: TransactionRequest = { ...overrides, ...tx };
-    const response = await withDecodedErrors(() => sendTransaction.call(runner, request));
-    const receipt = await withDecodedErrors(() => response.wait());
-    if (receipt === null) throw new Error(`${action}: transaction ${response.hash} has no receipt`);
-    return receipt;
+    return sendBuilt(this.runner, action, tx, overrides);
   }
 }

@@ -5,15 +5,10 @@
  * Every input is validated before anything is sent (TADIG codes, addresses, ids), and an invalid one throws an
  * {@link InvalidArgumentError} naming the field. Reverts surface as {@link RoamLedgerContractError}.
  */
-import {
-  ZeroAddress,
-  type ContractRunner,
-  type Overrides,
-  type TransactionReceipt,
-  type TransactionRequest,
-} from "ethers";
+import { ZeroAddress, type ContractRunner, type Overrides, type TransactionReceipt } from "ethers";
 
-import { InvalidArgumentError, isRoamLedgerContractError, SignerRequiredError, withDecodedErrors } from "../errors";
+import { InvalidArgumentError, isRoamLedgerContractError, withDecodedErrors } from "../errors";
+import { sendBuilt } from "./send";
 import { decodeTadig, encodeTadig } from "../tadig";
 import { toAddress, toBytes32, toOperatorId } from "../validation";
 import type {
@@ -479,13 +474,6 @@ export class RegistryClient {
 
   /** Sends a built transaction through the runner and waits for its receipt, decoding any revert. */
   async #send(action: string, tx: BuiltTransaction, overrides: Overrides = {}): Promise<TransactionReceipt> {
-    const runner = this.runner;
-    const sendTransaction = runner?.sendTransaction;
-    if (runner === null || typeof sendTransaction !== "function") throw new SignerRequiredError(action);
-    const request: TransactionRequest = { ...overrides, ...tx };
-    const response = await withDecodedErrors(() => sendTransaction.call(runner, request));
-    const receipt = await withDecodedErrors(() => response.wait());
-    if (receipt === null) throw new Error(`${action}: transaction ${response.hash} has no receipt`);
-    return receipt;
+    return sendBuilt(this.runner, action, tx, overrides);
   }
 }

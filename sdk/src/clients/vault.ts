@@ -20,7 +20,6 @@ import {
   type Overrides,
   type Provider,
   type TransactionReceipt,
-  type TransactionRequest,
   type TypedDataDomain,
 } from "ethers";
 
@@ -31,6 +30,7 @@ import {
   SUITE_ERROR_SOURCES,
   type ErrorAbiSource,
 } from "../errors";
+import { sendBuilt } from "./send";
 import type { NettingAccountInit, NettingGrossInit, NettingInit, NettingTokenInit } from "../netting/types";
 import { VAULT_LIMITS } from "../netting/types";
 import { toAddress, toBytes32, toInteger, toOperatorId } from "../validation";
@@ -854,13 +854,6 @@ export class VaultClient {
 
   /** Sends a built transaction through the runner and waits for its receipt, decoding any revert. */
   async #send(action: string, tx: BuiltTransaction, overrides: Overrides = {}): Promise<TransactionReceipt> {
-    const runner = this.runner;
-    const sendTransaction = runner?.sendTransaction;
-    if (runner === null || typeof sendTransaction !== "function") throw new SignerRequiredError(action);
-    const request: TransactionRequest = { ...overrides, ...tx };
-    const response = await decoded(() => sendTransaction.call(runner, request));
-    const receipt = await decoded(() => response.wait());
-    if (receipt === null) throw new Error(`${action}: transaction ${response.hash} has no receipt`);
-    return receipt;
+    return sendBuilt(this.runner, action, tx, overrides, decoded);
   }
 }
