@@ -39,10 +39,14 @@ if (reportGas) mkdirSync("reports", { recursive: true }); // the gas reporter wr
 
 const config: HardhatUserConfig = {
   solidity: {
-    version: SOLC_VERSION,
-    settings: {
-      evmVersion: "prague",
-      optimizer: { enabled: true, runs: 10_000 },
+    compilers: [
+      { version: SOLC_VERSION, settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 10_000 } } },
+    ],
+    overrides: {
+      "contracts/UsageClearing.sol": {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 200 } },
+      },
     },
   },
   networks: envNetworks(),

@@ -94,6 +94,16 @@ contract RoamingAgreements is IRoamingAgreements, AccessManaged, EIP712, Pausabl
     }
 
     /// @inheritdoc IRoamingAgreements
+    function termsAt(
+        bytes32 agreementId,
+        uint256 timestamp
+    ) external view override returns (Agreement memory agreement, uint32 version, bytes32 hash) {
+        agreement = _getAgreement(agreementId);
+        version = _versionAt(agreementId, agreement.latestVersion, timestamp);
+        hash = _versions[agreementId][version].termsHash;
+    }
+
+    /// @inheritdoc IRoamingAgreements
     function periodOf(bytes32 agreementId, uint256 timestamp) external view override returns (uint256) {
         Agreement memory a = _getAgreement(agreementId);
         if (timestamp < a.validFrom || timestamp >= a.validUntil) {

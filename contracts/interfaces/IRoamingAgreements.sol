@@ -185,6 +185,14 @@ interface IRoamingAgreements {
     /// @dev Binary search over the versions (at most 32 steps). Reverts with {RoamingAgreements_UnknownAgreement}.
     function versionAt(bytes32 agreementId, uint256 timestamp) external view returns (uint32);
 
+    /// @notice The agreement's record, and the terms version in force at `timestamp` with its terms hash, in one call
+    /// (what the clearing contract checks the terms it is given against).
+    /// @dev Reverts with {RoamingAgreements_UnknownAgreement}.
+    function termsAt(
+        bytes32 agreementId,
+        uint256 timestamp
+    ) external view returns (Agreement memory agreement, uint32 version, bytes32 hash);
+
     /// @notice The period `timestamp` falls in: `(timestamp - validFrom) / periodLength`.
     /// @dev Reverts with {RoamingAgreements_UnknownAgreement}, or {RoamingAgreements_OutsideValidity} unless
     /// `validFrom <= timestamp < validUntil`.

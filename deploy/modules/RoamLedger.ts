@@ -6,7 +6,11 @@ import {
   OperatorRegistry__factory,
   RoamingAgreements__factory,
   SettlementVault__factory,
+  UsageClearing__factory,
 } from "../../sdk/src/typechain";
+
+/** Default time after a batch's dispute window from which the arbiter may decide its held part: 30 days. */
+export const DEFAULT_ESCALATION_TIMEOUT = 30 * 24 * 60 * 60;
 
 /** The selectors of the restricted functions of one contract, grouped by the role that may call them. */
 export function selectorsByRole(abi: Interface, table: Record<string, keyof typeof Roles>): Map<bigint, string[]> {
@@ -29,9 +33,12 @@ export function selectorsByRole(abi: Interface, table: Record<string, keyof type
  * - `governor`, `registrar`, `pauser`, `arbiter`: the holders of those roles.
  * - `governorDelay`: the governor's execution delay in seconds (default two days).
  * - `targetAdminDelay`: delay on later changes of a contract's function roles (default 0).
+ * - `escalationTimeout`: seconds after a batch's dispute window from which the arbiter may decide a held part
+ *   (default 30 days).
  *
- * Settlement tokens are allowed afterwards by the governor (`SettlementVault.allowToken`, after its delay), and the
- * suite's clearing contracts are put on the vault's list by the admin (`setSuiteContract`) when they are deployed.
+ * Usage clearing (`UsageClearing`, which deploys its challenge module) and period settlement (`PeriodSettlement`) are
+ * put on the vault's list of suite contracts here. Settlement tokens are allowed afterwards by the governor
+ * (`SettlementVault.allowToken`, after its delay).
  */
 export default buildModule("RoamLedger", (m) => {
   const deployer = m.getAccount(0);
@@ -42,11 +49,16 @@ export default buildModule("RoamLedger", (m) => {
   const arbiter = m.getParameter("arbiter", deployer);
   const governorDelay = m.getParameter("governorDelay", DEFAULT_GOVERNOR_DELAY);
   const targetAdminDelay = m.getParameter("targetAdminDelay", 0);
+  const escalationTimeout = m.getParameter("escalationTimeout", DEFAULT_ESCALATION_TIMEOUT);
 
   const manager = m.contract("RoamLedgerManager", [deployer]);
   const registry = m.contract("OperatorRegistry", [manager]);
   const agreements = m.contract("RoamingAgreements", [manager, registry]);
   const vault = m.contract("SettlementVault", [manager, registry]);
+  const clearing = m.contract("UsageClearing", [manager, registry, agreements, vault, escalationTimeout]);
+  const settlement = m.contract("PeriodSettlement", [clearing]);
+  m.call(vault, "setSuiteContract", [clearing, true], { id: "suite_clearing" });
+  m.call(vault, "setSuiteContract", [settlement, true], { id: "suite_settlement" });
 
   for (const [label, id] of Object.entries(Roles)) {
     if (id !== Roles.ADMIN) m.call(manager, "labelRole", [id, label], { id: `label_${label}` });
@@ -61,6 +73,7 @@ export default buildModule("RoamLedger", (m) => {
       table: FUNCTION_ROLES.RoamingAgreements,
     },
     { key: "vault", future: vault, abi: SettlementVault__factory.abi, table: FUNCTION_ROLES.SettlementVault },
+    { key: "clearing", future: clearing, abi: UsageClearing__factory.abi, table: FUNCTION_ROLES.UsageClearing },
   ];
   const wiring = governed.flatMap(({ key, future, abi, table }) =>
     [...selectorsByRole(new Interface(abi), table)].map(([role, selectors]) =>
@@ -82,5 +95,5 @@ export default buildModule("RoamLedger", (m) => {
     });
   }
 
-  return { manager, registry, agreements, vault };
+  return { manager, registry, agreements, vault, clearing, settlement };
 });

@@ -40,6 +40,12 @@ export const FUNCTION_ROLES = {
     pause: "PAUSER",
     unpause: "GOVERNOR",
   },
+  UsageClearing: {
+    pause: "PAUSER",
+    unpause: "GOVERNOR",
+    setEscalationTimeout: "GOVERNOR",
+    resolveEscalated: "ARBITER",
+  },
   // Not listed, so ADMIN-only: setSuiteContract (which contracts may record obligations) and recover.
   SettlementVault: {
     allowToken: "GOVERNOR",

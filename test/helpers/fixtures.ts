@@ -3,7 +3,14 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
 import { encodeTadig } from "../../sdk/src/tadig";
-import type { OperatorRegistry, RoamingAgreements, RoamLedgerManager, SettlementVault } from "../../sdk/src/typechain";
+import type {
+  OperatorRegistry,
+  PeriodSettlement,
+  RoamingAgreements,
+  RoamLedgerManager,
+  SettlementVault,
+  UsageClearing,
+} from "../../sdk/src/typechain";
 
 /** The governor's execution delay in the test deployment (as in production: two days). */
 export const GOVERNOR_DELAY = 2 * 24 * 60 * 60;
@@ -59,6 +66,8 @@ export interface SuiteFixture {
   registry: OperatorRegistry;
   agreements: RoamingAgreements;
   vault: SettlementVault;
+  clearing: UsageClearing;
+  settlement: PeriodSettlement;
 }
 
 /** Parameters of the deploy module (see deploy/modules/RoamLedger.ts). */
@@ -92,7 +101,15 @@ export async function deployWith(parameters: SuiteParameters): Promise<Omit<Suit
     "SettlementVault",
     await deployed.vault.getAddress(),
   )) as unknown as SettlementVault;
-  return { manager, registry, agreements, vault };
+  const clearing = (await ethers.getContractAt(
+    "UsageClearing",
+    await deployed.clearing.getAddress(),
+  )) as unknown as UsageClearing;
+  const settlement = (await ethers.getContractAt(
+    "PeriodSettlement",
+    await deployed.settlement.getAddress(),
+  )) as unknown as PeriodSettlement;
+  return { manager, registry, agreements, vault, clearing, settlement };
 }
 
 /** The suite as the deploy module builds it, with each role held by its own account. */

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import { SafeCast } from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import { IOperatorRegistry } from "../interfaces/IOperatorRegistry.sol";
+import { IRoamingAgreements } from "../interfaces/IRoamingAgreements.sol";
+import { IUsageClearing } from "../interfaces/IUsageClearing.sol";
+import { ClearingStorage } from "../libraries/ClearingStorage.sol";
+import { TariffHash } from "../libraries/TariffHash.sol";
+import { TypedData } from "../libraries/TypedData.sol";
+import { Agreement, AgreementTerms } from "../types/AgreementTypes.sol";
+import { Batch, BatchHeader, BatchStatus, PeriodCorrections } from "../types/ClearingTypes.sol";
+import { Condition, ConditionKind, Service, Tariff } from "../types/RatingTypes.sol";
+
+/// @title ClearingBase
+/// @notice What {UsageClearing} and its challenge module {UsageChallenges} share: the registry and agreements they
+/// read, and the checks of a batch's terms, tariff, caller and window. State lives in {ClearingStorage}.
+abstract contract ClearingBase {
+    using SafeCast for uint256;
+
+    /// @dev The most records of one batch that may be challenged ({IUsageClearing.MAX_CHALLENGES}).
+    uint256 internal constant CHALLENGE_LIMIT = 256;
+
+    /// @dev Running volumes are uint64, four per storage word, by plan position in the base tariff.
+    uint256 internal constant VOLUME_MASK = type(uint64).max;
+
+    /// @dev The operator registry.
+    IOperatorRegistry internal immutable _registry;
+
+    /// @dev The roaming agreements contract.
+    IRoamingAgreements internal immutable _agreements;
+
+    /// @dev What the calls about one submitted batch need from its agreement, checked once.
+    struct Context {
+        bytes32 batchId;
+        bytes32 periodKey;
+        uint32 vpmn;
+        uint32 hpmn;
+        uint8 decimals;
+    }
+
+    constructor(IOperatorRegistry registry_, IRoamingAgreements agreements_) {
+        if (address(registry_) == address(0)) revert IUsageClearing.UsageClearing_ZeroAddress("registry");
+        if (address(agreements_) == address(0)) revert IUsageClearing.UsageClearing_ZeroAddress("agreements");
+        _registry = registry_;
+        _agreements = agreements_;
+    }
+
+    /// @dev Loads the agreement and checks the terms (in force at the batch's start) and the base tariff.
+    function _loadTerms(
+        BatchHeader calldata header,
+        AgreementTerms calldata terms,
+        Tariff calldata baseTariff
+    ) internal view returns (Agreement memory a) {
+        _checkDirection(header.direction);
+        uint32 version;
+        bytes32 hash;
+        (a, version, hash) = _agreements.termsAt(header.agreementId, header.periodStart);
+        if (TypedData.hashTerms(terms) != hash) {
+            revert IUsageClearing.UsageClearing_TermsMismatch(header.agreementId, version);
+        }
+        _checkTariff(terms.baseTariff[header.direction], baseTariff);
+    }
+
+    /// @dev The context of a submitted batch: its period key, parties and the token's decimals.
+    function _context(
+        bytes32 batchId,
+        BatchHeader calldata header,
+        AgreementTerms calldata terms,
+        Tariff calldata baseTariff
+    ) internal view returns (Context memory ctx) {
+        Agreement memory a = _loadTerms(header, terms, baseTariff);
+        (ctx.vpmn, ctx.hpmn) = _parties(a.partyA, a.partyB, header.direction);
+        ctx.batchId = batchId;
+        uint256 period = (header.periodStart - a.validFrom) / a.periodLength;
+        ctx.periodKey = _periodKey(header.agreementId, header.direction, period);
+        ctx.decimals = ClearingStorage.layout().lanes[header.agreementId][header.direction].decimals;
+    }
+
+    /// @dev Adds (on submission) or removes (on rejection) the batch's taxes of the services a ContractRevenue
+    /// condition with taxes includes, the only taxes a period settlement needs; returns the batch's total taxes.
+    function _trackTaxes(
+        BatchHeader calldata header,
+        Condition calldata condition,
+        bytes32 key,
+        bool add
+    ) internal returns (uint256 total) {
+        bool tracked = condition.kind == ConditionKind.ContractRevenue && condition.includingTaxes;
+        uint256 included;
+        for (uint256 i; i < header.taxes.length; ++i) {
+            uint256 tax = header.taxes[i];
+            total += tax;
+            if (tracked && (condition.includedServices >> uint8(header.services[i])) & 1 == 1) included += tax;
+        }
+        if (included != 0) {
+            PeriodCorrections storage corrections = ClearingStorage.layout().corrections[key];
+            corrections.includedTaxes =
+                add
+                    ? (corrections.includedTaxes + included).toUint128()
+                    : corrections.includedTaxes - uint128(included);
+        }
+    }
+
+    function _checkTariff(bytes32 expected, Tariff calldata tariff) internal pure {
+        bytes32 given = TariffHash.ofCalldata(tariff);
+        if (given != expected) revert IUsageClearing.UsageClearing_TariffMismatch(expected, given);
+    }
+
+    /// @dev Reverts unless the caller is the admin or an active signer key of `operatorId`.
+    function _requireAccount(uint32 operatorId) internal view {
+        (bool isAdmin, bool isActiveSigner, ) = _registry.accessOf(msg.sender, operatorId);
+        if (!isAdmin && !isActiveSigner) revert IUsageClearing.UsageClearing_NotOperatorAccount(operatorId, msg.sender);
+    }
+
+    function _getBatch(bytes32 batchId) internal view returns (Batch memory b) {
+        b = ClearingStorage.layout().batches[batchId];
+        if (b.status == BatchStatus.None) revert IUsageClearing.UsageClearing_UnknownBatch(batchId);
+    }
+
+    /// @dev A pending batch whose window is open (it can still be accepted, rejected, disputed or challenged).
+    function _openBatch(bytes32 batchId) internal view returns (Batch memory b) {
+        b = _getBatch(batchId);
+        if (b.status != BatchStatus.Pending || block.timestamp >= b.finalAt) {
+            revert IUsageClearing.UsageClearing_WindowClosed(batchId, b.status, b.finalAt);
+        }
+    }
+
+    function _volumeAt(bytes32 key, uint256 position) internal view returns (uint256) {
+        return (ClearingStorage.layout().volumes[key][position >> 2] >> ((position & 3) << 6)) & VOLUME_MASK;
+    }
+
+    /// @dev Where `service`'s plan is in the tariff (plans are sorted by service).
+    function _position(Tariff calldata tariff, Service service) internal pure returns (bool found, uint256 position) {
+        uint256 n = tariff.plans.length;
+        for (; position < n; ++position) {
+            Service s = tariff.plans[position].service;
+            if (s == service) return (true, position);
+            if (s > service) break;
+        }
+    }
+
+    function _checkDirection(uint8 direction) internal pure {
+        if (direction > 1) revert IUsageClearing.UsageClearing_InvalidDirection(direction);
+    }
+
+    /// @dev Direction 0: party A is the visited network (it charges), party B the home network (it pays).
+    function _parties(uint32 partyA, uint32 partyB, uint8 direction) internal pure returns (uint32 vpmn, uint32 hpmn) {
+        (vpmn, hpmn) = direction == 0 ? (partyA, partyB) : (partyB, partyA);
+    }
+
+    function _periodKey(bytes32 agreementId, uint8 direction, uint256 period) internal pure returns (bytes32) {
+        return keccak256(abi.encode(agreementId, direction, period));
+    }
+}

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import { IOperatorRegistry } from "./IOperatorRegistry.sol";
+import { IRoamingAgreements } from "./IRoamingAgreements.sol";
+import { ISettlementVault } from "./ISettlementVault.sol";
+import { AgreementTerms } from "../types/AgreementTypes.sol";
+import {
+    Batch,
+    BatchHeader,
+    BatchStatus,
+    ClearingConfig,
+    FraudKind,
+    Lane,
+    OperatorClearingStats,
+    PeriodCorrections,
+    RecordMultiProof,
+    RecordProof,
+    Voucher
+} from "../types/ClearingTypes.sol";
+import { OperatorStatus } from "../types/OperatorTypes.sol";
+import { Service, Tariff } from "../types/RatingTypes.sol";
+
+/// @title IUsageClearing
+/// @notice Usage clearing between roaming partners: the visited network (VPMN) submits usage batches (TAP-like: a
+/// sequence number, per-service totals and the Merkle root of the records), the contract rates them with the
+/// agreement's base tariff, and the home network (HPMN) accepts, rejects whole (RAP-like fatal codes) or disputes
+/// records (RAP-like codes) within the dispute window. Anyone holding the records may prove objective fraud on chain.
+/// Undisputed usage is final when the window ends, without a transaction at that moment; its charge reaches the
+/// {ISettlementVault} (HPMN pays VPMN) on the first touch. Real-time vouchers signed by the HPMN charge at once. Each
+/// agreement period's discount deal is settled by {IPeriodSettlement} from the running volumes kept here.
+/// @dev Batches are keyed by their id, the EIP-712 struct hash of their header; calls about a batch take the header
+/// back as calldata. Terms and tariffs are never stored: calls that need them take them as calldata and check them
+/// against {IRoamingAgreements} (terms in force at the batch's period start; tariff ids in those terms).
+///
+/// Rating: per (agreement, direction, period) the contract keeps the running volume `V_s` of each base-tariff
+/// service. A batch adding `v_s` is charged `Σ_s R_s(V_s + v_s) − R_s(V_s)`, `R_s` being the base plan's rounded
+/// period result ({Rating.rate}), so the batches of a period add up to `Σ_s R_s(V_s)`. Removing a record of volume `v`
+/// (dispute or fraud proof) lowers `V_s` by `v` and the batch's charge by `R_s(V_s) − R_s(V_s − v)`, capped at the
+/// charge; whatever rejections and caps move away from `Σ_s R_s(V_s)` is kept as the period's drift.
+///
+/// EIP-712 domain: name "RoamLedger UsageClearing", version "1". Signed types: `BatchHeader` (see
+/// {ClearingHashes.BATCH_HEADER_TYPEHASH}), `Voucher(bytes32 agreementId,uint8 direction,uint128 cumulativeAmount,
+/// uint64 expiry)` and `Resolution(bytes32 batchId,uint16 round,uint128 payAmount)`.
+interface IUsageClearing {
+    /*//////////////////////////////////////////////////////////////////////////
+                                       EVENTS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Emitted once per agreement when it enters clearing.
+    event ClearingEnabled(bytes32 indexed agreementId, address indexed token, uint32 partyA, uint32 partyB);
+
+    /// @notice Emitted per batch. With the header (the call's `header` argument, whose struct hash is `batchId`), an
+    /// indexer rebuilds the usage invoice: per-service volumes, record counts and taxes.
+    /// @param period The agreement period the batch belongs to.
+    /// @param sequence The batch's sequence number on (agreement, direction).
+    /// @param root The Merkle root of its records.
+    /// @param charge What the base tariff charges for it (taxes excluded; they are paid on top).
+    /// @param taxes The total of its taxes.
+    /// @param finalAt When its dispute window ends.
+    /// @param fileURI Where the encrypted record file (hash `header.fileHash`) can be fetched.
+    event BatchSubmitted(
+        bytes32 indexed batchId,
+        bytes32 indexed agreementId,
+        uint8 indexed direction,
+        uint32 sequence,
+        uint256 period,
+        bytes32 root,
+        uint256 charge,
+        uint256 taxes,
+        uint40 finalAt,
+        string fileURI
+    );
+
+    /// @notice Emitted when a batch's charge plus taxes (`amount`) is recorded in the vault, `ref` = the batch id.
+    /// @param accepted True when the home network accepted it, false when its window had ended.
+    event BatchFinalized(bytes32 indexed batchId, uint256 amount, bool accepted);
+
+    /// @notice Emitted when the home network rejects a batch whole; `charge` and `held` are dropped.
+    event BatchRejected(bytes32 indexed batchId, uint16 reasonCode, uint256 charge, uint256 held);
+
+    /// @notice Emitted per disputed record: `amount` of the batch's charge is now held.
+    event RecordDisputed(bytes32 indexed batchId, bytes32 indexed recordId, uint32 index, uint8 code, uint256 amount);
+
+    /// @notice Emitted per record proven fraudulent: `amount` is removed from the batch's charge for good.
+    event FraudProven(
+        bytes32 indexed batchId,
+        bytes32 indexed recordId,
+        address indexed prover,
+        uint32 index,
+        FraudKind kind,
+        uint256 amount
+    );
+
+    /// @notice Emitted when a held part is settled: `payAmount` is recorded in the vault (`ref` =
+    /// `keccak256(abi.encode(batchId, round))`), `waived` is dropped.
+    event DisputeResolved(
+        bytes32 indexed batchId,
+        uint16 indexed round,
+        uint256 payAmount,
+        uint256 waived,
+        bool byArbiter
+    );
+
+    /// @notice Emitted when a voucher is redeemed: `increase` is recorded in the vault (`ref` = the voucher's struct
+    /// hash).
+    event VoucherRedeemed(
+        bytes32 indexed agreementId,
+        uint8 indexed direction,
+        address indexed signer,
+        uint256 cumulativeAmount,
+        uint256 increase
+    );
+
+    /// @notice Emitted when the arbiter's escalation timeout changes.
+    event EscalationTimeoutSet(uint32 escalationTimeout);
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                       ERRORS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice `field` must not be the zero address.
+    error UsageClearing_ZeroAddress(string field);
+
+    /// @notice The escalation timeout must not be zero.
+    error UsageClearing_ZeroEscalationTimeout();
+
+    /// @notice A direction is 0 or 1.
+    error UsageClearing_InvalidDirection(uint8 direction);
+
+    /// @notice The terms given do not hash to version `version` of `agreementId`, the one in force.
+    error UsageClearing_TermsMismatch(bytes32 agreementId, uint32 version);
+
+    /// @notice The tariff given hashes to `given`, not to `expected` (the terms' tariff).
+    error UsageClearing_TariffMismatch(bytes32 expected, bytes32 given);
+
+    /// @notice The agreement `agreementId` is not in clearing yet.
+    error UsageClearing_ClearingNotEnabled(bytes32 agreementId);
+
+    /// @notice The agreement `agreementId` is in clearing already.
+    error UsageClearing_ClearingAlreadyEnabled(bytes32 agreementId);
+
+    /// @notice The vault does not accept `token`, the agreement's settlement token.
+    error UsageClearing_TokenNotAllowed(address token);
+
+    /// @notice `caller` is neither the admin nor an active signer key of operator `operatorId`.
+    error UsageClearing_NotOperatorAccount(uint32 operatorId, address caller);
+
+    /// @notice `signer`, recovered from a signature, is not an active signer key of operator `operatorId`.
+    error UsageClearing_SignerNotAuthorized(uint32 operatorId, address signer);
+
+    /// @notice Operator `operatorId` is `status`, not active.
+    error UsageClearing_OperatorNotActive(uint32 operatorId, OperatorStatus status);
+
+    /// @notice `[periodStart, periodEnd)` is empty, not inside one agreement period within validity, or not over.
+    error UsageClearing_InvalidBatchPeriod(uint40 periodStart, uint40 periodEnd);
+
+    /// @notice Usage of `period` could be submitted until `deadline` (its end plus the submission grace).
+    error UsageClearing_SubmissionClosed(bytes32 agreementId, uint256 period, uint256 deadline);
+
+    /// @notice The batch must have sequence `expected`, not `given`.
+    error UsageClearing_SequenceMismatch(uint32 expected, uint32 given);
+
+    /// @notice The root is zero, or batch `batchId` used it.
+    error UsageClearing_RootUsed(bytes32 root, bytes32 batchId);
+
+    /// @notice The per-service arrays are empty or of different lengths.
+    error UsageClearing_MalformedTotals();
+
+    /// @notice A dispute needs at least one record and one reason code per record (`records` and `codes`).
+    error UsageClearing_LengthMismatch(uint256 records, uint256 codes);
+
+    /// @notice `services[index]` is not strictly above the previous service, or the base tariff has no plan for it.
+    error UsageClearing_ServiceNotRated(uint256 index, Service service);
+
+    /// @notice The running volume of `service` would exceed uint64.
+    error UsageClearing_VolumeOverflow(Service service, uint256 volume);
+
+    /// @notice `amount` exceeds what a batch, voucher or resolution may carry (uint88 for charges, uint96 otherwise).
+    error UsageClearing_AmountTooLarge(uint256 amount);
+
+    /// @notice No batch has id `batchId`.
+    error UsageClearing_UnknownBatch(bytes32 batchId);
+
+    /// @notice The batch `batchId` is `status` with window end `finalAt`: it can no longer be accepted, rejected,
+    /// disputed or challenged.
+    error UsageClearing_WindowClosed(bytes32 batchId, BatchStatus status, uint40 finalAt);
+
+    /// @notice The batch `batchId` is `status`: it cannot be finalized (its window ends at `finalAt`).
+    error UsageClearing_NotFinalizable(bytes32 batchId, BatchStatus status, uint40 finalAt);
+
+    /// @notice `code` is not a reason code of this action.
+    error UsageClearing_InvalidReasonCode(uint256 code);
+
+    /// @notice The Merkle proof does not show the leaves are in the batch `batchId`.
+    error UsageClearing_InvalidProof(bytes32 batchId);
+
+    /// @notice The record at `index` of `batchId` was disputed or proven before.
+    error UsageClearing_RecordAlreadyChallenged(bytes32 batchId, uint32 index);
+
+    /// @notice A batch may have at most `max` challenged records (past that, reject it).
+    error UsageClearing_TooManyChallenges(bytes32 batchId, uint256 count, uint256 max);
+
+    /// @notice A rejection must list the `expected` challenged records of the batch (it listed `given`).
+    error UsageClearing_ChallengedCountMismatch(bytes32 batchId, uint256 expected, uint256 given);
+
+    /// @notice The record at `index` of `batchId` was never challenged (or was listed twice).
+    error UsageClearing_RecordNotChallenged(bytes32 batchId, uint32 index);
+
+    /// @notice The leaf does not show fraud of kind `kind`.
+    error UsageClearing_NotFraud(FraudKind kind);
+
+    /// @notice Duplicates are proven with {proveDuplicate}; `kind` is not a kind {proveFraud} judges.
+    error UsageClearing_InvalidFraudKind(FraudKind kind);
+
+    /// @notice The kept copy's batch `keptBatchId` is not an earlier, unrejected batch of the same agreement and
+    /// direction, or its leaf was challenged.
+    error UsageClearing_InvalidKeptCopy(bytes32 keptBatchId);
+
+    /// @notice The batch `batchId` holds nothing to resolve.
+    error UsageClearing_NothingHeld(bytes32 batchId);
+
+    /// @notice A resolution may pay at most the `held` amount.
+    error UsageClearing_PayAmountTooLarge(uint256 payAmount, uint256 held);
+
+    /// @notice The arbiter may decide the held part of `batchId` from `dueAt` on.
+    error UsageClearing_EscalationNotDue(bytes32 batchId, uint256 dueAt);
+
+    /// @notice The voucher could be redeemed until `expiry`.
+    error UsageClearing_VoucherExpired(uint64 expiry);
+
+    /// @notice The voucher's cumulative amount does not exceed what was redeemed already.
+    error UsageClearing_StaleVoucher(uint256 cumulativeAmount, uint256 redeemed);
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice The operator registry.
+    function registry() external view returns (IOperatorRegistry);
+
+    /// @notice The roaming agreements contract.
+    function agreements() external view returns (IRoamingAgreements);
+
+    /// @notice The settlement vault, which lists this contract as a suite contract.
+    function vault() external view returns (ISettlementVault);
+
+    /// @notice How long after a batch's window ends the arbiter may decide its held part.
+    function escalationTimeout() external view returns (uint32);
+
+    /// @notice The most records of one batch that may be challenged (disputed or proven).
+    function MAX_CHALLENGES() external view returns (uint256);
+
+    /// @notice An agreement's clearing record (token zero: not in clearing).
+    function clearingConfig(bytes32 agreementId) external view returns (ClearingConfig memory);
+
+    /// @notice The state of one (agreement, direction): last sequence, voucher amount redeemed.
+    function lane(bytes32 agreementId, uint8 direction) external view returns (Lane memory);
+
+    /// @notice One batch's record.
+    function getBatch(bytes32 batchId) external view returns (Batch memory);
+
+    /// @notice The batch that used `root` (zero if none).
+    function batchOfRoot(bytes32 root) external view returns (bytes32);
+
+    /// @notice Whether the batch's charge is final: recorded, or its window is over and it was not rejected.
+    function isFinal(bytes32 batchId) external view returns (bool);
+
+    /// @notice Whether the record at `index` of `batchId` was disputed or proven.
+    function isChallenged(bytes32 batchId, uint32 index) external view returns (bool);
+
+    /// @notice The running volume of each base-tariff plan position (`count` positions) of a period.
+    function periodVolumes(
+        bytes32 agreementId,
+        uint8 direction,
+        uint256 period,
+        uint256 count
+    ) external view returns (uint64[] memory volumes);
+
+    /// @notice A period's corrections (drift and included taxes).
+    function periodCorrections(
+        bytes32 agreementId,
+        uint8 direction,
+        uint256 period
+    ) external view returns (PeriodCorrections memory);
+
+    /// @notice A member's clearing statistics (fraud proven against it, batches rejected).
+    function operatorStats(uint32 operatorId) external view returns (OperatorClearingStats memory);
+
+    /// @notice The batch id: the EIP-712 struct hash of `header`.
+    function hashBatchHeader(BatchHeader calldata header) external pure returns (bytes32);
+
+    /// @notice The EIP-712 struct hash of `voucher`.
+    function hashVoucher(Voucher calldata voucher) external pure returns (bytes32);
+
+    /// @notice The EIP-712 digest of the message whose struct hash is `structHash`, in this contract's domain.
+    function hashTypedData(bytes32 structHash) external view returns (bytes32);
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                GOVERNANCE FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Stops batch submission and voucher redemption (everything that protects the home network, and
+    /// finalization, keeps working). Restricted (pauser).
+    function pause() external;
+
+    /// @notice Lets submission and redemption resume. Restricted (governor).
+    function unpause() external;
+
+    /// @notice Sets the escalation timeout. Restricted (governor).
+    /// @dev Emits {EscalationTimeoutSet}. Requirements: `timeout > 0`.
+    function setEscalationTimeout(uint32 timeout) external;
+
+    /// @notice Decides an escalated dispute: pays `payAmount` of the batch's held part, waives the rest. Restricted
+    /// (arbiter).
+    /// @dev Emits {DisputeResolved}. Requirements: the header is a batch's; it holds something; `payAmount <= held`;
+    /// `block.timestamp >= finalAt + escalationTimeout`.
+    function resolveEscalated(BatchHeader calldata header, uint256 payAmount) external;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  MEMBER FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Puts an agreement in clearing (anyone may; {submitBatch} does it on first use otherwise): records its
+    /// token, decimals and parties.
+    /// @dev Emits {ClearingEnabled}. Requirements: `terms` are version 0 of the agreement; the vault allows the token;
+    /// not enabled before.
+    function enableClearing(bytes32 agreementId, AgreementTerms calldata terms) external;
+
+    /// @notice Submits a usage batch, rates it with the base tariff and opens its dispute window.
+    /// @dev Emits {BatchSubmitted} (and {ClearingEnabled} on the agreement's first batch).
+    ///
+    /// Requirements, checked in this order:
+    /// - Not paused; `direction` is 0 or 1.
+    /// - `terms` are the agreement's terms in force at `periodStart`, and `baseTariff` is their base tariff of the
+    ///   direction.
+    /// - With an empty `signature`, the caller is the VPMN's admin or one of its active signer keys; otherwise
+    ///   `signature` is the EIP-712 signature of the header by an active signer key of the VPMN (any relayer may
+    ///   send it). The VPMN is active.
+    /// - `periodStart < periodEnd <= now`, inside one agreement period and the validity window.
+    /// - `now <= end of that period + submissionGrace`.
+    /// - `sequence` is the previous sequence of (agreement, direction) plus one.
+    /// - The root is not zero and was never used.
+    /// - The per-service arrays have one equal, non-zero length; services strictly ascending, each in the base
+    ///   tariff; running volumes fit uint64; the charge fits uint88 and the taxes uint96.
+    /// @return batchId The batch id ({hashBatchHeader}).
+    function submitBatch(
+        BatchHeader calldata header,
+        AgreementTerms calldata terms,
+        Tariff calldata baseTariff,
+        string calldata fileURI,
+        bytes calldata signature
+    ) external returns (bytes32 batchId);
+
+    /// @notice The home network accepts a batch: its charge plus taxes is recorded in the vault now.
+    /// @dev Emits {BatchFinalized}. Requirements: a pending batch inside its window; the caller is the HPMN's admin
+    /// or an active signer key.
+    function accept(BatchHeader calldata header) external;
+
+    /// @notice Records a batch whose window has ended: its charge plus taxes goes to the vault. Anyone may call.
+    /// @dev Emits {BatchFinalized}. Requirements: a pending batch with `now >= finalAt`.
+    function finalize(BatchHeader calldata header) external;
+
+    /// @notice The home network rejects a batch whole (fatal): its volumes leave the period, nothing is paid.
+    /// @dev Emits {BatchRejected}. Requirements: a pending batch inside its window; the caller is the HPMN's admin or
+    /// an active signer key; `reasonCode` is 100 (file unreadable), 101 (wrong recipient), 102 (totals mismatch) or
+    /// 109 (other); `terms`/`baseTariff` as in {submitBatch}; `challenged` proves exactly the records challenged so
+    /// far (their volumes left the period already), each once.
+    function reject(
+        BatchHeader calldata header,
+        uint16 reasonCode,
+        AgreementTerms calldata terms,
+        Tariff calldata baseTariff,
+        RecordMultiProof calldata challenged
+    ) external;
+
+    /// @notice The home network disputes records (RAP-like): they leave the period's volumes and their marginal
+    /// charge is held until the parties or the arbiter resolve it.
+    /// @dev Emits {RecordDisputed} per record. Requirements: a pending batch inside its window; the caller is the
+    /// HPMN's admin or an active signer key; `terms`/`baseTariff` as in {submitBatch}; `codes` aligned with the
+    /// records, each 10 (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other); a valid
+    /// multi-proof; no record challenged before; at most {MAX_CHALLENGES} per batch.
+    function dispute(
+        BatchHeader calldata header,
+        AgreementTerms calldata terms,
+        Tariff calldata baseTariff,
+        RecordMultiProof calldata records,
+        uint8[] calldata codes
+    ) external;
+
+    /// @notice Proves a record fraudulent (OutsidePeriod, BadIncrement or ServiceNotCovered); anyone may. The record
+    /// is removed from the batch's charge for good and counted against the VPMN.
+    /// @dev Emits {FraudProven}. Requirements: a pending batch inside its window; `terms`/`baseTariff` as in
+    /// {submitBatch}; a valid proof; the record not challenged before; the leaf shows `kind`.
+    function proveFraud(
+        FraudKind kind,
+        BatchHeader calldata header,
+        AgreementTerms calldata terms,
+        Tariff calldata baseTariff,
+        RecordProof calldata record
+    ) external;
+
+    /// @notice Proves a record is a duplicate of an earlier one (same `recordId`, same agreement and direction, in an
+    /// earlier batch or at a lower index of the same batch); anyone may. The later copy is removed as in
+    /// {proveFraud}.
+    /// @dev Emits {FraudProven}. Requirements: as {proveFraud} for the later copy; the kept copy is in a batch of the
+    /// same agreement and direction that is not rejected, with a valid proof, not challenged itself.
+    function proveDuplicate(
+        BatchHeader calldata keptHeader,
+        RecordProof calldata kept,
+        BatchHeader calldata header,
+        AgreementTerms calldata terms,
+        Tariff calldata baseTariff,
+        RecordProof calldata record
+    ) external;
+
+    /// @notice Settles a batch's held part with both parties' signatures of `Resolution(batchId, round, payAmount)`;
+    /// anyone may submit them.
+    /// @dev Emits {DisputeResolved}. Requirements: the batch holds something; `payAmount <= held`; the signatures are
+    /// by active signer keys of the HPMN and of the VPMN.
+    function resolve(
+        BatchHeader calldata header,
+        uint256 payAmount,
+        bytes calldata hpmnSignature,
+        bytes calldata vpmnSignature
+    ) external;
+
+    /// @notice Redeems the latest voucher of (agreement, direction): the increase over what was redeemed is recorded
+    /// in the vault at once. Anyone may.
+    /// @dev Emits {VoucherRedeemed}. Requirements: not paused; the agreement is in clearing; `now <= expiry`; the
+    /// signature is by an active signer key of the HPMN; `cumulativeAmount > redeemed`; the increase fits uint96.
+    function redeemVoucher(Voucher calldata voucher, bytes calldata signature) external;
+}

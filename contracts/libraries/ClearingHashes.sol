@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import { BatchHeader, RecordLeaf, Resolution, Voucher } from "../types/ClearingTypes.sol";
+
+/// @title ClearingHashes
+/// @notice The hashes of usage clearing, identical to the SDK's (`sdk/src/merkle/leaf.ts`,
+/// `sdk/src/typedData/clearing.ts`): the record leaf of the `StandardMerkleTree` of OpenZeppelin's merkle-tree
+/// package, and the
+/// EIP-712 struct hashes of batch headers, vouchers and resolutions. Enums are encoded as `uint8`; a dynamic array is
+/// the hash of its elements' 32-byte encodings concatenated, as EIP-712 defines.
+library ClearingHashes {
+    /// @notice `keccak256` of the `BatchHeader` type.
+    bytes32 internal constant BATCH_HEADER_TYPEHASH = keccak256(
+        "BatchHeader(bytes32 agreementId,uint8 direction,uint32 sequence,uint40 periodStart,uint40 periodEnd,"
+        "uint8[] services,uint64[] volumes,uint32[] recordCounts,uint128[] taxes,bytes32 root,bytes32 fileHash)"
+    );
+
+    /// @notice `keccak256` of the `Voucher` type.
+    bytes32 internal constant VOUCHER_TYPEHASH = keccak256(
+        "Voucher(bytes32 agreementId,uint8 direction,uint128 cumulativeAmount,uint64 expiry)"
+    );
+
+    /// @notice `keccak256` of the `Resolution` type.
+    bytes32 internal constant RESOLUTION_TYPEHASH = keccak256(
+        "Resolution(bytes32 batchId,uint16 round,uint128 payAmount)"
+    );
+
+    /// @notice The leaf of a record: `keccak256(bytes.concat(keccak256(abi.encode(recordId, subscriberHash,
+    /// uint8(service), eventStart, chargedVolume, index))))`, the double hash `StandardMerkleTree` uses with types
+    /// `["bytes32","bytes32","uint8","uint64","uint64","uint32"]`.
+    function leafHash(RecordLeaf calldata leaf) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(leaf))));
+    }
+
+    /// @notice The EIP-712 struct hash of a batch header: the batch id.
+    function hashHeader(BatchHeader calldata h) internal pure returns (bytes32) {
+        bytes32[4] memory arrays = [
+            keccak256(abi.encodePacked(h.services)),
+            keccak256(abi.encodePacked(h.volumes)),
+            keccak256(abi.encodePacked(h.recordCounts)),
+            keccak256(abi.encodePacked(h.taxes))
+        ];
+        return
+            keccak256(
+                abi.encode(
+                    BATCH_HEADER_TYPEHASH,
+                    h.agreementId,
+                    h.direction,
+                    h.sequence,
+                    h.periodStart,
+                    h.periodEnd,
+                    arrays,
+                    h.root,
+                    h.fileHash
+                )
+            );
+    }
+
+    /// @notice The EIP-712 struct hash of a voucher.
+    function hashVoucher(Voucher calldata v) internal pure returns (bytes32) {
+        return keccak256(abi.encode(VOUCHER_TYPEHASH, v.agreementId, v.direction, v.cumulativeAmount, v.expiry));
+    }
+
+    /// @notice The EIP-712 struct hash of a resolution.
+    function hashResolution(Resolution memory r) internal pure returns (bytes32) {
+        return keccak256(abi.encode(RESOLUTION_TYPEHASH, r.batchId, r.round, r.payAmount));
+    }
+}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import { Batch, ClearingConfig, Lane, OperatorClearingStats, PeriodCorrections } from "../types/ClearingTypes.sol";
+
+/// @title ClearingStorage
+/// @notice The state of usage clearing, in one ERC-7201 namespace shared by {UsageClearing} and the module it
+/// delegates challenges to ({UsageChallenges}), so neither depends on the other's inherited storage layout.
+library ClearingStorage {
+    /// @custom:storage-location erc7201:roamledger.storage.UsageClearing
+    struct Layout {
+        mapping(bytes32 agreementId => ClearingConfig config) configs;
+        mapping(bytes32 agreementId => Lane[2] lanes) lanes;
+        mapping(bytes32 batchId => Batch batch) batches;
+        mapping(bytes32 root => bytes32 batchId) batchOfRoot;
+        // Running volumes per (agreement, direction, period): uint64 each, four per word, by base-plan position.
+        mapping(bytes32 periodKey => mapping(uint256 word => uint256 packed)) volumes;
+        mapping(bytes32 periodKey => PeriodCorrections corrections) corrections;
+        // Bit `index % 256` of word `index / 256`: the record at `index` of the batch was disputed or proven.
+        mapping(bytes32 batchId => mapping(uint256 word => uint256 bits)) challenged;
+        mapping(uint32 operatorId => OperatorClearingStats stats) stats;
+        uint32 escalationTimeout;
+    }
+
+    /// @dev `keccak256(abi.encode(uint256(keccak256("roamledger.storage.UsageClearing")) - 1))` with its last byte
+    /// cleared (ERC-7201).
+    bytes32 private constant LOCATION = 0x306f03afd50839b20b69df852b86236757d40cebdfd77b338c4d8c2ba586bb00;
+
+    /// @notice The clearing state.
+    function layout() internal pure returns (Layout storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            $.slot := LOCATION
+        }
+    }
+}

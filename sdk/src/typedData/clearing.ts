@@ -1,0 +1,220 @@
+/**
+ * EIP-712 messages of usage clearing, identical to `contracts/libraries/ClearingHashes.sol`: batch headers (whose
+ * struct hash is the batch id, and which a VPMN signer key signs for a relayer), vouchers (signed by the HPMN) and
+ * resolutions of held disputes (signed by both parties). Pure: browser-safe.
+ */
+import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
+
+import { InvalidArgumentError } from "../errors";
+import { SERVICE_COUNT, type Service } from "../rating/types";
+import { requireObject, toBytes32, toAddress, toUint, type UintLike } from "../validation";
+import type { AgreementTypedData, TypedDataSigner } from "./agreements";
+
+/** The domain name of `UsageClearing`. */
+export const CLEARING_DOMAIN_NAME = "RoamLedger UsageClearing";
+/** The domain version of `UsageClearing`. */
+export const CLEARING_DOMAIN_VERSION = "1";
+
+/** EIP-712 type of a batch header. */
+export const BATCH_HEADER_TYPES: Record<string, TypedDataField[]> = {
+  BatchHeader: [
+    { name: "agreementId", type: "bytes32" },
+    { name: "direction", type: "uint8" },
+    { name: "sequence", type: "uint32" },
+    { name: "periodStart", type: "uint40" },
+    { name: "periodEnd", type: "uint40" },
+    { name: "services", type: "uint8[]" },
+    { name: "volumes", type: "uint64[]" },
+    { name: "recordCounts", type: "uint32[]" },
+    { name: "taxes", type: "uint128[]" },
+    { name: "root", type: "bytes32" },
+    { name: "fileHash", type: "bytes32" },
+  ],
+};
+
+/** EIP-712 type of a voucher. */
+export const VOUCHER_TYPES: Record<string, TypedDataField[]> = {
+  Voucher: [
+    { name: "agreementId", type: "bytes32" },
+    { name: "direction", type: "uint8" },
+    { name: "cumulativeAmount", type: "uint128" },
+    { name: "expiry", type: "uint64" },
+  ],
+};
+
+/** EIP-712 type of a resolution of a batch's held part. */
+export const RESOLUTION_TYPES: Record<string, TypedDataField[]> = {
+  Resolution: [
+    { name: "batchId", type: "bytes32" },
+    { name: "round", type: "uint16" },
+    { name: "payAmount", type: "uint128" },
+  ],
+};
+
+/** A batch header as the contract takes it (see `BatchHeader` in `contracts/types/ClearingTypes.sol`). */
+export interface BatchHeader {
+  agreementId: string;
+  /** 0: party A is the visited network and charges party B; 1: the reverse. */
+  direction: UintLike;
+  sequence: UintLike;
+  periodStart: UintLike;
+  periodEnd: UintLike;
+  /** Strictly ascending service ids. */
+  services: UintLike[];
+  volumes: UintLike[];
+  recordCounts: UintLike[];
+  taxes: UintLike[];
+  root: string;
+  fileHash: string;
+}
+
+/** A batch header with every field checked and normalised (bigints, lower-case hex). */
+export interface NormalizedBatchHeader {
+  agreementId: string;
+  direction: bigint;
+  sequence: bigint;
+  periodStart: bigint;
+  periodEnd: bigint;
+  services: Service[];
+  volumes: bigint[];
+  recordCounts: bigint[];
+  taxes: bigint[];
+  root: string;
+  fileHash: string;
+}
+
+/** A real-time voucher: the HPMN acknowledges the cumulative amount owed on (agreement, direction). */
+export interface Voucher {
+  agreementId: string;
+  direction: UintLike;
+  cumulativeAmount: UintLike;
+  expiry: UintLike;
+}
+
+/** A resolution: `payAmount` of the batch's held part is paid, the rest waived; `round` = the batch's `round`. */
+export interface Resolution {
+  batchId: string;
+  round: UintLike;
+  payAmount: UintLike;
+}
+
+/** Validates and normalises a batch header (aligned per-service arrays, strictly ascending services). */
+export function normalizeBatchHeader(header: BatchHeader, field = "header"): NormalizedBatchHeader {
+  requireObject(header, field);
+  const n = Array.isArray(header.services) ? header.services.length : -1;
+  for (const key of ["services", "volumes", "recordCounts", "taxes"] as const) {
+    if (!Array.isArray(header[key]) || header[key].length !== n || n === 0) {
+      throw new InvalidArgumentError("per-service arrays must be non-empty and of one length", {
+        field: `${field}.${key}`,
+        value: header[key],
+      });
+    }
+  }
+  const services = header.services.map((s, i) => Number(toUint(s, 8, `${field}.services[${i}]`)) as Service);
+  services.forEach((s, i) => {
+    if (s >= SERVICE_COUNT || (i > 0 && s <= services[i - 1])) {
+      throw new InvalidArgumentError("services must be known ids, strictly ascending", {
+        field: `${field}.services[${i}]`,
+        value: s,
+      });
+    }
+  });
+  const direction = toUint(header.direction, 8, `${field}.direction`);
+  if (direction > 1n)
+    throw new InvalidArgumentError("must be 0 or 1", { field: `${field}.direction`, value: direction });
+  return {
+    agreementId: toBytes32(header.agreementId, `${field}.agreementId`),
+    direction,
+    sequence: toUint(header.sequence, 32, `${field}.sequence`),
+    periodStart: toUint(header.periodStart, 40, `${field}.periodStart`),
+    periodEnd: toUint(header.periodEnd, 40, `${field}.periodEnd`),
+    services,
+    volumes: header.volumes.map((v, i) => toUint(v, 64, `${field}.volumes[${i}]`)),
+    recordCounts: header.recordCounts.map((v, i) => toUint(v, 32, `${field}.recordCounts[${i}]`)),
+    taxes: header.taxes.map((v, i) => toUint(v, 128, `${field}.taxes[${i}]`)),
+    root: toBytes32(header.root, `${field}.root`),
+    fileHash: toBytes32(header.fileHash, `${field}.fileHash`),
+  };
+}
+
+function normalizeVoucher(voucher: Voucher, field = "voucher") {
+  requireObject(voucher, field);
+  const direction = toUint(voucher.direction, 8, `${field}.direction`);
+  if (direction > 1n)
+    throw new InvalidArgumentError("must be 0 or 1", { field: `${field}.direction`, value: direction });
+  return {
+    agreementId: toBytes32(voucher.agreementId, `${field}.agreementId`),
+    direction,
+    cumulativeAmount: toUint(voucher.cumulativeAmount, 128, `${field}.cumulativeAmount`),
+    expiry: toUint(voucher.expiry, 64, `${field}.expiry`),
+  };
+}
+
+function normalizeResolution(resolution: Resolution, field = "resolution") {
+  requireObject(resolution, field);
+  return {
+    batchId: toBytes32(resolution.batchId, `${field}.batchId`),
+    round: toUint(resolution.round, 16, `${field}.round`),
+    payAmount: toUint(resolution.payAmount, 128, `${field}.payAmount`),
+  };
+}
+
+/** The EIP-712 domain of the `UsageClearing` at `verifyingContract` on `chainId`. */
+export function clearingDomain(params: { chainId: UintLike; verifyingContract: string }): TypedDataDomain {
+  requireObject(params, "domain");
+  return {
+    name: CLEARING_DOMAIN_NAME,
+    version: CLEARING_DOMAIN_VERSION,
+    chainId: toUint(params.chainId, 256, "domain.chainId"),
+    verifyingContract: toAddress(params.verifyingContract, "domain.verifyingContract"),
+  };
+}
+
+/** The batch id: the EIP-712 struct hash of the header (the contract's `hashBatchHeader`). */
+export function batchIdOf(header: BatchHeader): string {
+  return TypedDataEncoder.hashStruct("BatchHeader", BATCH_HEADER_TYPES, normalizeBatchHeader(header));
+}
+
+/** The EIP-712 struct hash of a voucher (the `ref` of its vault obligation). */
+export function hashVoucher(voucher: Voucher): string {
+  return TypedDataEncoder.hashStruct("Voucher", VOUCHER_TYPES, normalizeVoucher(voucher));
+}
+
+/** The EIP-712 request a VPMN signer key signs so that a relayer may submit `header`. */
+export function batchHeaderTypedData(
+  domain: TypedDataDomain,
+  header: BatchHeader,
+): AgreementTypedData<NormalizedBatchHeader> {
+  return { domain, types: BATCH_HEADER_TYPES, primaryType: "BatchHeader", message: normalizeBatchHeader(header) };
+}
+
+/** Signs a batch header with a VPMN signer key (for `submitBatch` through a relayer). */
+export async function signBatchHeader(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  header: BatchHeader,
+): Promise<string> {
+  return signer.signTypedData(
+    domain,
+    BATCH_HEADER_TYPES,
+    normalizeBatchHeader(header) as unknown as Record<string, unknown>,
+  );
+}
+
+/** Signs a voucher with an HPMN signer key. */
+export async function signVoucher(signer: TypedDataSigner, domain: TypedDataDomain, voucher: Voucher): Promise<string> {
+  return signer.signTypedData(domain, VOUCHER_TYPES, normalizeVoucher(voucher) as unknown as Record<string, unknown>);
+}
+
+/** Signs a resolution with one party's signer key (both parties sign the same resolution). */
+export async function signResolution(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  resolution: Resolution,
+): Promise<string> {
+  return signer.signTypedData(
+    domain,
+    RESOLUTION_TYPES,
+    normalizeResolution(resolution) as unknown as Record<string, unknown>,
+  );
+}
