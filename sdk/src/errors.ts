@@ -15,6 +15,9 @@ import { ErrorFragment, Interface, type JsonFragment, type Result } from "ethers
 import { OperatorRegistry__factory } from "./typechain/factories/contracts/OperatorRegistry__factory";
 import { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
 import { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
+import { PeriodSettlement__factory } from "./typechain/factories/contracts/PeriodSettlement__factory";
+import { UsageChallenges__factory } from "./typechain/factories/contracts/UsageChallenges__factory";
+import { UsageClearing__factory } from "./typechain/factories/contracts/UsageClearing__factory";
 import { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";
 import { AccessManaged__factory } from "./typechain/factories/@openzeppelin/contracts/access/manager/AccessManaged__factory";
 
@@ -80,6 +83,9 @@ export const SUITE_ERROR_SOURCES: readonly ErrorAbiSource[] = [
   { contract: "OperatorRegistry", abi: OperatorRegistry__factory.abi },
   { contract: "RoamingAgreements", abi: RoamingAgreements__factory.abi },
   { contract: "SettlementVault", abi: SettlementVault__factory.abi },
+  { contract: "UsageClearing", abi: UsageClearing__factory.abi },
+  { contract: "UsageChallenges", abi: UsageChallenges__factory.abi },
+  { contract: "PeriodSettlement", abi: PeriodSettlement__factory.abi },
   { contract: "RoamLedgerManager", abi: RoamLedgerManager__factory.abi },
   { contract: "AccessManaged", abi: AccessManaged__factory.abi },
 ];

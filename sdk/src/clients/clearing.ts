@@ -1,0 +1,525 @@
+/**
+ * Clients of usage clearing: `UsageClearing` (batches, acceptance, rejection, disputes, fraud proofs, resolutions,
+ * vouchers) and `PeriodSettlement` (period-end discount settlement). Each has transaction builders returning
+ * `{ to, data, value }` (for multisigs and custody systems) and methods that validate their input, send through the
+ * client's signer and decode reverts into {@link RoamLedgerContractError}s.
+ */
+import {
+  Contract,
+  Interface,
+  type ContractRunner,
+  type Overrides,
+  type TransactionReceipt,
+  type TypedDataDomain,
+} from "ethers";
+
+import { InvalidArgumentError, withDecodedErrors } from "../errors";
+import { leafTuple, type RecordLeaf } from "../merkle/leaf";
+import { PeriodSettlement__factory } from "../typechain/factories/contracts/PeriodSettlement__factory";
+import { UsageClearing__factory } from "../typechain/factories/contracts/UsageClearing__factory";
+import { normalizeTerms, type AgreementTerms } from "../typedData/agreements";
+import {
+  batchIdOf,
+  clearingDomain,
+  normalizeBatchHeader,
+  signVoucher,
+  type BatchHeader,
+  type NormalizedBatchHeader,
+  type Voucher,
+} from "../typedData/clearing";
+import type { TypedDataSigner } from "../typedData/agreements";
+import { toAddress, toBytes32, toUint, type UintLike } from "../validation";
+import { normalizeTariff, type AgreementTariff } from "./agreements";
+import type { BuiltTransaction } from "./registry";
+import { sendBuilt } from "./send";
+
+/** Fraud kinds judged on chain (`FraudKind` of `contracts/types/ClearingTypes.sol`). */
+export const FRAUD_KINDS = { Duplicate: 1, OutsidePeriod: 2, BadIncrement: 3, ServiceNotCovered: 4 } as const;
+/** RAP-like reason codes of a record dispute. */
+export const DISPUTE_CODES = [10, 11, 12, 19] as const;
+/** Fatal reason codes of a batch rejection. */
+export const REJECT_CODES = [100, 101, 102, 109] as const;
+/** `BatchStatus` of the contract, by number. */
+export const BATCH_STATUS = ["None", "Pending", "Final", "Rejected"] as const;
+
+/** A leaf with its Merkle proof. */
+export interface RecordProofArg {
+  leaf: RecordLeaf;
+  proof: readonly string[];
+}
+
+/** A multi-proof of leaves of one batch (leaves in the multi-proof's order). */
+export interface RecordMultiProofArg {
+  leaves: readonly RecordLeaf[];
+  proof: readonly string[];
+  proofFlags: readonly boolean[];
+}
+
+/** A batch's record, as `getBatch` returns it. */
+export interface BatchInfo {
+  finalAt: bigint;
+  status: (typeof BATCH_STATUS)[number];
+  charge: bigint;
+  held: bigint;
+  round: bigint;
+  challenged: bigint;
+}
+
+/** The outcome of {@link ClearingClient.submitBatch}. */
+export interface SubmittedBatch {
+  batchId: string;
+  /** What the base tariff charged for the batch (taxes excluded). */
+  charge: bigint;
+  /** When its dispute window ends (Unix seconds). */
+  finalAt: bigint;
+  receipt: TransactionReceipt;
+}
+
+const clearingIface = (): Interface => UsageClearing__factory.createInterface();
+const settlementIface = (): Interface => PeriodSettlement__factory.createInterface();
+
+function leafArg(leaf: RecordLeaf, field: string) {
+  const [recordId, subscriberHash, service, eventStart, chargedVolume, index] = leafTuple(leaf);
+  return {
+    recordId: toBytes32(recordId, `${field}.recordId`),
+    subscriberHash: toBytes32(subscriberHash, `${field}.subscriberHash`),
+    service: toUint(service, 8, `${field}.service`),
+    eventStart: toUint(eventStart, 64, `${field}.eventStart`),
+    chargedVolume: toUint(chargedVolume, 64, `${field}.chargedVolume`),
+    index: toUint(index, 32, `${field}.index`),
+  };
+}
+
+function proofArg(record: RecordProofArg, field: string) {
+  return {
+    leaf: leafArg(record.leaf, `${field}.leaf`),
+    proof: record.proof.map((p, i) => toBytes32(p, `${field}.proof[${i}]`)),
+  };
+}
+
+function multiProofArg(records: RecordMultiProofArg, field: string) {
+  if (records.proofFlags.length + 1 !== records.leaves.length + records.proof.length && records.leaves.length !== 0) {
+    throw new InvalidArgumentError("proofFlags must have leaves + proof - 1 entries", { field, value: records });
+  }
+  return {
+    leaves: records.leaves.map((leaf, i) => leafArg(leaf, `${field}.leaves[${i}]`)),
+    proof: records.proof.map((p, i) => toBytes32(p, `${field}.proof[${i}]`)),
+    proofFlags: [...records.proofFlags],
+  };
+}
+
+function codeArg(value: UintLike, allowed: readonly number[], field: string): bigint {
+  const code = toUint(value, 16, field);
+  if (!allowed.includes(Number(code))) {
+    throw new InvalidArgumentError(`must be one of ${allowed.join(", ")}`, { field, value });
+  }
+  return code;
+}
+
+function voucherArg(voucher: Voucher) {
+  return {
+    agreementId: toBytes32(voucher.agreementId, "voucher.agreementId"),
+    direction: toUint(voucher.direction, 8, "voucher.direction"),
+    cumulativeAmount: toUint(voucher.cumulativeAmount, 128, "voucher.cumulativeAmount"),
+    expiry: toUint(voucher.expiry, 64, "voucher.expiry"),
+  };
+}
+
+/** Builds `UsageClearing` transactions, validating every argument first (nothing touches the network). */
+export class ClearingTransactionBuilder {
+  /** The clearing contract's address (checksummed). */
+  readonly address: string;
+
+  constructor(address: string) {
+    this.address = toAddress(address, "address");
+  }
+
+  #tx(name: string, args: unknown[]): BuiltTransaction {
+    return { to: this.address, data: clearingIface().encodeFunctionData(name, args), value: 0n };
+  }
+
+  /** `enableClearing` (anyone; `terms` = version 0). */
+  enableClearing(agreementId: string, terms: AgreementTerms): BuiltTransaction {
+    return this.#tx("enableClearing", [toBytes32(agreementId, "agreementId"), normalizeTerms(terms)]);
+  }
+
+  /** `submitBatch` by a VPMN account, or by anyone with `signature` of a VPMN signer key (relayed). */
+  submitBatch(
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    fileURI = "",
+    signature = "0x",
+  ): BuiltTransaction {
+    return this.#tx("submitBatch", [
+      normalizeBatchHeader(header),
+      normalizeTerms(terms),
+      normalizeTariff(baseTariff, "baseTariff"),
+      String(fileURI),
+      signature,
+    ]);
+  }
+
+  /** `accept` (an HPMN account). */
+  accept(header: BatchHeader): BuiltTransaction {
+    return this.#tx("accept", [normalizeBatchHeader(header)]);
+  }
+
+  /** `finalize` (anyone, once the window has ended). */
+  finalize(header: BatchHeader): BuiltTransaction {
+    return this.#tx("finalize", [normalizeBatchHeader(header)]);
+  }
+
+  /** `reject` (an HPMN account): `challenged` proves the batch's records disputed or proven so far. */
+  reject(
+    header: BatchHeader,
+    reasonCode: UintLike,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    challenged: RecordMultiProofArg = { leaves: [], proof: [], proofFlags: [] },
+  ): BuiltTransaction {
+    return this.#tx("reject", [
+      normalizeBatchHeader(header),
+      codeArg(reasonCode, REJECT_CODES, "reasonCode"),
+      normalizeTerms(terms),
+      normalizeTariff(baseTariff, "baseTariff"),
+      multiProofArg(challenged, "challenged"),
+    ]);
+  }
+
+  /** `dispute` (an HPMN account): records with RAP-like codes aligned with `records.leaves`. */
+  dispute(
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    records: RecordMultiProofArg,
+    codes: readonly UintLike[],
+  ): BuiltTransaction {
+    if (codes.length !== records.leaves.length || codes.length === 0) {
+      throw new InvalidArgumentError("one code per record, at least one record", { field: "codes", value: codes });
+    }
+    return this.#tx("dispute", [
+      normalizeBatchHeader(header),
+      normalizeTerms(terms),
+      normalizeTariff(baseTariff, "baseTariff"),
+      multiProofArg(records, "records"),
+      codes.map((c, i) => codeArg(c, DISPUTE_CODES, `codes[${i}]`)),
+    ]);
+  }
+
+  /** `proveFraud` (anyone): OutsidePeriod, BadIncrement or ServiceNotCovered. */
+  proveFraud(
+    kind: UintLike,
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    record: RecordProofArg,
+  ): BuiltTransaction {
+    const k = codeArg(kind, [2, 3, 4], "kind");
+    return this.#tx("proveFraud", [
+      k,
+      normalizeBatchHeader(header),
+      normalizeTerms(terms),
+      normalizeTariff(baseTariff, "baseTariff"),
+      proofArg(record, "record"),
+    ]);
+  }
+
+  /** `proveDuplicate` (anyone): `record` of `header` repeats `kept` of `keptHeader`. */
+  proveDuplicate(
+    keptHeader: BatchHeader,
+    kept: RecordProofArg,
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    record: RecordProofArg,
+  ): BuiltTransaction {
+    return this.#tx("proveDuplicate", [
+      normalizeBatchHeader(keptHeader, "keptHeader"),
+      proofArg(kept, "kept"),
+      normalizeBatchHeader(header),
+      normalizeTerms(terms),
+      normalizeTariff(baseTariff, "baseTariff"),
+      proofArg(record, "record"),
+    ]);
+  }
+
+  /** `resolve` (anyone, with both parties' signatures of the resolution). */
+  resolve(header: BatchHeader, payAmount: UintLike, hpmnSignature: string, vpmnSignature: string): BuiltTransaction {
+    return this.#tx("resolve", [
+      normalizeBatchHeader(header),
+      toUint(payAmount, 128, "payAmount"),
+      hpmnSignature,
+      vpmnSignature,
+    ]);
+  }
+
+  /** `resolveEscalated` (the arbiter role). */
+  resolveEscalated(header: BatchHeader, payAmount: UintLike): BuiltTransaction {
+    return this.#tx("resolveEscalated", [normalizeBatchHeader(header), toUint(payAmount, 128, "payAmount")]);
+  }
+
+  /** `redeemVoucher` (anyone). */
+  redeemVoucher(voucher: Voucher, signature: string): BuiltTransaction {
+    return this.#tx("redeemVoucher", [voucherArg(voucher), signature]);
+  }
+
+  /** `pause` (the pauser role). */
+  pause(): BuiltTransaction {
+    return this.#tx("pause", []);
+  }
+
+  /** `unpause` (the governor role, after its delay). */
+  unpause(): BuiltTransaction {
+    return this.#tx("unpause", []);
+  }
+
+  /** `setEscalationTimeout` (the governor role, after its delay). */
+  setEscalationTimeout(timeout: UintLike): BuiltTransaction {
+    return this.#tx("setEscalationTimeout", [toUint(timeout, 32, "timeout")]);
+  }
+}
+
+/** Reads and writes `UsageClearing`. */
+export class ClearingClient {
+  readonly address: string;
+  readonly runner: ContractRunner | null;
+  readonly build: ClearingTransactionBuilder;
+  readonly #contract: Contract;
+
+  constructor(address: string, runner: ContractRunner | null = null) {
+    this.address = toAddress(address, "address");
+    this.runner = runner;
+    this.build = new ClearingTransactionBuilder(this.address);
+    this.#contract = new Contract(this.address, clearingIface(), runner);
+  }
+
+  /** The same client with another runner. */
+  connect(runner: ContractRunner | null): ClearingClient {
+    return new ClearingClient(this.address, runner);
+  }
+
+  async #send(action: string, tx: BuiltTransaction, overrides?: Overrides): Promise<TransactionReceipt> {
+    return sendBuilt(this.runner, action, tx, overrides);
+  }
+
+  async #call<T>(name: string, ...args: unknown[]): Promise<T> {
+    return withDecodedErrors(() => this.#contract.getFunction(name).staticCall(...args)) as Promise<T>;
+  }
+
+  /** The contract's EIP-712 domain (for vouchers, resolutions and relayed headers). */
+  async domain(): Promise<TypedDataDomain> {
+    const provider = this.runner?.provider;
+    if (!provider) throw new InvalidArgumentError("the client needs a runner with a provider", { field: "runner" });
+    const { chainId } = await provider.getNetwork();
+    return clearingDomain({ chainId, verifyingContract: this.address });
+  }
+
+  /** A batch's record. */
+  async getBatch(batchId: string): Promise<BatchInfo> {
+    const b = await this.#call<[bigint, bigint, bigint, bigint, bigint, bigint]>(
+      "getBatch",
+      toBytes32(batchId, "batchId"),
+    );
+    return {
+      finalAt: b[0],
+      status: BATCH_STATUS[Number(b[1])],
+      charge: b[2],
+      held: b[3],
+      round: b[4],
+      challenged: b[5],
+    };
+  }
+
+  /** Whether a batch's charge is final (recorded, or its window is over and it was not rejected). */
+  async isFinal(batchId: string): Promise<boolean> {
+    return this.#call<boolean>("isFinal", toBytes32(batchId, "batchId"));
+  }
+
+  /** The last sequence used on (agreement, direction): the next batch takes this plus one. */
+  async lastSequence(agreementId: string, direction: UintLike): Promise<bigint> {
+    const lane = await this.#call<[bigint, bigint, bigint, boolean]>(
+      "lane",
+      toBytes32(agreementId, "agreementId"),
+      toUint(direction, 8, "direction"),
+    );
+    return lane[0];
+  }
+
+  /** The cumulative voucher amount redeemed on (agreement, direction). */
+  async voucherRedeemed(agreementId: string, direction: UintLike): Promise<bigint> {
+    const lane = await this.#call<[bigint, bigint, bigint, boolean]>(
+      "lane",
+      toBytes32(agreementId, "agreementId"),
+      toUint(direction, 8, "direction"),
+    );
+    return lane[1];
+  }
+
+  /** Fraud proven against a member's batches, and its batches rejected. */
+  async operatorStats(operatorId: UintLike): Promise<{ fraudProven: bigint; batchesRejected: bigint }> {
+    const s = await this.#call<[bigint, bigint, boolean]>("operatorStats", toUint(operatorId, 32, "operatorId"));
+    return { fraudProven: s[0], batchesRejected: s[1] };
+  }
+
+  /** Puts an agreement in clearing (one-time; `submitBatch` does it on first use otherwise). */
+  async enableClearing(agreementId: string, terms: AgreementTerms, overrides?: Overrides): Promise<TransactionReceipt> {
+    return this.#send("enableClearing", this.build.enableClearing(agreementId, terms), overrides);
+  }
+
+  /** Submits a batch; returns its id, charge and window end from the `BatchSubmitted` event. */
+  async submitBatch(
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    options: { fileURI?: string; signature?: string; overrides?: Overrides } = {},
+  ): Promise<SubmittedBatch> {
+    const tx = this.build.submitBatch(header, terms, baseTariff, options.fileURI, options.signature);
+    const receipt = await this.#send("submitBatch", tx, options.overrides);
+    const batchId = batchIdOf(header);
+    for (const log of receipt.logs) {
+      const parsed = log.address === this.address ? clearingIface().parseLog(log) : null;
+      if (parsed?.name === "BatchSubmitted" && parsed.args.batchId === batchId) {
+        return { batchId, charge: parsed.args.charge, finalAt: parsed.args.finalAt, receipt };
+      }
+    }
+    throw new Error(`submitBatch: no BatchSubmitted event for ${batchId} in ${receipt.hash}`);
+  }
+
+  /** Accepts a batch (HPMN): its charge plus taxes is recorded in the vault now. */
+  async accept(header: BatchHeader, overrides?: Overrides): Promise<TransactionReceipt> {
+    return this.#send("accept", this.build.accept(header), overrides);
+  }
+
+  /** Records a batch whose window has ended. */
+  async finalize(header: BatchHeader, overrides?: Overrides): Promise<TransactionReceipt> {
+    return this.#send("finalize", this.build.finalize(header), overrides);
+  }
+
+  /** Rejects a batch whole (HPMN). */
+  async reject(
+    header: BatchHeader,
+    reasonCode: UintLike,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    challenged?: RecordMultiProofArg,
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    return this.#send("reject", this.build.reject(header, reasonCode, terms, baseTariff, challenged), overrides);
+  }
+
+  /** Disputes records (HPMN). */
+  async dispute(
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    records: RecordMultiProofArg,
+    codes: readonly UintLike[],
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    return this.#send("dispute", this.build.dispute(header, terms, baseTariff, records, codes), overrides);
+  }
+
+  /** Proves a record fraudulent (anyone). */
+  async proveFraud(
+    kind: UintLike,
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    record: RecordProofArg,
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    return this.#send("proveFraud", this.build.proveFraud(kind, header, terms, baseTariff, record), overrides);
+  }
+
+  /** Proves a record is a duplicate of an earlier one (anyone). */
+  async proveDuplicate(
+    keptHeader: BatchHeader,
+    kept: RecordProofArg,
+    header: BatchHeader,
+    terms: AgreementTerms,
+    baseTariff: AgreementTariff,
+    record: RecordProofArg,
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    const tx = this.build.proveDuplicate(keptHeader, kept, header, terms, baseTariff, record);
+    return this.#send("proveDuplicate", tx, overrides);
+  }
+
+  /** Settles a held part with both parties' signatures. */
+  async resolve(
+    header: BatchHeader,
+    payAmount: UintLike,
+    hpmnSignature: string,
+    vpmnSignature: string,
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    return this.#send("resolve", this.build.resolve(header, payAmount, hpmnSignature, vpmnSignature), overrides);
+  }
+
+  /** Signs a voucher with an HPMN signer key, in this contract's domain. */
+  async signVoucher(signer: TypedDataSigner, voucher: Voucher): Promise<string> {
+    return signVoucher(signer, await this.domain(), voucher);
+  }
+
+  /** Redeems a voucher; the increase over what was redeemed is charged at once. */
+  async redeemVoucher(voucher: Voucher, signature: string, overrides?: Overrides): Promise<TransactionReceipt> {
+    return this.#send("redeemVoucher", this.build.redeemVoucher(voucher, signature), overrides);
+  }
+}
+
+/** Builds and sends `PeriodSettlement.settlePeriod`. */
+export class SettlementClient {
+  readonly address: string;
+  readonly runner: ContractRunner | null;
+  readonly #contract: Contract;
+
+  constructor(address: string, runner: ContractRunner | null = null) {
+    this.address = toAddress(address, "address");
+    this.runner = runner;
+    this.#contract = new Contract(this.address, settlementIface(), runner);
+  }
+
+  /** `settlePeriod` (anyone): tariffs per direction; an empty discount tariff where the terms have none. */
+  buildSettlePeriod(
+    agreementId: string,
+    period: UintLike,
+    terms: AgreementTerms,
+    baseTariffs: [AgreementTariff, AgreementTariff],
+    discountTariffs: [AgreementTariff | null, AgreementTariff | null],
+  ): BuiltTransaction {
+    const empty = { plans: [] };
+    const data = settlementIface().encodeFunctionData("settlePeriod", [
+      toBytes32(agreementId, "agreementId"),
+      toUint(period, 256, "period"),
+      normalizeTerms(terms),
+      baseTariffs.map((t, i) => normalizeTariff(t, `baseTariffs[${i}]`)),
+      discountTariffs.map((t, i) => (t === null ? empty : normalizeTariff(t, `discountTariffs[${i}]`))),
+    ]);
+    return { to: this.address, data, value: 0n };
+  }
+
+  /** Settles a period (both directions, once). */
+  async settlePeriod(
+    agreementId: string,
+    period: UintLike,
+    terms: AgreementTerms,
+    baseTariffs: [AgreementTariff, AgreementTariff],
+    discountTariffs: [AgreementTariff | null, AgreementTariff | null],
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    const tx = this.buildSettlePeriod(agreementId, period, terms, baseTariffs, discountTariffs);
+    return sendBuilt(this.runner, "settlePeriod", tx, overrides);
+  }
+
+  /** Whether the period was settled. */
+  async isPeriodSettled(agreementId: string, period: UintLike): Promise<boolean> {
+    return withDecodedErrors(() =>
+      this.#contract
+        .getFunction("isPeriodSettled")
+        .staticCall(toBytes32(agreementId, "agreementId"), toUint(period, 256, "period")),
+    ) as Promise<boolean>;
+  }
+}
+
+export type { NormalizedBatchHeader };
