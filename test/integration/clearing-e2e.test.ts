@@ -85,7 +85,7 @@ describe("End to end: 10,000 CDRs from CSV to settlement", () => {
       sharedSecret: SECRET,
       validFrom,
       periodLength: BigInt(PERIOD),
-      tariff: f.tariff,
+      tariff: { plans: f.tariff.plans.map((plan) => normalizePlan(plan as unknown as ServicePlan)) },
       batchPeriod: { start: batchStart, end: batchEnd },
     });
     expect(ingested.ok, JSON.stringify(ingested.errors.slice(0, 3))).to.equal(true);
