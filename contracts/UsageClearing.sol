@@ -347,7 +347,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         Parties memory parties = _partiesOf(voucher.agreementId, voucher.direction);
         if (block.timestamp > voucher.expiry) revert UsageClearing_VoucherExpired(voucher.expiry);
         bytes32 structHash = ClearingHashes.hashVoucher(voucher);
-        _requireSignedBy(parties.hpmn, _hashTypedDataV4(structHash), signature);
+        address signer = _requireSignedBy(parties.hpmn, _hashTypedDataV4(structHash), signature);
         Lane storage laneRef = $.lanes[voucher.agreementId][voucher.direction];
         uint128 redeemed = laneRef.voucherRedeemed;
         if (voucher.cumulativeAmount <= redeemed) {
@@ -358,7 +358,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
 
         // Effects.
         laneRef.voucherRedeemed = voucher.cumulativeAmount;
-        emit VoucherRedeemed(voucher.agreementId, voucher.direction, msg.sender, voucher.cumulativeAmount, increase);
+        emit VoucherRedeemed(voucher.agreementId, voucher.direction, signer, voucher.cumulativeAmount, increase);
 
         // Interactions.
         vault.recordObligation(parties.hpmn, parties.vpmn, IERC20(parties.token), increase, structHash);
@@ -583,9 +583,13 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (block.timestamp > deadline) revert UsageClearing_SubmissionClosed(header.agreementId, period, deadline);
     }
 
-    /// @dev Reverts unless `signature` of `digest` is by an active signer key of `operatorId`.
-    function _requireSignedBy(uint32 operatorId, bytes32 digest, bytes calldata signature) private view {
-        address signer = ECDSA.recover(digest, signature);
+    /// @dev Reverts unless `signature` of `digest` is by an active signer key of `operatorId`; returns that key.
+    function _requireSignedBy(
+        uint32 operatorId,
+        bytes32 digest,
+        bytes calldata signature
+    ) private view returns (address signer) {
+        signer = ECDSA.recover(digest, signature);
         (, bool isActiveSigner, ) = _registry.accessOf(signer, operatorId);
         if (!isActiveSigner) revert UsageClearing_SignerNotAuthorized(operatorId, signer);
     }

@@ -176,7 +176,8 @@ interface IUsageClearing {
     /// @notice The running volume of `service` would exceed uint64.
     error UsageClearing_VolumeOverflow(Service service, uint256 volume);
 
-    /// @notice `amount` exceeds what a batch, voucher or resolution may carry (uint88 for charges, uint96 otherwise).
+    /// @notice `amount` exceeds what one obligation may carry: a batch's charge plus taxes (its charge must also fit
+    /// uint88) or a voucher's increase above uint96.
     error UsageClearing_AmountTooLarge(uint256 amount);
 
     /// @notice No batch has id `batchId`.
@@ -342,7 +343,8 @@ interface IUsageClearing {
     /// - `sequence` is the previous sequence of (agreement, direction) plus one.
     /// - The root is not zero and was never used.
     /// - The per-service arrays have one equal, non-zero length; services strictly ascending, each in the base
-    ///   tariff; running volumes fit uint64; the charge fits uint88 and the taxes uint96.
+    ///   tariff; running volumes fit uint64; the charge fits uint88 and the charge plus the taxes uint96 (what the
+    ///   vault accepts as one obligation).
     /// @return batchId The batch id ({hashBatchHeader}).
     function submitBatch(
         BatchHeader calldata header,

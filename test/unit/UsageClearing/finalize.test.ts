@@ -1,0 +1,142 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+
+import { BatchStatus, NO_RECORDS, Reject } from "../../helpers/clearing";
+import { Svc } from "../../helpers/rating";
+import {
+  chargeOf,
+  enabled,
+  nextTimestamp,
+  openCycle,
+  submit,
+  taxesOf,
+  usageBatch,
+  withHeldBatch,
+  withPendingBatch,
+} from "./shared";
+
+describe("UsageClearing.finalize", () => {
+  describe("when no batch has the header's id", () => {
+    it("should revert", async () => {
+      const f = await loadFixture(withPendingBatch);
+      const never = usageBatch(f, { sequence: 2 });
+      await time.increaseTo(f.finalAt);
+      await expect(f.clearing.connect(f.accounts.eve).finalize(never.header))
+        .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
+        .withArgs(never.batchId);
+    });
+  });
+
+  describe("when the batch is not pending with its window over", () => {
+    it("should revert while the window runs, up to its last second", async () => {
+      const f = await loadFixture(withPendingBatch);
+      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+        .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
+        .withArgs(f.batch.batchId, BatchStatus.Pending, f.finalAt);
+      await time.setNextBlockTimestamp(f.finalAt - 1n);
+      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+        .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
+        .withArgs(f.batch.batchId, BatchStatus.Pending, f.finalAt);
+    });
+
+    it("should revert for a rejected batch, even after its window", async () => {
+      const f = await loadFixture(withPendingBatch);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(f.batch.header, Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS);
+      await time.increaseTo(f.finalAt);
+      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+        .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
+        .withArgs(f.batch.batchId, BatchStatus.Rejected, f.finalAt);
+    });
+
+    it("should revert for a batch the HPMN accepted", async () => {
+      const f = await loadFixture(withPendingBatch);
+      await f.clearing.connect(f.accounts.bob).accept(f.batch.header);
+      await time.increaseTo(f.finalAt);
+      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+        .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
+        .withArgs(f.batch.batchId, BatchStatus.Final, f.finalAt);
+    });
+
+    it("should revert the second time (no charge is final twice)", async () => {
+      const f = await loadFixture(withPendingBatch);
+      await time.increaseTo(f.finalAt);
+      await f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+      await expect(f.clearing.connect(f.accounts.alice).finalize(f.batch.header))
+        .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
+        .withArgs(f.batch.batchId, BatchStatus.Final, f.finalAt);
+    });
+  });
+
+  describe("when the batch is pending and its window is over", () => {
+    it("should let anyone record charge + taxes in the vault (ref = batch id) and emit BatchFinalized", async () => {
+      const f = await loadFixture(withPendingBatch);
+      const amount = f.charge + f.taxes;
+      await time.setNextBlockTimestamp(f.finalAt);
+      const tx = f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+      await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(f.batch.batchId, amount, false);
+      await expect(tx)
+        .to.emit(f.vault, "ObligationApplied")
+        .withArgs(f.tokenAddress, f.beta, f.alpha, await openCycle(f), amount, f.batch.batchId);
+      expect(await f.vault.openPositionOf(f.beta, f.token)).to.equal(-amount);
+      expect(await f.vault.openPositionOf(f.alpha, f.token)).to.equal(amount);
+    });
+
+    it("should mark the batch final and keep its charge and window end", async () => {
+      const f = await loadFixture(withPendingBatch);
+      await time.increaseTo(f.finalAt + 1000n);
+      await f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+      const stored = await f.clearing.getBatch(f.batch.batchId);
+      expect([stored.status, stored.charge, stored.held, stored.finalAt]).to.deep.equal([
+        BatchStatus.Final,
+        f.charge,
+        0n,
+        f.finalAt,
+      ]);
+      expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(true);
+    });
+
+    describe("given a disputed record", () => {
+      it("should record only the undisputed charge plus the taxes, and keep the held part", async () => {
+        const f = await loadFixture(withHeldBatch);
+        const amount = f.charge + f.taxes;
+        await time.increaseTo(f.finalAt);
+        const tx = f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+        await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(f.batch.batchId, amount, false);
+        await expect(tx)
+          .to.emit(f.vault, "ObligationApplied")
+          .withArgs(f.tokenAddress, f.beta, f.alpha, await openCycle(f), amount, f.batch.batchId);
+        expect((await f.clearing.getBatch(f.batch.batchId)).held).to.equal(f.held);
+      });
+    });
+
+    describe("given direction 1", () => {
+      it("should make party A the payer and party B the payee", async () => {
+        const f = await loadFixture(enabled);
+        const batch = usageBatch(f, { sequence: 1, direction: 1 });
+        const at = await nextTimestamp();
+        await submit(f, batch.header, { by: f.accounts.bob });
+        await time.increaseTo(at + BigInt(f.terms.disputeWindow));
+        const amount = chargeOf(f.tariff, batch.header) + taxesOf(batch.header);
+        await expect(f.clearing.connect(f.accounts.eve).finalize(batch.header))
+          .to.emit(f.vault, "ObligationApplied")
+          .withArgs(f.tokenAddress, f.alpha, f.beta, await openCycle(f), amount, batch.batchId);
+      });
+    });
+
+    describe("given a batch whose charge and taxes are zero", () => {
+      it("should finalize it without recording anything in the vault", async () => {
+        const f = await loadFixture(enabled);
+        const batch = usageBatch(f, { sequence: 1, usage: { [Svc.VoLTE]: [0n] } });
+        const at = await nextTimestamp();
+        await submit(f, batch.header);
+        await time.increaseTo(at + BigInt(f.terms.disputeWindow));
+        const tx = f.clearing.connect(f.accounts.eve).finalize(batch.header);
+        await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(batch.batchId, 0n, false);
+        await expect(tx).to.not.emit(f.vault, "ObligationApplied");
+        await expect(tx).to.not.emit(f.vault, "ObligationQueued");
+      });
+    });
+  });
+});
