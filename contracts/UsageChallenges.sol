@@ -225,12 +225,13 @@ contract UsageChallenges is ClearingBase {
         uint256 current = (word >> shift) & VOLUME_MASK;
         uint256 next = volume < current ? current - volume : 0;
         words[position >> 2] = (word & ~(VOLUME_MASK << shift)) | (next << shift);
-        ServicePlan memory plan = planData;
-        return Rating.rate(plan, current, 0, ctx.decimals) - Rating.rate(plan, next, 0, ctx.decimals);
+        uint256 after_ = next == 0 ? 0 : Rating.rateBase(planData, next, ctx.decimals);
+        return Rating.rateBase(planData, current, ctx.decimals) - after_;
     }
 
-    /// @dev Per service of the header, its volume less that of its challenged records (at most to zero); unmarks
-    /// those records, so that each counts once.
+    /// @dev Per service of the header, its volume less that of its challenged records (at most to zero). Each listed
+    /// record must be marked; its mark is cleared while counting (so a record listed twice is refused) and set again
+    /// afterwards (the slots are warm by then: a few hundred gas per record).
     function _volumesLessChallenged(
         BatchHeader calldata header,
         RecordLeaf[] calldata leaves,
@@ -254,6 +255,10 @@ contract UsageChallenges is ClearingBase {
                     break;
                 }
             }
+        }
+        for (uint256 j; j < leaves.length; ++j) {
+            uint32 index = leaves[j].index;
+            marks[index >> 8] |= 1 << (index & 0xff);
         }
     }
 

@@ -543,10 +543,9 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         uint256 next = current + volume;
         if (next > VOLUME_MASK) revert UsageClearing_VolumeOverflow(planData.service, next);
         $.volumes[key][position >> 2] = (word & ~(VOLUME_MASK << shift)) | (next << shift);
-        ServicePlan memory plan = planData;
         // R(0) = 0: no tier is reached by a zero volume (the first batch of a period rates once per service).
-        uint256 before = current == 0 ? 0 : Rating.rate(plan, current, 0, decimals);
-        return Rating.rate(plan, next, 0, decimals) - before;
+        uint256 before = current == 0 ? 0 : Rating.rateBase(planData, current, decimals);
+        return Rating.rateBase(planData, next, decimals) - before;
     }
 
     /// @dev Checks who submits: the caller (admin or active key of the VPMN), or the signer of the header (an active

@@ -122,6 +122,26 @@ library Rating {
         amount = toAmount(plan.service, sum, unit, decimals);
     }
 
+    /// @notice {rate} of a base plan (Threshold or Access: the kinds a base tariff holds, which never decrease as the
+    /// volume grows) read from calldata, without copying it to memory: usage clearing rates every batch this way.
+    /// @dev The same sum and rounding as {rate} for those kinds; the differential tests hold both to the SDK.
+    function rateBase(ServicePlan calldata plan, uint256 volume, uint8 decimals) internal pure returns (uint256) {
+        if (volume > type(uint64).max) revert Rating_VolumeTooLarge(plan.service, volume);
+        uint256 unit = ratingUnit(plan.service);
+        Tier[] calldata tiers = plan.tiers;
+        uint256 count = tiers.length;
+        uint256 sum;
+        for (uint256 i; i < count; ++i) {
+            uint256 start = tiers[i].start;
+            if (volume <= start) break;
+            uint256 end = i + 1 < count ? tiers[i + 1].start : type(uint256).max;
+            sum +=
+                uint256(tiers[i].fixedPrice) * unit +
+                uint256(tiers[i].linearPrice) * ((volume < end ? volume : end) - start);
+        }
+        return toAmount(plan.service, sum, unit, decimals);
+    }
+
     /// @notice Applies the one rounding rule to an exact sum `sum = Σ (fixedPrice * U + linearPrice * v)`.
     function toAmount(
         Service service,
