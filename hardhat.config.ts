@@ -45,7 +45,7 @@ const config: HardhatUserConfig = {
     overrides: {
       "contracts/UsageClearing.sol": {
         version: SOLC_VERSION,
-        settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 200 } },
+        settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 800 } },
       },
     },
   },

@@ -16,6 +16,7 @@ import {
     Batch,
     BatchHeader,
     BatchStatus,
+    BatchTotals,
     FraudKind,
     PeriodCorrections,
     RecordLeaf,
@@ -53,6 +54,7 @@ contract UsageChallenges is ClearingBase {
     /// @notice See {IUsageClearing.reject}.
     function reject(
         BatchHeader calldata header,
+        BatchTotals calldata totals,
         uint16 reasonCode,
         AgreementTerms calldata terms,
         Tariff calldata baseTariff,
@@ -61,26 +63,22 @@ contract UsageChallenges is ClearingBase {
         // Checks.
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
-        Context memory ctx = _context(batchId, header, terms, baseTariff);
+        _loadTerms(header, terms, baseTariff);
+        Context memory ctx = _context(batchId, header, baseTariff);
         _requireAccount(ctx.hpmn);
         if (reasonCode != 100 && reasonCode != 101 && reasonCode != 102 && reasonCode != 109) {
             revert IUsageClearing.UsageClearing_InvalidReasonCode(reasonCode);
         }
         uint256 n = challenged.leaves.length;
         if (n != b.challenged) revert IUsageClearing.UsageClearing_ChallengedCountMismatch(batchId, b.challenged, n);
+        _checkTotals(header, totals);
         if (n != 0) _verifyMultiProof(batchId, header.root, challenged);
 
         // Effects: the batch's volumes leave the period, except those of its challenged records (they left already).
-        uint256[] memory removed = _volumesLessChallenged(header, challenged.leaves, batchId);
-        uint256 marginal;
-        uint256 position;
-        for (uint256 i; i < removed.length; ++i) {
-            while (baseTariff.plans[position].service != header.services[i]) ++position;
-            marginal += _removeVolume(ctx, baseTariff.plans[position], position, removed[i]);
-        }
+        uint256 marginal = _removeBatchVolumes(ctx, totals, baseTariff, challenged.leaves);
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         _addDrift(ctx.periodKey, marginal.toInt256() - int256(uint256(b.charge)));
-        _trackTaxes(header, terms.conditions[header.direction], ctx.periodKey, false);
+        _trackTaxes(totals, terms.conditions[header.direction], ctx.periodKey, false);
         $.stats[ctx.vpmn].batchesRejected += 1;
         $.batches[batchId] = Batch({
             finalAt: b.finalAt,
@@ -96,7 +94,6 @@ contract UsageChallenges is ClearingBase {
     /// @notice See {IUsageClearing.dispute}.
     function dispute(
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         RecordMultiProof calldata records,
         uint8[] calldata codes
@@ -104,7 +101,7 @@ contract UsageChallenges is ClearingBase {
         // Checks.
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
-        Context memory ctx = _context(batchId, header, terms, baseTariff);
+        Context memory ctx = _context(batchId, header, baseTariff);
         _requireAccount(ctx.hpmn);
         uint256 n = records.leaves.length;
         if (n == 0 || codes.length != n) revert IUsageClearing.UsageClearing_LengthMismatch(n, codes.length);
@@ -138,7 +135,6 @@ contract UsageChallenges is ClearingBase {
     function proveFraud(
         FraudKind kind,
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         RecordProof calldata record
     ) external onlyDelegated {
@@ -147,7 +143,7 @@ contract UsageChallenges is ClearingBase {
         }
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
-        Context memory ctx = _context(batchId, header, terms, baseTariff);
+        Context memory ctx = _context(batchId, header, baseTariff);
         _verifyProof(batchId, header.root, record);
         if (!_shows(kind, header, baseTariff, record.leaf)) revert IUsageClearing.UsageClearing_NotFraud(kind);
         _removeFraudulent(ctx, b, baseTariff, record.leaf, kind);
@@ -158,7 +154,6 @@ contract UsageChallenges is ClearingBase {
         BatchHeader calldata keptHeader,
         RecordProof calldata kept,
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         RecordProof calldata record
     ) external onlyDelegated {
@@ -168,7 +163,7 @@ contract UsageChallenges is ClearingBase {
         if (kept.leaf.recordId != record.leaf.recordId) {
             revert IUsageClearing.UsageClearing_NotFraud(FraudKind.Duplicate);
         }
-        Context memory ctx = _context(batchId, header, terms, baseTariff);
+        Context memory ctx = _context(batchId, header, baseTariff);
         _verifyProof(batchId, header.root, record);
         _removeFraudulent(ctx, b, baseTariff, record.leaf, FraudKind.Duplicate);
     }
@@ -229,19 +224,35 @@ contract UsageChallenges is ClearingBase {
         return Rating.rateBase(planData, current, ctx.decimals) - after_;
     }
 
+    /// @dev Removes a rejected batch's volumes from the period (less its challenged records'); returns the marginal
+    /// charge removed, `Σ_s R_s(V_s) − R_s(V_s')`.
+    function _removeBatchVolumes(
+        Context memory ctx,
+        BatchTotals calldata totals,
+        Tariff calldata baseTariff,
+        RecordLeaf[] calldata challenged
+    ) private returns (uint256 marginal) {
+        uint256[] memory removed = _volumesLessChallenged(totals, challenged, ctx.batchId);
+        uint256 position;
+        for (uint256 i; i < removed.length; ++i) {
+            while (baseTariff.plans[position].service != totals.services[i]) ++position;
+            marginal += _removeVolume(ctx, baseTariff.plans[position], position, removed[i]);
+        }
+    }
+
     /// @dev Per service of the header, its volume less that of its challenged records (at most to zero). Each listed
     /// record must be marked; its mark is cleared while counting (so a record listed twice is refused) and set again
     /// afterwards (the slots are warm by then: a few hundred gas per record).
     function _volumesLessChallenged(
-        BatchHeader calldata header,
+        BatchTotals calldata totals,
         RecordLeaf[] calldata leaves,
         bytes32 batchId
     ) private returns (uint256[] memory removed) {
         mapping(uint256 => uint256) storage marks = ClearingStorage.layout().challenged[batchId];
-        uint256 n = header.services.length;
+        uint256 n = totals.services.length;
         removed = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            removed[i] = header.volumes[i];
+            removed[i] = totals.volumes[i];
         }
         for (uint256 j; j < leaves.length; ++j) {
             RecordLeaf calldata leaf = leaves[j];
@@ -250,7 +261,7 @@ contract UsageChallenges is ClearingBase {
             if (bits & bit == 0) revert IUsageClearing.UsageClearing_RecordNotChallenged(batchId, leaf.index);
             marks[leaf.index >> 8] = bits & ~bit;
             for (uint256 i; i < n; ++i) {
-                if (header.services[i] == leaf.service) {
+                if (totals.services[i] == leaf.service) {
                     removed[i] = leaf.chargedVolume < removed[i] ? removed[i] - leaf.chargedVolume : 0;
                     break;
                 }

@@ -22,6 +22,7 @@ import {
     Batch,
     BatchHeader,
     BatchStatus,
+    BatchTotals,
     ClearingConfig,
     FraudKind,
     Lane,
@@ -143,7 +144,10 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     function isFinal(bytes32 batchId) external view override returns (bool) {
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         Batch memory b = $.batches[batchId];
-        return b.status == BatchStatus.Final || (b.status == BatchStatus.Pending && block.timestamp >= b.finalAt);
+        return
+            b.status == BatchStatus.Final ||
+            b.status == BatchStatus.Accepted ||
+            (b.status == BatchStatus.Pending && block.timestamp >= b.finalAt);
     }
 
     /// @inheritdoc IUsageClearing
@@ -185,6 +189,11 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     /// @inheritdoc IUsageClearing
     function hashBatchHeader(BatchHeader calldata header) external pure override returns (bytes32) {
         return ClearingHashes.hashHeader(header);
+    }
+
+    /// @inheritdoc IUsageClearing
+    function hashBatchTotals(BatchTotals calldata totals) external pure override returns (bytes32) {
+        return ClearingHashes.hashTotals(totals);
     }
 
     /// @inheritdoc IUsageClearing
@@ -244,6 +253,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     /// @inheritdoc IUsageClearing
     function submitBatch(
         BatchHeader calldata header,
+        BatchTotals calldata totals,
         AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         string calldata fileURI,
@@ -251,7 +261,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     ) external override whenNotPaused returns (bytes32 batchId) {
         batchId = ClearingHashes.hashHeader(header);
         (uint256 period, uint8 decimals) = _checkSubmission(batchId, header, terms, baseTariff, signature);
-        Recorded memory r = _recordBatch(batchId, header, terms, baseTariff, period, decimals);
+        Recorded memory r = _recordBatch(batchId, header, totals, terms, baseTariff, period, decimals);
         _emitSubmitted(batchId, header, period, r, fileURI);
     }
 
@@ -261,23 +271,33 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         Batch memory b = _openBatch(batchId);
         Parties memory parties = _partiesOf(header.agreementId, header.direction);
         _requireAccount(parties.hpmn);
-        _finalize(batchId, b, header, parties, true);
+        b.status = BatchStatus.Accepted;
+        ClearingStorage.layout().batches[batchId] = b;
+        emit BatchAccepted(batchId);
     }
 
     /// @inheritdoc IUsageClearing
     function finalize(BatchHeader calldata header) external override {
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _getBatch(batchId);
-        if (b.status != BatchStatus.Pending || block.timestamp < b.finalAt) {
+        bool accepted = b.status == BatchStatus.Accepted;
+        if (!accepted && (b.status != BatchStatus.Pending || block.timestamp < b.finalAt)) {
             revert UsageClearing_NotFinalizable(batchId, b.status, b.finalAt);
         }
-        Parties memory parties = _partiesOf(header.agreementId, header.direction);
-        _finalize(batchId, b, header, parties, false);
+        // The header is the batch's (its hash found the batch): its direction was checked on submission.
+        ClearingStorage.Layout storage $ = ClearingStorage.layout();
+        ClearingConfig memory c = $.configs[header.agreementId];
+        (uint32 vpmn, uint32 hpmn) = _parties(c.partyA, c.partyB, header.direction);
+        uint256 amount = b.charge + uint256(header.taxes);
+        $.batches[batchId].status = BatchStatus.Final;
+        emit BatchFinalized(batchId, amount, accepted);
+        if (amount != 0) vault.recordObligation(hpmn, vpmn, IERC20(c.token), amount, batchId);
     }
 
     /// @inheritdoc IUsageClearing
     function reject(
         BatchHeader calldata,
+        BatchTotals calldata,
         uint16,
         AgreementTerms calldata,
         Tariff calldata,
@@ -289,7 +309,6 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     /// @inheritdoc IUsageClearing
     function dispute(
         BatchHeader calldata,
-        AgreementTerms calldata,
         Tariff calldata,
         RecordMultiProof calldata,
         uint8[] calldata
@@ -298,13 +317,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     }
 
     /// @inheritdoc IUsageClearing
-    function proveFraud(
-        FraudKind,
-        BatchHeader calldata,
-        AgreementTerms calldata,
-        Tariff calldata,
-        RecordProof calldata
-    ) external override {
+    function proveFraud(FraudKind, BatchHeader calldata, Tariff calldata, RecordProof calldata) external override {
         _delegateToChallenges();
     }
 
@@ -313,7 +326,6 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         BatchHeader calldata,
         RecordProof calldata,
         BatchHeader calldata,
-        AgreementTerms calldata,
         Tariff calldata,
         RecordProof calldata
     ) external override {
@@ -399,17 +411,20 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     function _recordBatch(
         bytes32 batchId,
         BatchHeader calldata header,
+        BatchTotals calldata totals,
         AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         uint256 period,
         uint8 decimals
     ) private returns (Recorded memory r) {
+        _checkTotals(header, totals);
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         $.lanes[header.agreementId][header.direction].sequence = header.sequence;
         $.batchOfRoot[header.root] = batchId;
         bytes32 key = _periodKey(header.agreementId, header.direction, period);
-        r.charge = _rateBatch(header, baseTariff, key, decimals);
-        r.taxes = _trackTaxes(header, terms.conditions[header.direction], key, true);
+        r.charge = _rateBatch(totals, baseTariff, key, decimals);
+        r.taxes = _trackTaxes(totals, terms.conditions[header.direction], key, true);
+        if (r.taxes != header.taxes) revert UsageClearing_TaxesMismatch(header.taxes, r.taxes);
         if (r.charge > type(uint88).max || r.charge + r.taxes > type(uint96).max) {
             revert UsageClearing_AmountTooLarge(r.charge + r.taxes);
         }
@@ -451,7 +466,14 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         TokenConfig memory config = vault.tokenConfig(IERC20(token));
         if (!config.allowed) revert UsageClearing_TokenNotAllowed(token);
         $.configs[agreementId] = ClearingConfig({ token: token, partyA: a.partyA, partyB: a.partyB });
-        Lane memory fresh = Lane({ sequence: 0, voucherRedeemed: 0, decimals: config.decimals, open: true });
+        Lane memory fresh = Lane({
+            sequence: 0,
+            voucherRedeemed: 0,
+            decimals: config.decimals,
+            open: true,
+            validFrom: a.validFrom,
+            periodLength: a.periodLength
+        });
         $.lanes[agreementId][0] = fresh;
         $.lanes[agreementId][1] = fresh;
         _enroll(a.partyA);
@@ -462,25 +484,6 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     function _enroll(uint32 operatorId) private {
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         if (!$.stats[operatorId].enrolled) $.stats[operatorId].enrolled = true;
-    }
-
-    /// @dev Records the batch's charge plus taxes in the vault (HPMN pays VPMN), once.
-    function _finalize(
-        bytes32 batchId,
-        Batch memory b,
-        BatchHeader calldata header,
-        Parties memory parties,
-        bool accepted
-    ) private {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        uint256 amount = b.charge;
-        for (uint256 i; i < header.taxes.length; ++i) {
-            amount += header.taxes[i];
-        }
-        b.status = BatchStatus.Final;
-        $.batches[batchId] = b;
-        emit BatchFinalized(batchId, amount, accepted);
-        if (amount != 0) vault.recordObligation(parties.hpmn, parties.vpmn, IERC20(parties.token), amount, batchId);
     }
 
     /// @dev Pays `payAmount` of the held part and waives the rest; the next dispute opens a new round.
@@ -506,24 +509,24 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
 
     /// @dev Rates a batch: per service, the increase of the base plan's period result as its volume is added.
     function _rateBatch(
-        BatchHeader calldata header,
+        BatchTotals calldata totals,
         Tariff calldata baseTariff,
         bytes32 key,
         uint8 decimals
     ) private returns (uint256 charge) {
-        uint256 n = header.services.length;
-        if (n == 0 || header.volumes.length != n || header.recordCounts.length != n || header.taxes.length != n)
+        uint256 n = totals.services.length;
+        if (n == 0 || totals.volumes.length != n || totals.recordCounts.length != n || totals.taxes.length != n)
             revert UsageClearing_MalformedTotals();
         uint256 plans = baseTariff.plans.length;
         uint256 position;
         for (uint256 i; i < n; ++i) {
-            Service service = header.services[i];
-            if (i != 0 && service <= header.services[i - 1]) revert UsageClearing_ServiceNotRated(i, service);
+            Service service = totals.services[i];
+            if (i != 0 && service <= totals.services[i - 1]) revert UsageClearing_ServiceNotRated(i, service);
             while (position < plans && baseTariff.plans[position].service < service) ++position;
             if (position == plans || baseTariff.plans[position].service != service) {
                 revert UsageClearing_ServiceNotRated(i, service);
             }
-            charge += _addVolume(key, baseTariff.plans[position], position, header.volumes[i], decimals);
+            charge += _addVolume(key, baseTariff.plans[position], position, totals.volumes[i], decimals);
         }
     }
 

@@ -6,11 +6,20 @@ import { SafeCast } from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import { IOperatorRegistry } from "../interfaces/IOperatorRegistry.sol";
 import { IRoamingAgreements } from "../interfaces/IRoamingAgreements.sol";
 import { IUsageClearing } from "../interfaces/IUsageClearing.sol";
+import { ClearingHashes } from "../libraries/ClearingHashes.sol";
 import { ClearingStorage } from "../libraries/ClearingStorage.sol";
 import { TariffHash } from "../libraries/TariffHash.sol";
 import { TypedData } from "../libraries/TypedData.sol";
 import { Agreement, AgreementTerms } from "../types/AgreementTypes.sol";
-import { Batch, BatchHeader, BatchStatus, PeriodCorrections } from "../types/ClearingTypes.sol";
+import {
+    Batch,
+    BatchHeader,
+    BatchStatus,
+    BatchTotals,
+    ClearingConfig,
+    Lane,
+    PeriodCorrections
+} from "../types/ClearingTypes.sol";
 import { Condition, ConditionKind, Service, Tariff } from "../types/RatingTypes.sol";
 
 /// @title ClearingBase
@@ -47,7 +56,8 @@ abstract contract ClearingBase {
         _agreements = agreements_;
     }
 
-    /// @dev Loads the agreement and checks the terms (in force at the batch's start) and the base tariff.
+    /// @dev Loads the agreement and checks the terms (in force at the batch's start), that the header names their base
+    /// tariff of the direction, and the tariff given.
     function _loadTerms(
         BatchHeader calldata header,
         AgreementTerms calldata terms,
@@ -60,38 +70,47 @@ abstract contract ClearingBase {
         if (TypedData.hashTerms(terms) != hash) {
             revert IUsageClearing.UsageClearing_TermsMismatch(header.agreementId, version);
         }
-        _checkTariff(terms.baseTariff[header.direction], baseTariff);
+        bytes32 expected = terms.baseTariff[header.direction];
+        if (header.baseTariff != expected) {
+            revert IUsageClearing.UsageClearing_TariffMismatch(expected, header.baseTariff);
+        }
+        _checkTariff(expected, baseTariff);
     }
 
-    /// @dev The context of a submitted batch: its period key, parties and the token's decimals.
+    /// @dev The context of a submitted batch (whose header is authentic: it hashes to a stored batch): its period key,
+    /// parties and the token's decimals, from the agreement's clearing records; and checks the tariff given against
+    /// the header's.
     function _context(
         bytes32 batchId,
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
         Tariff calldata baseTariff
     ) internal view returns (Context memory ctx) {
-        Agreement memory a = _loadTerms(header, terms, baseTariff);
-        (ctx.vpmn, ctx.hpmn) = _parties(a.partyA, a.partyB, header.direction);
+        _checkTariff(header.baseTariff, baseTariff);
+        ClearingStorage.Layout storage $ = ClearingStorage.layout();
+        ClearingConfig memory c = $.configs[header.agreementId];
+        Lane memory l = $.lanes[header.agreementId][header.direction];
+        (ctx.vpmn, ctx.hpmn) = _parties(c.partyA, c.partyB, header.direction);
         ctx.batchId = batchId;
-        uint256 period = (header.periodStart - a.validFrom) / a.periodLength;
+        uint256 period = (header.periodStart - l.validFrom) / l.periodLength;
         ctx.periodKey = _periodKey(header.agreementId, header.direction, period);
-        ctx.decimals = ClearingStorage.layout().lanes[header.agreementId][header.direction].decimals;
+        ctx.decimals = l.decimals;
     }
 
     /// @dev Adds (on submission) or removes (on rejection) the batch's taxes of the services a ContractRevenue
     /// condition with taxes includes, the only taxes a period settlement needs; returns the batch's total taxes.
     function _trackTaxes(
-        BatchHeader calldata header,
+        BatchTotals calldata totals,
         Condition calldata condition,
         bytes32 key,
         bool add
     ) internal returns (uint256 total) {
         bool tracked = condition.kind == ConditionKind.ContractRevenue && condition.includingTaxes;
         uint256 included;
-        for (uint256 i; i < header.taxes.length; ++i) {
-            uint256 tax = header.taxes[i];
+        uint256 n = totals.taxes.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 tax = totals.taxes[i];
             total += tax;
-            if (tracked && (condition.includedServices >> uint8(header.services[i])) & 1 == 1) included += tax;
+            if (tracked && (condition.includedServices >> uint8(totals.services[i])) & 1 == 1) included += tax;
         }
         if (included != 0) {
             PeriodCorrections storage corrections = ClearingStorage.layout().corrections[key];
@@ -100,6 +119,12 @@ abstract contract ClearingBase {
                     ? (corrections.includedTaxes + included).toUint128()
                     : corrections.includedTaxes - uint128(included);
         }
+    }
+
+    /// @dev Reverts unless `totals` hash to the header's `totals`.
+    function _checkTotals(BatchHeader calldata header, BatchTotals calldata totals) internal pure {
+        bytes32 given = ClearingHashes.hashTotals(totals);
+        if (given != header.totals) revert IUsageClearing.UsageClearing_TotalsMismatch(header.totals, given);
     }
 
     function _checkTariff(bytes32 expected, Tariff calldata tariff) internal pure {

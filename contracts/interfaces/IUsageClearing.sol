@@ -9,6 +9,7 @@ import {
     Batch,
     BatchHeader,
     BatchStatus,
+    BatchTotals,
     ClearingConfig,
     FraudKind,
     Lane,
@@ -72,8 +73,11 @@ interface IUsageClearing {
         string fileURI
     );
 
+    /// @notice Emitted when the home network accepts a batch inside its window: it is final at once.
+    event BatchAccepted(bytes32 indexed batchId);
+
     /// @notice Emitted when a batch's charge plus taxes (`amount`) is recorded in the vault, `ref` = the batch id.
-    /// @param accepted True when the home network accepted it, false when its window had ended.
+    /// @param accepted True when the home network had accepted it, false when its window had ended.
     event BatchFinalized(bytes32 indexed batchId, uint256 amount, bool accepted);
 
     /// @notice Emitted when the home network rejects a batch whole; `charge` and `held` are dropped.
@@ -166,6 +170,12 @@ interface IUsageClearing {
 
     /// @notice The per-service arrays are empty or of different lengths.
     error UsageClearing_MalformedTotals();
+
+    /// @notice The totals given hash to `given`, not to the header's `expected`.
+    error UsageClearing_TotalsMismatch(bytes32 expected, bytes32 given);
+
+    /// @notice The header declares `declared` taxes; its totals add up to `sum`.
+    error UsageClearing_TaxesMismatch(uint256 declared, uint256 sum);
 
     /// @notice A dispute needs at least one record and one reason code per record (`records` and `codes`).
     error UsageClearing_LengthMismatch(uint256 records, uint256 codes);
@@ -264,7 +274,8 @@ interface IUsageClearing {
     /// @notice The batch that used `root` (zero if none).
     function batchOfRoot(bytes32 root) external view returns (bytes32);
 
-    /// @notice Whether the batch's charge is final: recorded, or its window is over and it was not rejected.
+    /// @notice Whether the batch's charge is final: accepted, recorded, or its window is over and it was not
+    /// rejected.
     function isFinal(bytes32 batchId) external view returns (bool);
 
     /// @notice Whether the record at `index` of `batchId` was disputed or proven.
@@ -290,6 +301,9 @@ interface IUsageClearing {
 
     /// @notice The batch id: the EIP-712 struct hash of `header`.
     function hashBatchHeader(BatchHeader calldata header) external pure returns (bytes32);
+
+    /// @notice The EIP-712 struct hash of `totals`: what a header's `totals` field holds.
+    function hashBatchTotals(BatchTotals calldata totals) external pure returns (bytes32);
 
     /// @notice The EIP-712 struct hash of `voucher`.
     function hashVoucher(Voucher calldata voucher) external pure returns (bytes32);
@@ -333,8 +347,8 @@ interface IUsageClearing {
     ///
     /// Requirements, checked in this order:
     /// - Not paused; `direction` is 0 or 1.
-    /// - `terms` are the agreement's terms in force at `periodStart`, and `baseTariff` is their base tariff of the
-    ///   direction.
+    /// - `terms` are the agreement's terms in force at `periodStart`; `header.baseTariff` is their base tariff of the
+    ///   direction, and `baseTariff` is that tariff.
     /// - With an empty `signature`, the caller is the VPMN's admin or one of its active signer keys; otherwise
     ///   `signature` is the EIP-712 signature of the header by an active signer key of the VPMN (any relayer may
     ///   send it). The VPMN is active.
@@ -342,34 +356,39 @@ interface IUsageClearing {
     /// - `now <= end of that period + submissionGrace`.
     /// - `sequence` is the previous sequence of (agreement, direction) plus one.
     /// - The root is not zero and was never used.
-    /// - The per-service arrays have one equal, non-zero length; services strictly ascending, each in the base
-    ///   tariff; running volumes fit uint64; the charge fits uint88 and the charge plus the taxes uint96 (what the
-    ///   vault accepts as one obligation).
+    /// - `totals` hash to `header.totals`; their arrays have one equal, non-zero length; services strictly
+    ///   ascending, each in the base tariff; running volumes fit uint64; `header.taxes` is the sum of their taxes;
+    ///   the charge fits uint88 and the charge plus the taxes uint96 (what the vault accepts as one obligation).
     /// @return batchId The batch id ({hashBatchHeader}).
     function submitBatch(
         BatchHeader calldata header,
+        BatchTotals calldata totals,
         AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         string calldata fileURI,
         bytes calldata signature
     ) external returns (bytes32 batchId);
 
-    /// @notice The home network accepts a batch: its charge plus taxes is recorded in the vault now.
-    /// @dev Emits {BatchFinalized}. Requirements: a pending batch inside its window; the caller is the HPMN's admin
-    /// or an active signer key.
+    /// @notice The home network accepts a batch: it is final at once (no dispute or fraud proof any more), and its
+    /// charge plus taxes is recorded in the vault by {finalize}, which anyone may call at once.
+    /// @dev Emits {BatchAccepted}. Requirements: a pending batch inside its window; the caller is the HPMN's admin or
+    /// an active signer key.
     function accept(BatchHeader calldata header) external;
 
-    /// @notice Records a batch whose window has ended: its charge plus taxes goes to the vault. Anyone may call.
-    /// @dev Emits {BatchFinalized}. Requirements: a pending batch with `now >= finalAt`.
+    /// @notice Records an accepted batch, or one whose window has ended: its charge plus taxes goes to the vault.
+    /// Anyone may call.
+    /// @dev Emits {BatchFinalized}. Requirements: an accepted batch, or a pending batch with `now >= finalAt`.
     function finalize(BatchHeader calldata header) external;
 
     /// @notice The home network rejects a batch whole (fatal): its volumes leave the period, nothing is paid.
-    /// @dev Emits {BatchRejected}. Requirements: a pending batch inside its window; the caller is the HPMN's admin or
-    /// an active signer key; `reasonCode` is 100 (file unreadable), 101 (wrong recipient), 102 (totals mismatch) or
-    /// 109 (other); `terms`/`baseTariff` as in {submitBatch}; `challenged` proves exactly the records challenged so
-    /// far (their volumes left the period already), each once.
+    /// @dev Emits {BatchRejected}. Requirements: a pending batch inside its window; `terms`/`baseTariff` as in
+    /// {submitBatch} (a rejection also takes back the taxes a period settlement tracks); the caller is the HPMN's
+    /// admin or an active signer key; `reasonCode` is 100 (file unreadable), 101 (wrong recipient), 102 (totals
+    /// mismatch) or 109 (other); `totals` are the batch's; `challenged` proves exactly the records challenged so far
+    /// (their volumes left the period already), each once.
     function reject(
         BatchHeader calldata header,
+        BatchTotals calldata totals,
         uint16 reasonCode,
         AgreementTerms calldata terms,
         Tariff calldata baseTariff,
@@ -378,13 +397,12 @@ interface IUsageClearing {
 
     /// @notice The home network disputes records (RAP-like): they leave the period's volumes and their marginal
     /// charge is held until the parties or the arbiter resolve it.
-    /// @dev Emits {RecordDisputed} per record. Requirements: a pending batch inside its window; the caller is the
-    /// HPMN's admin or an active signer key; `terms`/`baseTariff` as in {submitBatch}; `codes` aligned with the
-    /// records, each 10 (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other); a valid
-    /// multi-proof; no record challenged before; at most {MAX_CHALLENGES} per batch.
+    /// @dev Emits {RecordDisputed} per record. Requirements: a pending batch inside its window; `baseTariff` is the
+    /// header's; the caller is the HPMN's admin or an active signer key; `codes` aligned with the records, each 10
+    /// (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other); at most {MAX_CHALLENGES}
+    /// per batch; a valid multi-proof; no record challenged before.
     function dispute(
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         RecordMultiProof calldata records,
         uint8[] calldata codes
@@ -392,12 +410,11 @@ interface IUsageClearing {
 
     /// @notice Proves a record fraudulent (OutsidePeriod, BadIncrement or ServiceNotCovered); anyone may. The record
     /// is removed from the batch's charge for good and counted against the VPMN.
-    /// @dev Emits {FraudProven}. Requirements: a pending batch inside its window; `terms`/`baseTariff` as in
-    /// {submitBatch}; a valid proof; the record not challenged before; the leaf shows `kind`.
+    /// @dev Emits {FraudProven}. Requirements: a pending batch inside its window; `baseTariff` is the header's; a
+    /// valid proof; the leaf shows `kind`; the record not challenged before.
     function proveFraud(
         FraudKind kind,
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         RecordProof calldata record
     ) external;
@@ -411,7 +428,6 @@ interface IUsageClearing {
         BatchHeader calldata keptHeader,
         RecordProof calldata kept,
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
         Tariff calldata baseTariff,
         RecordProof calldata record
     ) external;

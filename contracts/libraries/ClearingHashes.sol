@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import { BatchHeader, RecordLeaf, Resolution, Voucher } from "../types/ClearingTypes.sol";
+import { BatchHeader, BatchTotals, RecordLeaf, Resolution, Voucher } from "../types/ClearingTypes.sol";
 
 /// @title ClearingHashes
 /// @notice The hashes of usage clearing, identical to the SDK's (`sdk/src/merkle/leaf.ts`,
@@ -10,10 +10,16 @@ import { BatchHeader, RecordLeaf, Resolution, Voucher } from "../types/ClearingT
 /// EIP-712 struct hashes of batch headers, vouchers and resolutions. Enums are encoded as `uint8`; a dynamic array is
 /// the hash of its elements' 32-byte encodings concatenated, as EIP-712 defines.
 library ClearingHashes {
-    /// @notice `keccak256` of the `BatchHeader` type.
+    /// @notice `keccak256` of the `BatchTotals` type.
+    bytes32 internal constant BATCH_TOTALS_TYPEHASH = keccak256(
+        "BatchTotals(uint8[] services,uint64[] volumes,uint32[] recordCounts,uint128[] taxes)"
+    );
+
+    /// @notice `keccak256` of the `BatchHeader` type (with the `BatchTotals` type it references appended).
     bytes32 internal constant BATCH_HEADER_TYPEHASH = keccak256(
         "BatchHeader(bytes32 agreementId,uint8 direction,uint32 sequence,uint40 periodStart,uint40 periodEnd,"
-        "uint8[] services,uint64[] volumes,uint32[] recordCounts,uint128[] taxes,bytes32 root,bytes32 fileHash)"
+        "bytes32 baseTariff,uint128 taxes,BatchTotals totals,bytes32 root,bytes32 fileHash)"
+        "BatchTotals(uint8[] services,uint64[] volumes,uint32[] recordCounts,uint128[] taxes)"
     );
 
     /// @notice `keccak256` of the `Voucher` type.
@@ -33,26 +39,22 @@ library ClearingHashes {
         return keccak256(bytes.concat(keccak256(abi.encode(leaf))));
     }
 
-    /// @notice The EIP-712 struct hash of a batch header: the batch id.
+    /// @notice The EIP-712 struct hash of a batch header: the batch id. The header is static, its `totals` field
+    /// already the struct hash of the totals, so its encoding is the typehash and its ten words.
     function hashHeader(BatchHeader calldata h) internal pure returns (bytes32) {
-        bytes32[4] memory arrays = [
-            keccak256(abi.encodePacked(h.services)),
-            keccak256(abi.encodePacked(h.volumes)),
-            keccak256(abi.encodePacked(h.recordCounts)),
-            keccak256(abi.encodePacked(h.taxes))
-        ];
+        return keccak256(abi.encode(BATCH_HEADER_TYPEHASH, h));
+    }
+
+    /// @notice The EIP-712 struct hash of a batch's totals (each array: the hash of its 32-byte elements).
+    function hashTotals(BatchTotals calldata t) internal pure returns (bytes32) {
         return
             keccak256(
                 abi.encode(
-                    BATCH_HEADER_TYPEHASH,
-                    h.agreementId,
-                    h.direction,
-                    h.sequence,
-                    h.periodStart,
-                    h.periodEnd,
-                    arrays,
-                    h.root,
-                    h.fileHash
+                    BATCH_TOTALS_TYPEHASH,
+                    keccak256(abi.encodePacked(t.services)),
+                    keccak256(abi.encodePacked(t.volumes)),
+                    keccak256(abi.encodePacked(t.recordCounts)),
+                    keccak256(abi.encodePacked(t.taxes))
                 )
             );
     }

@@ -7,14 +7,16 @@ import { Service } from "./RatingTypes.sol";
 /// - `None`: no batch has this id.
 /// - `Pending`: submitted, inside or past its dispute window, its charge not yet recorded in the vault. Once
 ///   `block.timestamp >= finalAt` it is final by time ({IUsageClearing.isFinal}) even before anyone records it.
-/// - `Final`: its charge was recorded in the vault (accepted, or finalized after the window). Only a held part may
-///   still be paid, by a resolution.
+/// - `Final`: its charge was recorded in the vault. Only a held part may still be paid, by a resolution.
 /// - `Rejected`: rejected whole by the home network; nothing of it is ever paid.
+/// - `Accepted`: accepted by the home network inside its window: final at once, its charge recorded by the next
+///   {IUsageClearing.finalize} (anyone may call it at once).
 enum BatchStatus {
     None,
     Pending,
     Final,
-    Rejected
+    Rejected,
+    Accepted
 }
 
 /// @notice What a fraud proof shows about a record leaf, judged on chain without an arbiter.
@@ -33,8 +35,9 @@ enum FraudKind {
 }
 
 /// @notice A visited network's (VPMN) usage batch for one agreement and direction, as submitted and as signed
-/// (EIP-712) by a VPMN signer key when a relayer submits it. Its EIP-712 struct hash is the batch id.
-/// @dev The per-service arrays are aligned: `services` strictly ascending, each covered by the base tariff.
+/// (EIP-712) by a VPMN signer key when a relayer submits it. Its EIP-712 struct hash is the batch id. Every call about
+/// the batch takes it back as calldata: it is fully static (ten words), its per-service figures being committed to by
+/// `totals` ({BatchTotals}, passed in full where needed).
 /// @param agreementId The agreement.
 /// @param direction 0: party A is the visited network and charges party B; 1: the reverse.
 /// @param sequence The batch's number on this (agreement, direction): exactly the previous one plus one, from 1, as
@@ -42,10 +45,10 @@ enum FraudKind {
 /// @param periodStart Start of the usage the batch covers (Unix seconds, inclusive).
 /// @param periodEnd End of the usage it covers (exclusive); `[periodStart, periodEnd)` lies inside one agreement
 /// period.
-/// @param services The services the batch charges.
-/// @param volumes Per service, the charged volume (after per-record rounding to the increment), in volume units.
-/// @param recordCounts Per service, the number of records.
-/// @param taxes Per service, the taxes charged with the usage, in settlement-token base units; paid with the batch.
+/// @param baseTariff The id of the base tariff that rates it: the terms' base tariff of the direction, checked on
+/// submission (so that later calls about the batch need the tariff, not the terms).
+/// @param taxes The sum of `totals.taxes`: what the batch pays on top of its charge.
+/// @param totals The EIP-712 struct hash of the batch's {BatchTotals} (in the signed message, the struct itself).
 /// @param root The Merkle root of the record leaves ({RecordLeaf}); never used by another batch.
 /// @param fileHash The hash of the encrypted record file both parties hold.
 // solhint-disable-next-line gas-struct-packing
@@ -55,12 +58,23 @@ struct BatchHeader {
     uint32 sequence;
     uint40 periodStart;
     uint40 periodEnd;
+    bytes32 baseTariff;
+    uint128 taxes;
+    bytes32 totals;
+    bytes32 root;
+    bytes32 fileHash;
+}
+
+/// @notice A batch's per-service figures, aligned arrays: `services` strictly ascending, each covered by the base
+/// tariff.
+/// @param volumes Per service, the charged volume (after per-record rounding to the increment), in volume units.
+/// @param recordCounts Per service, the number of records.
+/// @param taxes Per service, the taxes charged with the usage, in settlement-token base units.
+struct BatchTotals {
     Service[] services;
     uint64[] volumes;
     uint32[] recordCounts;
     uint128[] taxes;
-    bytes32 root;
-    bytes32 fileHash;
 }
 
 /// @notice One usage record as committed to by a batch root. See {RecordLeafLib} for the leaf hash.
@@ -122,16 +136,20 @@ struct ClearingConfig {
 }
 
 /// @notice Storage record of one (agreement, direction).
-/// @dev One slot: sequence (4) + voucherRedeemed (16) + decimals (1) + open (1).
+/// @dev One slot: sequence (4) + voucherRedeemed (16) + decimals (1) + open (1) + validFrom (5) + periodLength (4).
 /// @param sequence The last batch sequence number used.
 /// @param voucherRedeemed The cumulative amount of the latest voucher redeemed.
 /// @param decimals The settlement token's decimals (what rating rounds to).
 /// @param open Set when clearing is enabled, so the slot is never written from zero by a batch.
+/// @param validFrom The agreement's start, which never changes (it numbers the periods).
+/// @param periodLength The agreement's period length, which never changes.
 struct Lane {
     uint32 sequence;
     uint128 voucherRedeemed;
     uint8 decimals;
     bool open;
+    uint40 validFrom;
+    uint32 periodLength;
 }
 
 /// @notice Corrections kept per (agreement, direction, period), written only when non-zero.

@@ -7,6 +7,7 @@ import {
   batchIdOf,
   clearingDomain,
   computeTariffId,
+  toOnChainBatch,
   type AgreementTariff,
   type AgreementTerms,
   type BatchHeader,
@@ -122,6 +123,8 @@ export function buildBatch(options: {
   leaves: RecordLeaf[];
   taxes?: Record<number, bigint>;
   fileHash?: string;
+  /** The base tariff's id (default: the fixture's IOT tariff). */
+  baseTariff?: string;
 }): Batch {
   const totals = new Map<number, { volume: bigint; count: bigint }>();
   for (const leaf of options.leaves) {
@@ -138,6 +141,7 @@ export function buildBatch(options: {
     sequence: options.sequence,
     periodStart: options.periodStart,
     periodEnd: options.periodEnd,
+    baseTariff: options.baseTariff ?? computeTariffId(iotTariff()),
     services,
     volumes: services.map((s) => totals.get(s)!.volume),
     recordCounts: services.map((s) => totals.get(s)!.count),
@@ -146,6 +150,17 @@ export function buildBatch(options: {
     fileHash: options.fileHash ?? ethers.id(`file ${options.sequence}`),
   };
   return { header, batchId: batchIdOf(header), leaves: options.leaves, tree };
+}
+
+/** The static header the contract takes for an SDK header (its totals replaced by their hash). */
+export function onChain(header: BatchHeader) {
+  return toOnChainBatch(header).header;
+}
+
+/** `submitBatch`'s and `reject`'s first two arguments for an SDK header: the static header and the totals. */
+export function batchArgs(header: BatchHeader) {
+  const { header: h, totals } = toOnChainBatch(header);
+  return [h, totals] as const;
 }
 
 /** The Merkle proof of the leaf at file position `index` of a batch. */

@@ -97,6 +97,7 @@ describe("End to end: 10,000 CDRs from CSV to settlement", () => {
       sequence: 1,
       periodStart: batchStart,
       periodEnd: batchEnd,
+      baseTariff: f.iotTariffId,
       services: ingested.totals.services,
       volumes: ingested.totals.volumes,
       recordCounts: ingested.totals.recordCounts,
@@ -139,13 +140,13 @@ describe("End to end: 10,000 CDRs from CSV to settlement", () => {
     for (const proof of buildFraudProofs(report, [batch])) {
       if (proof.kind === FraudKind.Duplicate) {
         const kept = { leaf: proof.keptLeaf, proof: proof.keptProof };
-        await hpmn.proveDuplicate(header, kept, header, f.terms, f.tariff, { leaf: proof.leaf, proof: proof.proof });
+        await hpmn.proveDuplicate(header, kept, header, f.tariff, { leaf: proof.leaf, proof: proof.proof });
       } else {
-        await hpmn.proveFraud(proof.kind, header, f.terms, f.tariff, { leaf: proof.leaf, proof: proof.proof });
+        await hpmn.proveFraud(proof.kind, header, f.tariff, { leaf: proof.leaf, proof: proof.proof });
       }
     }
     for (const d of buildDisputes(report, [batch])) {
-      await hpmn.dispute(header, f.terms, f.tariff, d, d.codes);
+      await hpmn.dispute(header, f.tariff, d, d.codes);
     }
     expect((await hpmn.operatorStats(f.vpmn)).fraudProven).to.equal(BigInt(INJECTED.duplicates + INJECTED.outOfPeriod));
 

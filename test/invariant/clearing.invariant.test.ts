@@ -8,6 +8,8 @@ import { rate, signResolution, signVoucher, type Service, type ServicePlan } fro
 import { DAY, PERIOD } from "../helpers/agreements";
 import { campaignSize } from "../helpers/campaign";
 import {
+  batchArgs,
+  onChain,
   buildBatch,
   deployClearingFixture,
   makeRecord,
@@ -34,7 +36,7 @@ const stats = { actions: 0, refused: 0, submitted: 0, finalized: 0, removed: 0 }
 interface ModelBatch {
   batch: Batch;
   finalAt: bigint;
-  status: "Pending" | "Final" | "Rejected";
+  status: "Pending" | "Accepted" | "Final" | "Rejected";
   charge: bigint;
   held: bigint;
   round: number;
@@ -86,7 +88,7 @@ async function check(m: Model, real: Real): Promise<void> {
   expect((await f.clearing.lane(f.agreementId, 0)).sequence).to.equal(BigInt(m.batches.length));
   for (const b of m.batches) {
     const onChain = await f.clearing.getBatch(b.batch.batchId);
-    const status = { Pending: 1n, Final: 2n, Rejected: 3n }[b.status];
+    const status = { Pending: 1n, Final: 2n, Rejected: 3n, Accepted: 4n }[b.status];
     expect([onChain.status, onChain.charge, onChain.held, onChain.challenged]).to.deep.equal([
       status,
       b.charge,
@@ -149,7 +151,9 @@ class Submit implements fc.AsyncCommand<Model, Real> {
       leaves,
       taxes: { [Svc.Data]: BigInt(sequence) * 1000n },
     });
-    const tx = f.clearing.connect(f.accounts.alice).submitBatch(batch.header, f.terms, f.tariff, "", "0x");
+    const tx = f.clearing
+      .connect(f.accounts.alice)
+      .submitBatch(...batchArgs(batch.header), f.terms, f.tariff, "", "0x");
     const deadline = start + BigInt(PERIOD) + BigInt(f.terms.submissionGrace);
     if (BigInt(await time.latest()) + 1n > deadline) return refused(tx);
     let charge = 0n;
@@ -188,12 +192,18 @@ class Finish implements fc.AsyncCommand<Model, Real> {
     const { f } = real;
     const b = m.batches[this.i % m.batches.length];
     const now = BigInt(await time.latest()) + 1n;
-    const allowed = b.status === "Pending" && (this.byAccept ? now < b.finalAt : now >= b.finalAt);
+    const allowed = this.byAccept
+      ? b.status === "Pending" && now < b.finalAt
+      : b.status === "Accepted" || (b.status === "Pending" && now >= b.finalAt);
     const tx = this.byAccept
-      ? f.clearing.connect(f.accounts.bob).accept(b.batch.header)
-      : f.clearing.connect(f.accounts.eve).finalize(b.batch.header);
+      ? f.clearing.connect(f.accounts.bob).accept(onChain(b.batch.header))
+      : f.clearing.connect(f.accounts.eve).finalize(onChain(b.batch.header));
     if (!allowed) return refused(tx);
     await tx;
+    if (this.byAccept) {
+      b.status = "Accepted";
+      return;
+    }
     b.status = "Final";
     if (b.charge + b.taxes > 0n) m.recorded.set(b.batch.batchId, b.charge + b.taxes);
     stats.finalized++;
@@ -211,7 +221,7 @@ class ProveOutside implements fc.AsyncCommand<Model, Real> {
     const now = BigInt(await time.latest()) + 1n;
     if (index === undefined) return;
     const record = proofOf(b.batch, index);
-    const tx = f.clearing.connect(f.accounts.eve).proveFraud(2, b.batch.header, f.terms, f.tariff, record);
+    const tx = f.clearing.connect(f.accounts.eve).proveFraud(2, onChain(b.batch.header), f.tariff, record);
     if (!openBatch(m, m.batches.indexOf(b), now) || b.challenged.size >= 256) return refused(tx);
     await tx;
     const marginal = removeLeaf(m, real, record.leaf.service, record.leaf.chargedVolume);
@@ -238,7 +248,7 @@ class Dispute implements fc.AsyncCommand<Model, Real> {
     const now = BigInt(await time.latest()) + 1n;
     const records = multiProofOf(b.batch, indices);
     const codes = records.leaves.map(() => 10);
-    const tx = f.clearing.connect(f.accounts.bob).dispute(b.batch.header, f.terms, f.tariff, records, codes);
+    const tx = f.clearing.connect(f.accounts.bob).dispute(onChain(b.batch.header), f.tariff, records, codes);
     if (!openBatch(m, m.batches.indexOf(b), now) || indices.some((k) => b.challenged.has(k))) return refused(tx);
     await tx;
     for (const leaf of records.leaves) {
@@ -262,7 +272,9 @@ class Reject implements fc.AsyncCommand<Model, Real> {
     const b = m.batches[this.i % m.batches.length];
     const now = BigInt(await time.latest()) + 1n;
     const challenged = b.challenged.size === 0 ? NO_RECORDS : multiProofOf(b.batch, [...b.challenged]);
-    const tx = f.clearing.connect(f.accounts.bob).reject(b.batch.header, 102, f.terms, f.tariff, challenged);
+    const tx = f.clearing
+      .connect(f.accounts.bob)
+      .reject(...batchArgs(b.batch.header), 102, f.terms, f.tariff, challenged);
     if (!openBatch(m, m.batches.indexOf(b), now)) return refused(tx);
     await tx;
     let marginal = 0n;
@@ -294,7 +306,7 @@ class Resolve implements fc.AsyncCommand<Model, Real> {
     const pay = (b.held * BigInt(this.share)) / 100n;
     const resolution = { batchId: b.batch.batchId, round: b.round, payAmount: pay };
     await f.clearing.resolve(
-      b.batch.header,
+      onChain(b.batch.header),
       pay,
       await signResolution(f.accounts.bobSigner, f.clearingDomain, resolution),
       await signResolution(f.accounts.aliceSigner, f.clearingDomain, resolution),

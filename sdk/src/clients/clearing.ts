@@ -21,8 +21,8 @@ import { normalizeTerms, type AgreementTerms } from "../typedData/agreements";
 import {
   batchIdOf,
   clearingDomain,
-  normalizeBatchHeader,
   signVoucher,
+  toOnChainBatch,
   type BatchHeader,
   type NormalizedBatchHeader,
   type Voucher,
@@ -151,8 +151,10 @@ export class ClearingTransactionBuilder {
     fileURI = "",
     signature = "0x",
   ): BuiltTransaction {
+    const batch = toOnChainBatch(header);
     return this.#tx("submitBatch", [
-      normalizeBatchHeader(header),
+      batch.header,
+      batch.totals,
       normalizeTerms(terms),
       normalizeTariff(baseTariff, "baseTariff"),
       String(fileURI),
@@ -162,12 +164,12 @@ export class ClearingTransactionBuilder {
 
   /** `accept` (an HPMN account). */
   accept(header: BatchHeader): BuiltTransaction {
-    return this.#tx("accept", [normalizeBatchHeader(header)]);
+    return this.#tx("accept", [toOnChainBatch(header).header]);
   }
 
   /** `finalize` (anyone, once the window has ended). */
   finalize(header: BatchHeader): BuiltTransaction {
-    return this.#tx("finalize", [normalizeBatchHeader(header)]);
+    return this.#tx("finalize", [toOnChainBatch(header).header]);
   }
 
   /** `reject` (an HPMN account): `challenged` proves the batch's records disputed or proven so far. */
@@ -178,8 +180,10 @@ export class ClearingTransactionBuilder {
     baseTariff: AgreementTariff,
     challenged: RecordMultiProofArg = { leaves: [], proof: [], proofFlags: [] },
   ): BuiltTransaction {
+    const batch = toOnChainBatch(header);
     return this.#tx("reject", [
-      normalizeBatchHeader(header),
+      batch.header,
+      batch.totals,
       codeArg(reasonCode, REJECT_CODES, "reasonCode"),
       normalizeTerms(terms),
       normalizeTariff(baseTariff, "baseTariff"),
@@ -190,7 +194,6 @@ export class ClearingTransactionBuilder {
   /** `dispute` (an HPMN account): records with RAP-like codes aligned with `records.leaves`. */
   dispute(
     header: BatchHeader,
-    terms: AgreementTerms,
     baseTariff: AgreementTariff,
     records: RecordMultiProofArg,
     codes: readonly UintLike[],
@@ -199,8 +202,7 @@ export class ClearingTransactionBuilder {
       throw new InvalidArgumentError("one code per record, at least one record", { field: "codes", value: codes });
     }
     return this.#tx("dispute", [
-      normalizeBatchHeader(header),
-      normalizeTerms(terms),
+      toOnChainBatch(header).header,
       normalizeTariff(baseTariff, "baseTariff"),
       multiProofArg(records, "records"),
       codes.map((c, i) => codeArg(c, DISPUTE_CODES, `codes[${i}]`)),
@@ -211,15 +213,13 @@ export class ClearingTransactionBuilder {
   proveFraud(
     kind: UintLike,
     header: BatchHeader,
-    terms: AgreementTerms,
     baseTariff: AgreementTariff,
     record: RecordProofArg,
   ): BuiltTransaction {
     const k = codeArg(kind, [2, 3, 4], "kind");
     return this.#tx("proveFraud", [
       k,
-      normalizeBatchHeader(header),
-      normalizeTerms(terms),
+      toOnChainBatch(header).header,
       normalizeTariff(baseTariff, "baseTariff"),
       proofArg(record, "record"),
     ]);
@@ -230,15 +230,13 @@ export class ClearingTransactionBuilder {
     keptHeader: BatchHeader,
     kept: RecordProofArg,
     header: BatchHeader,
-    terms: AgreementTerms,
     baseTariff: AgreementTariff,
     record: RecordProofArg,
   ): BuiltTransaction {
     return this.#tx("proveDuplicate", [
-      normalizeBatchHeader(keptHeader, "keptHeader"),
+      toOnChainBatch(keptHeader).header,
       proofArg(kept, "kept"),
-      normalizeBatchHeader(header),
-      normalizeTerms(terms),
+      toOnChainBatch(header).header,
       normalizeTariff(baseTariff, "baseTariff"),
       proofArg(record, "record"),
     ]);
@@ -247,7 +245,7 @@ export class ClearingTransactionBuilder {
   /** `resolve` (anyone, with both parties' signatures of the resolution). */
   resolve(header: BatchHeader, payAmount: UintLike, hpmnSignature: string, vpmnSignature: string): BuiltTransaction {
     return this.#tx("resolve", [
-      normalizeBatchHeader(header),
+      toOnChainBatch(header).header,
       toUint(payAmount, 128, "payAmount"),
       hpmnSignature,
       vpmnSignature,
@@ -256,7 +254,7 @@ export class ClearingTransactionBuilder {
 
   /** `resolveEscalated` (the arbiter role). */
   resolveEscalated(header: BatchHeader, payAmount: UintLike): BuiltTransaction {
-    return this.#tx("resolveEscalated", [normalizeBatchHeader(header), toUint(payAmount, 128, "payAmount")]);
+    return this.#tx("resolveEscalated", [toOnChainBatch(header).header, toUint(payAmount, 128, "payAmount")]);
   }
 
   /** `redeemVoucher` (anyone). */
@@ -386,12 +384,12 @@ export class ClearingClient {
     throw new Error(`submitBatch: no BatchSubmitted event for ${batchId} in ${receipt.hash}`);
   }
 
-  /** Accepts a batch (HPMN): its charge plus taxes is recorded in the vault now. */
+  /** Accepts a batch (HPMN): final at once; {@link finalize} then records it in the vault (anyone, at once). */
   async accept(header: BatchHeader, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("accept", this.build.accept(header), overrides);
   }
 
-  /** Records a batch whose window has ended. */
+  /** Records an accepted batch, or one whose window has ended, in the vault. */
   async finalize(header: BatchHeader, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("finalize", this.build.finalize(header), overrides);
   }
@@ -411,25 +409,23 @@ export class ClearingClient {
   /** Disputes records (HPMN). */
   async dispute(
     header: BatchHeader,
-    terms: AgreementTerms,
     baseTariff: AgreementTariff,
     records: RecordMultiProofArg,
     codes: readonly UintLike[],
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
-    return this.#send("dispute", this.build.dispute(header, terms, baseTariff, records, codes), overrides);
+    return this.#send("dispute", this.build.dispute(header, baseTariff, records, codes), overrides);
   }
 
   /** Proves a record fraudulent (anyone). */
   async proveFraud(
     kind: UintLike,
     header: BatchHeader,
-    terms: AgreementTerms,
     baseTariff: AgreementTariff,
     record: RecordProofArg,
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
-    return this.#send("proveFraud", this.build.proveFraud(kind, header, terms, baseTariff, record), overrides);
+    return this.#send("proveFraud", this.build.proveFraud(kind, header, baseTariff, record), overrides);
   }
 
   /** Proves a record is a duplicate of an earlier one (anyone). */
@@ -437,12 +433,11 @@ export class ClearingClient {
     keptHeader: BatchHeader,
     kept: RecordProofArg,
     header: BatchHeader,
-    terms: AgreementTerms,
     baseTariff: AgreementTariff,
     record: RecordProofArg,
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
-    const tx = this.build.proveDuplicate(keptHeader, kept, header, terms, baseTariff, record);
+    const tx = this.build.proveDuplicate(keptHeader, kept, header, baseTariff, record);
     return this.#send("proveDuplicate", tx, overrides);
   }
 

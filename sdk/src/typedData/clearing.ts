@@ -15,7 +15,20 @@ export const CLEARING_DOMAIN_NAME = "RoamLedger UsageClearing";
 /** The domain version of `UsageClearing`. */
 export const CLEARING_DOMAIN_VERSION = "1";
 
-/** EIP-712 type of a batch header. */
+/** EIP-712 type of a batch's per-service totals. */
+export const BATCH_TOTALS_TYPES: Record<string, TypedDataField[]> = {
+  BatchTotals: [
+    { name: "services", type: "uint8[]" },
+    { name: "volumes", type: "uint64[]" },
+    { name: "recordCounts", type: "uint32[]" },
+    { name: "taxes", type: "uint128[]" },
+  ],
+};
+
+/**
+ * EIP-712 types of a batch header: the signer sees the totals in full; on chain the header carries their struct hash
+ * (`totals`), which is what the nested struct contributes to the header's hash.
+ */
 export const BATCH_HEADER_TYPES: Record<string, TypedDataField[]> = {
   BatchHeader: [
     { name: "agreementId", type: "bytes32" },
@@ -23,13 +36,13 @@ export const BATCH_HEADER_TYPES: Record<string, TypedDataField[]> = {
     { name: "sequence", type: "uint32" },
     { name: "periodStart", type: "uint40" },
     { name: "periodEnd", type: "uint40" },
-    { name: "services", type: "uint8[]" },
-    { name: "volumes", type: "uint64[]" },
-    { name: "recordCounts", type: "uint32[]" },
-    { name: "taxes", type: "uint128[]" },
+    { name: "baseTariff", type: "bytes32" },
+    { name: "taxes", type: "uint128" },
+    { name: "totals", type: "BatchTotals" },
     { name: "root", type: "bytes32" },
     { name: "fileHash", type: "bytes32" },
   ],
+  ...BATCH_TOTALS_TYPES,
 };
 
 /** EIP-712 type of a voucher. */
@@ -51,7 +64,10 @@ export const RESOLUTION_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-/** A batch header as the contract takes it (see `BatchHeader` in `contracts/types/ClearingTypes.sol`). */
+/**
+ * A batch header with its per-service totals, as the SDK builds it. On chain it becomes a static `BatchHeader`
+ * (`taxes` summed, the totals replaced by their struct hash) plus a `BatchTotals` argument: see {@link toOnChainBatch}.
+ */
 export interface BatchHeader {
   agreementId: string;
   /** 0: party A is the visited network and charges party B; 1: the reverse. */
@@ -59,6 +75,8 @@ export interface BatchHeader {
   sequence: UintLike;
   periodStart: UintLike;
   periodEnd: UintLike;
+  /** The id of the terms' base tariff of the direction (what rates the batch). */
+  baseTariff: string;
   /** Strictly ascending service ids. */
   services: UintLike[];
   volumes: UintLike[];
@@ -75,6 +93,7 @@ export interface NormalizedBatchHeader {
   sequence: bigint;
   periodStart: bigint;
   periodEnd: bigint;
+  baseTariff: string;
   services: Service[];
   volumes: bigint[];
   recordCounts: bigint[];
@@ -128,6 +147,7 @@ export function normalizeBatchHeader(header: BatchHeader, field = "header"): Nor
     sequence: toUint(header.sequence, 32, `${field}.sequence`),
     periodStart: toUint(header.periodStart, 40, `${field}.periodStart`),
     periodEnd: toUint(header.periodEnd, 40, `${field}.periodEnd`),
+    baseTariff: toBytes32(header.baseTariff, `${field}.baseTariff`),
     services,
     volumes: header.volumes.map((v, i) => toUint(v, 64, `${field}.volumes[${i}]`)),
     recordCounts: header.recordCounts.map((v, i) => toUint(v, 32, `${field}.recordCounts[${i}]`)),
@@ -170,9 +190,54 @@ export function clearingDomain(params: { chainId: UintLike; verifyingContract: s
   };
 }
 
+/** The static header the contract takes (`BatchHeader` of `contracts/types/ClearingTypes.sol`). */
+export interface OnChainBatchHeader {
+  agreementId: string;
+  direction: bigint;
+  sequence: bigint;
+  periodStart: bigint;
+  periodEnd: bigint;
+  baseTariff: string;
+  /** The sum of the per-service taxes. */
+  taxes: bigint;
+  /** The EIP-712 struct hash of the totals. */
+  totals: string;
+  root: string;
+  fileHash: string;
+}
+
+/** The per-service totals the contract takes (`BatchTotals`). */
+export interface OnChainBatchTotals {
+  services: Service[];
+  volumes: bigint[];
+  recordCounts: bigint[];
+  taxes: bigint[];
+}
+
+/** The EIP-712 message of a header: its fields, the taxes summed and the totals as a nested struct. */
+function headerMessage(h: NormalizedBatchHeader) {
+  const { services, volumes, recordCounts, taxes, ...fields } = h;
+  return {
+    ...fields,
+    taxes: taxes.reduce((sum, t) => sum + t, 0n),
+    totals: { services, volumes, recordCounts, taxes },
+  };
+}
+
+/** The EIP-712 struct hash of a batch's totals (the contract's `hashBatchTotals`). */
+export function hashBatchTotals(totals: OnChainBatchTotals): string {
+  return TypedDataEncoder.hashStruct("BatchTotals", BATCH_TOTALS_TYPES, totals);
+}
+
+/** The header and totals arguments the contract takes for `header`. */
+export function toOnChainBatch(header: BatchHeader): { header: OnChainBatchHeader; totals: OnChainBatchTotals } {
+  const message = headerMessage(normalizeBatchHeader(header));
+  return { header: { ...message, totals: hashBatchTotals(message.totals) }, totals: message.totals };
+}
+
 /** The batch id: the EIP-712 struct hash of the header (the contract's `hashBatchHeader`). */
 export function batchIdOf(header: BatchHeader): string {
-  return TypedDataEncoder.hashStruct("BatchHeader", BATCH_HEADER_TYPES, normalizeBatchHeader(header));
+  return TypedDataEncoder.hashStruct("BatchHeader", BATCH_HEADER_TYPES, headerMessage(normalizeBatchHeader(header)));
 }
 
 /** The EIP-712 struct hash of a voucher (the `ref` of its vault obligation). */
@@ -185,7 +250,12 @@ export function batchHeaderTypedData(
   domain: TypedDataDomain,
   header: BatchHeader,
 ): AgreementTypedData<NormalizedBatchHeader> {
-  return { domain, types: BATCH_HEADER_TYPES, primaryType: "BatchHeader", message: normalizeBatchHeader(header) };
+  return {
+    domain,
+    types: BATCH_HEADER_TYPES,
+    primaryType: "BatchHeader",
+    message: headerMessage(normalizeBatchHeader(header)) as unknown as NormalizedBatchHeader,
+  };
 }
 
 /** Signs a batch header with a VPMN signer key (for `submitBatch` through a relayer). */
@@ -197,7 +267,7 @@ export async function signBatchHeader(
   return signer.signTypedData(
     domain,
     BATCH_HEADER_TYPES,
-    normalizeBatchHeader(header) as unknown as Record<string, unknown>,
+    headerMessage(normalizeBatchHeader(header)) as unknown as Record<string, unknown>,
   );
 }
 
