@@ -11,6 +11,7 @@ import { IUsageClearing } from "./interfaces/IUsageClearing.sol";
 import { ClearingHashes } from "./libraries/ClearingHashes.sol";
 import { ClearingStorage } from "./libraries/ClearingStorage.sol";
 import { Rating } from "./libraries/Rating.sol";
+import { TariffHash } from "./libraries/TariffHash.sol";
 import { AgreementTerms } from "./types/AgreementTypes.sol";
 import {
     Batch,
@@ -203,7 +204,7 @@ contract UsageChallenges is ClearingBase {
     ) private returns (uint256) {
         (bool covered, uint256 position) = _position(baseTariff, leaf.service);
         if (!covered) return 0;
-        return _removeVolume(ctx, baseTariff.plans[position], position, leaf.chargedVolume);
+        return _removeVolume(ctx, TariffHash.planAt(baseTariff, position), position, leaf.chargedVolume);
     }
 
     /// @dev Lowers the running volume at `position` by `volume` (at most to zero); returns `R(V) − R(V')`.
@@ -235,8 +236,8 @@ contract UsageChallenges is ClearingBase {
         uint256[] memory removed = _volumesLessChallenged(totals, challenged, ctx.batchId);
         uint256 position;
         for (uint256 i; i < removed.length; ++i) {
-            while (baseTariff.plans[position].service != totals.services[i]) ++position;
-            marginal += _removeVolume(ctx, baseTariff.plans[position], position, removed[i]);
+            while (TariffHash.planAt(baseTariff, position).service != totals.services[i]) ++position;
+            marginal += _removeVolume(ctx, TariffHash.planAt(baseTariff, position), position, removed[i]);
         }
     }
 
@@ -300,7 +301,7 @@ contract UsageChallenges is ClearingBase {
         }
         (bool covered, uint256 position) = _position(baseTariff, leaf.service);
         if (kind == FraudKind.BadIncrement) {
-            return covered && leaf.chargedVolume % baseTariff.plans[position].increment != 0;
+            return covered && leaf.chargedVolume % TariffHash.planAt(baseTariff, position).increment != 0;
         }
         return !covered;
     }

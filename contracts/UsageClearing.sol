@@ -36,6 +36,7 @@ import {
 import { OperatorStatus } from "./types/OperatorTypes.sol";
 import { Service, ServicePlan, Tariff } from "./types/RatingTypes.sol";
 import { TokenConfig } from "./types/VaultTypes.sol";
+import { TariffHash } from "./libraries/TariffHash.sol";
 import { UsageChallenges } from "./UsageChallenges.sol";
 
 /// @title UsageClearing
@@ -517,17 +518,32 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         uint256 n = totals.services.length;
         if (n == 0 || totals.volumes.length != n || totals.recordCounts.length != n || totals.taxes.length != n)
             revert UsageClearing_MalformedTotals();
-        uint256 plans = baseTariff.plans.length;
         uint256 position;
+        uint256 amount;
         for (uint256 i; i < n; ++i) {
-            Service service = totals.services[i];
-            if (i != 0 && service <= totals.services[i - 1]) revert UsageClearing_ServiceNotRated(i, service);
-            while (position < plans && baseTariff.plans[position].service < service) ++position;
-            if (position == plans || baseTariff.plans[position].service != service) {
-                revert UsageClearing_ServiceNotRated(i, service);
-            }
-            charge += _addVolume(key, baseTariff.plans[position], position, totals.volumes[i], decimals);
+            (amount, position) = _rateService(totals, baseTariff, key, decimals, i, position);
+            charge += amount;
         }
+    }
+
+    /// @dev Rates service `i` of the totals (strictly above service `i - 1`), whose plan is found from `position` on.
+    function _rateService(
+        BatchTotals calldata totals,
+        Tariff calldata baseTariff,
+        bytes32 key,
+        uint8 decimals,
+        uint256 i,
+        uint256 from
+    ) private returns (uint256 amount, uint256 position) {
+        Service service = totals.services[i];
+        if (i != 0 && service <= totals.services[i - 1]) revert UsageClearing_ServiceNotRated(i, service);
+        uint256 plans = TariffHash.planCount(baseTariff);
+        position = from;
+        while (position < plans && TariffHash.planAt(baseTariff, position).service < service) ++position;
+        if (position == plans) revert UsageClearing_ServiceNotRated(i, service);
+        ServicePlan calldata plan = TariffHash.planAt(baseTariff, position);
+        if (plan.service != service) revert UsageClearing_ServiceNotRated(i, service);
+        amount = _addVolume(key, plan, position, totals.volumes[i], decimals);
     }
 
     /// @dev Raises the running volume at `position` by `volume`; returns `R(V + volume) − R(V)` (base plans, Threshold

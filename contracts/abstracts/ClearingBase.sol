@@ -88,12 +88,12 @@ abstract contract ClearingBase {
         _checkTariff(header.baseTariff, baseTariff);
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         ClearingConfig memory c = $.configs[header.agreementId];
-        Lane memory l = $.lanes[header.agreementId][header.direction];
+        Lane memory laneState = $.lanes[header.agreementId][header.direction];
         (ctx.vpmn, ctx.hpmn) = _parties(c.partyA, c.partyB, header.direction);
         ctx.batchId = batchId;
-        uint256 period = (header.periodStart - l.validFrom) / l.periodLength;
+        uint256 period = (header.periodStart - laneState.validFrom) / laneState.periodLength;
         ctx.periodKey = _periodKey(header.agreementId, header.direction, period);
-        ctx.decimals = l.decimals;
+        ctx.decimals = laneState.decimals;
     }
 
     /// @dev Adds (on submission) or removes (on rejection) the batch's taxes of the services a ContractRevenue
@@ -155,11 +155,11 @@ abstract contract ClearingBase {
         return (ClearingStorage.layout().volumes[key][position >> 2] >> ((position & 3) << 6)) & VOLUME_MASK;
     }
 
-    /// @dev Where `service`'s plan is in the tariff (plans are sorted by service).
+    /// @dev Where `service`'s plan is in a tariff checked against the batch's id (plans are sorted by service).
     function _position(Tariff calldata tariff, Service service) internal pure returns (bool found, uint256 position) {
-        uint256 n = tariff.plans.length;
+        uint256 n = TariffHash.planCount(tariff);
         for (; position < n; ++position) {
-            Service s = tariff.plans[position].service;
+            Service s = TariffHash.planAt(tariff, position).service;
             if (s == service) return (true, position);
             if (s > service) break;
         }

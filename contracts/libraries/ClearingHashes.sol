@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import { BatchHeader, BatchTotals, RecordLeaf, Resolution, Voucher } from "../types/ClearingTypes.sol";
+import { Service } from "../types/RatingTypes.sol";
 
 /// @title ClearingHashes
 /// @notice The hashes of usage clearing, identical to the SDK's (`sdk/src/merkle/leaf.ts`,
@@ -46,17 +47,31 @@ library ClearingHashes {
     }
 
     /// @notice The EIP-712 struct hash of a batch's totals (each array: the hash of its 32-byte elements).
+    /// @dev Each array is hashed straight from its calldata words. A word with bits above its type (which the
+    /// SDK never produces) hashes as it is; the contract's later typed reads of services, volumes and taxes revert
+    /// on such a word, and record counts are only reported.
     function hashTotals(BatchTotals calldata t) internal pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    BATCH_TOTALS_TYPEHASH,
-                    keccak256(abi.encodePacked(t.services)),
-                    keccak256(abi.encodePacked(t.volumes)),
-                    keccak256(abi.encodePacked(t.recordCounts)),
-                    keccak256(abi.encodePacked(t.taxes))
-                )
-            );
+        Service[] calldata services = t.services;
+        uint64[] calldata volumes = t.volumes;
+        uint32[] calldata recordCounts = t.recordCounts;
+        uint128[] calldata taxes = t.taxes;
+        bytes32 a;
+        bytes32 b;
+        bytes32 c;
+        bytes32 d;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40) // scratch above the free memory pointer, not kept
+            calldatacopy(m, services.offset, shl(5, services.length))
+            a := keccak256(m, shl(5, services.length))
+            calldatacopy(m, volumes.offset, shl(5, volumes.length))
+            b := keccak256(m, shl(5, volumes.length))
+            calldatacopy(m, recordCounts.offset, shl(5, recordCounts.length))
+            c := keccak256(m, shl(5, recordCounts.length))
+            calldatacopy(m, taxes.offset, shl(5, taxes.length))
+            d := keccak256(m, shl(5, taxes.length))
+        }
+        return keccak256(abi.encode(BATCH_TOTALS_TYPEHASH, a, b, c, d));
     }
 
     /// @notice The EIP-712 struct hash of a voucher.

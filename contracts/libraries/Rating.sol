@@ -123,23 +123,45 @@ library Rating {
     }
 
     /// @notice {rate} of a base plan (Threshold or Access: the kinds a base tariff holds, which never decrease as the
-    /// volume grows) read from calldata, without copying it to memory: usage clearing rates every batch this way.
-    /// @dev The same sum and rounding as {rate} for those kinds; the differential tests hold both to the SDK.
+    /// volume grows) read from calldata, without copying or re-validating it: usage clearing rates every batch this
+    /// way, after checking that the tariff's calldata hashes to a published tariff id.
+    /// @dev Trusts the plan's encoding: the caller must have checked it is the canonical encoding of a published
+    /// (hence validated, cleanly encoded) tariff, as {TariffHash.ofCalldata} against a tariff id does. The same sum and
+    /// rounding as {rate} for those kinds; the clearing tests hold both to the SDK's engine.
     function rateBase(ServicePlan calldata plan, uint256 volume, uint8 decimals) internal pure returns (uint256) {
-        if (volume > type(uint64).max) revert Rating_VolumeTooLarge(plan.service, volume);
-        uint256 unit = ratingUnit(plan.service);
-        Tier[] calldata tiers = plan.tiers;
-        uint256 count = tiers.length;
+        Service service = plan.service;
+        if (volume > type(uint64).max) revert Rating_VolumeTooLarge(service, volume);
+        uint256 unit = ratingUnit(service);
         uint256 sum;
-        for (uint256 i; i < count; ++i) {
-            uint256 start = tiers[i].start;
-            if (volume <= start) break;
-            uint256 end = i + 1 < count ? tiers[i + 1].start : type(uint256).max;
-            sum +=
-                uint256(tiers[i].fixedPrice) * unit +
-                uint256(tiers[i].linearPrice) * ((volume < end ? volume : end) - start);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // ServicePlan: service, kind, increment, tiers (offset), unbalancedTiers (offset); Tier: start, fixedPrice,
+            // linearPrice. Every value is within its type (canonical encoding), so no product below overflows.
+            let tiers := add(plan, calldataload(add(plan, 0x60)))
+            let count := calldataload(tiers)
+            let tier := add(tiers, 0x20)
+            for {
+                let i := 0
+            } lt(i, count) {
+                i := add(i, 1)
+                tier := add(tier, 0x60)
+            } {
+                let start := calldataload(tier)
+                if iszero(gt(volume, start)) {
+                    break
+                }
+                let upTo := volume
+                if lt(add(i, 1), count) {
+                    let next := calldataload(add(tier, 0x60))
+                    if lt(next, volume) {
+                        upTo := next
+                    }
+                }
+                let linear := mul(calldataload(add(tier, 0x40)), sub(upTo, start))
+                sum := add(sum, add(mul(calldataload(add(tier, 0x20)), unit), linear))
+            }
         }
-        return toAmount(plan.service, sum, unit, decimals);
+        return toAmount(service, sum, unit, decimals);
     }
 
     /// @notice Applies the one rounding rule to an exact sum `sum = Σ (fixedPrice * U + linearPrice * v)`.

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import { Tariff } from "../types/RatingTypes.sol";
+import { ServicePlan, Tariff } from "../types/RatingTypes.sol";
 
 /// @title TariffHash
 /// @notice The id of a tariff given as calldata, `keccak256(abi.encode(tariff))` ({IRoamingAgreements.tariffIdOf}),
-/// hashed from the calldata bytes themselves instead of re-encoding the nested arrays in memory.
+/// hashed from the calldata bytes themselves instead of re-encoding the nested arrays in memory; and, for a tariff
+/// whose calldata was checked that way, direct access to its plans.
 /// @dev The bytes hashed are `0x20` followed by the calldata from the tariff's start to the end of its last array, the
 /// extent found by following the encoding's offsets. For a canonical encoding these bytes are exactly
 /// `abi.encode(tariff)`. Any other encoding (gaps, reordered or overlapping parts) hashes differently and is refused
@@ -37,6 +38,24 @@ library TariffHash {
             mstore(m, 0x20)
             calldatacopy(add(m, 0x20), tariff, length)
             hash := keccak256(m, add(length, 0x20))
+        }
+    }
+
+    /// @notice The number of plans of a tariff whose calldata {ofCalldata} checked against a published id.
+    function planCount(Tariff calldata tariff) internal pure returns (uint256 n) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            n := calldataload(add(tariff, calldataload(tariff)))
+        }
+    }
+
+    /// @notice Plan `position` (below {planCount}) of a tariff whose calldata {ofCalldata} checked against a published
+    /// id: its canonical offsets need no re-validation.
+    function planAt(Tariff calldata tariff, uint256 position) internal pure returns (ServicePlan calldata plan) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let heads := add(add(tariff, calldataload(tariff)), 0x20)
+            plan := add(heads, calldataload(add(heads, shl(5, position))))
         }
     }
 }

@@ -27,7 +27,7 @@ import { Svc } from "../helpers/rating";
  * proof for one record of a 2^20-leaf tree <= 120,000; redeeming a voucher <= 100,000.
  *
  * Not met yet (the figures are held by the snapshot, and a pending test per budget shows the gap in every run): a
- * submission, ~189,000 with 4 services and ~253,000 with 8. See the note on issue 5 for where that gas goes.
+ * submission, ~175,000 with 4 services and ~226,000 with 8. See the note on issue 5 for where that gas goes.
  *
  * Submissions are measured on an agreement already in clearing (`enableClearing`, a one-time step per agreement that
  * the SDK takes right after acceptance, is its own scenario). Acceptance makes a batch final at once; `finalize`
