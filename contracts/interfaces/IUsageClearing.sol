@@ -51,8 +51,9 @@ interface IUsageClearing {
     /// @notice Emitted once per agreement when it enters clearing.
     event ClearingEnabled(bytes32 indexed agreementId, address indexed token, uint32 partyA, uint32 partyB);
 
-    /// @notice Emitted per batch. With the header (the call's `header` argument, whose struct hash is `batchId`), an
-    /// indexer rebuilds the usage invoice: per-service volumes, record counts and taxes.
+    /// @notice Emitted per batch. With the call's `header` (whose struct hash is `batchId`) and `totals` arguments (whose
+    /// struct hash is `header.totals`), an indexer rebuilds the usage invoice: per-service volumes, record counts and
+    /// taxes.
     /// @param period The agreement period the batch belongs to.
     /// @param sequence The batch's sequence number on (agreement, direction).
     /// @param root The Merkle root of its records.
@@ -135,7 +136,8 @@ interface IUsageClearing {
     /// @notice The terms given do not hash to version `version` of `agreementId`, the one in force.
     error UsageClearing_TermsMismatch(bytes32 agreementId, uint32 version);
 
-    /// @notice The tariff given hashes to `given`, not to `expected` (the terms' tariff).
+    /// @notice The tariff id `given` (of a tariff passed in, or the one a header names) is not `expected` (the terms'
+    /// base tariff of the direction, or the one the batch's header names).
     error UsageClearing_TariffMismatch(bytes32 expected, bytes32 given);
 
     /// @notice The agreement `agreementId` is not in clearing yet.
@@ -385,7 +387,8 @@ interface IUsageClearing {
     /// {submitBatch} (a rejection also takes back the taxes a period settlement tracks); the caller is the HPMN's
     /// admin or an active signer key; `reasonCode` is 100 (file unreadable), 101 (wrong recipient), 102 (totals
     /// mismatch) or 109 (other); `totals` are the batch's; `challenged` proves exactly the records challenged so far
-    /// (their volumes left the period already), each once.
+    /// (their volumes left the period already), each once. Checked in this order after the caller and the code: the
+    /// challenged count, the totals, the multi-proof.
     function reject(
         BatchHeader calldata header,
         BatchTotals calldata totals,
@@ -397,10 +400,11 @@ interface IUsageClearing {
 
     /// @notice The home network disputes records (RAP-like): they leave the period's volumes and their marginal
     /// charge is held until the parties or the arbiter resolve it.
-    /// @dev Emits {RecordDisputed} per record. Requirements: a pending batch inside its window; `baseTariff` is the
-    /// header's; the caller is the HPMN's admin or an active signer key; `codes` aligned with the records, each 10
-    /// (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other); at most {MAX_CHALLENGES}
-    /// per batch; a valid multi-proof; no record challenged before.
+    /// @dev Emits {RecordDisputed} per record. Requirements, checked in this order: a pending batch inside its window;
+    /// `baseTariff` is the header's; the caller is the HPMN's admin or an active signer key; one code per record, at
+    /// least one record; at most {MAX_CHALLENGES} per batch; a valid multi-proof; then per record, a code of 10
+    /// (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other), and no record challenged
+    /// before.
     function dispute(
         BatchHeader calldata header,
         Tariff calldata baseTariff,

@@ -24,7 +24,7 @@ export const UNIT = 1_000_000n;
 export const Code = { UnknownSubscriber: 10, DuplicateEvent: 11, ImpossibleSequence: 12, Other: 19 } as const;
 export const Reject = { FileUnreadable: 100, WrongRecipient: 101, TotalsMismatch: 102, Other: 109 } as const;
 export const Fraud = { None: 0, Duplicate: 1, OutsidePeriod: 2, BadIncrement: 3, ServiceNotCovered: 4 } as const;
-export const BatchStatus = { None: 0n, Pending: 1n, Final: 2n, Rejected: 3n } as const;
+export const BatchStatus = { None: 0n, Pending: 1n, Final: 2n, Rejected: 3n, Accepted: 4n } as const;
 
 export interface ClearingFixture extends AgreementFixture {
   clearingAddress: string;

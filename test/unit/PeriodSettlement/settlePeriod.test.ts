@@ -8,6 +8,7 @@ import { applyCondition, rate } from "../../../sdk/src/rating/engine";
 import type { Condition, ConditionKind, Service } from "../../../sdk/src/rating/types";
 import { DAY, discountTariff, iotTariff, PERIOD } from "../../helpers/agreements";
 import {
+  batchArgs,
   agreementWithTariff,
   deployClearingFixture,
   NO_RECORDS,
@@ -156,8 +157,12 @@ async function usage(): Promise<Usage> {
   const c1 = makeBatch(f, { direction: 1, sequence: 1, day: 0, records: [...voice(3), ...data(1)] });
   const c2 = makeBatch(f, { direction: 1, sequence: 2, day: 1, records: voice(3) });
   for (const batch of [b1, b2, c1, c2]) await submit(f, batch);
-  await f.clearing.connect(f.accounts.bob).reject(b1.header, Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS);
-  await f.clearing.connect(f.accounts.alice).reject(c1.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+  await f.clearing
+    .connect(f.accounts.bob)
+    .reject(...batchArgs(b1.header), Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS);
+  await f.clearing
+    .connect(f.accounts.alice)
+    .reject(...batchArgs(c1.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
   await time.increaseTo(BigInt(f.terms.validFrom) + BigInt(3 * DAY));
   const b3 = makeBatch(f, { sequence: 3, day: 2, records: [...voice(3), ...data(3)] });
   await submit(f, b3);

@@ -4,9 +4,10 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-help
 
 import { computeTariffId } from "../../../sdk/src";
 import type { RecordLeaf } from "../../../sdk/src/merkle/leaf";
-import { iotTariff } from "../../helpers/agreements";
+import { discountTariff, iotTariff } from "../../helpers/agreements";
 import {
-  BatchStatus,
+  batchArgs,
+  onChain,
   buildBatch,
   Code,
   deployClearingFixture,
@@ -20,6 +21,7 @@ import {
 } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 import {
+  BatchStatus,
   A_TAXES,
   batchOf,
   dayBounds,
@@ -61,8 +63,7 @@ async function twoHundredDisputed(): Promise<ClearingFixture & { batch: Batch }>
   const f = await loadFixture(manyRecords);
   const list = multiProofOf(f.batch, range(0, 200));
   await f.clearing.connect(f.accounts.bob).dispute(
-    f.batch.header,
-    f.terms,
+    onChain(f.batch.header),
     f.tariff,
     list,
     list.leaves.map(() => Code.UnknownSubscriber),
@@ -141,10 +142,10 @@ describe("UsageClearing.dispute", () => {
       const f = await loadFixture(twoBatches);
       const header = { ...f.a.header, fileHash: ethers.id("never submitted") };
       await expect(
-        f.clearing.connect(f.accounts.bob).dispute(header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+        f.clearing.connect(f.accounts.bob).dispute(onChain(header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
-        .withArgs(await f.clearing.hashBatchHeader(header));
+        .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
     });
   });
 
@@ -154,7 +155,7 @@ describe("UsageClearing.dispute", () => {
       const { finalAt } = await batchOf(f, f.a.batchId);
       await time.setNextBlockTimestamp(finalAt);
       await expect(
-        f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.a.batchId, BatchStatus.Pending, finalAt);
@@ -162,19 +163,21 @@ describe("UsageClearing.dispute", () => {
 
     it("should revert once the batch was accepted", async () => {
       const f = await loadFixture(twoBatches);
-      await f.clearing.connect(f.accounts.bob).accept(f.a.header);
+      await f.clearing.connect(f.accounts.bob).accept(onChain(f.a.header));
       await expect(
-        f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
-        .withArgs(f.a.batchId, BatchStatus.Final, (await batchOf(f, f.a.batchId)).finalAt);
+        .withArgs(f.a.batchId, BatchStatus.Accepted, (await batchOf(f, f.a.batchId)).finalAt);
     });
 
     it("should revert once the batch was rejected", async () => {
       const f = await loadFixture(twoBatches);
-      await f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
       await expect(
-        f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.a.batchId, BatchStatus.Rejected, (await batchOf(f, f.a.batchId)).finalAt);
@@ -182,13 +185,40 @@ describe("UsageClearing.dispute", () => {
   });
 
   describe("when the batch is pending inside its window", () => {
+    describe("when the base tariff is not the header's", () => {
+      it("should revert with the header's tariff id and the given one's", async () => {
+        const f = await loadFixture(twoBatches);
+        expect(onChain(f.a.header).baseTariff).to.equal(f.iotTariffId);
+        // Another IOT-like tariff, and another tariff of the same terms (direction 0's discount tariff).
+        for (const other of [iotTariff(1n), discountTariff()]) {
+          await expect(
+            f.clearing
+              .connect(f.accounts.bob)
+              .dispute(onChain(f.a.header), other, multiProofOf(f.a, [0]), [Code.Other]),
+          )
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
+            .withArgs(f.iotTariffId, computeTariffId(other));
+        }
+      });
+
+      it("should check the tariff before the caller", async () => {
+        const f = await loadFixture(twoBatches);
+        const other = iotTariff(1n);
+        await expect(
+          f.clearing.connect(f.accounts.eve).dispute(onChain(f.a.header), other, multiProofOf(f.a, [0]), [Code.Other]),
+        )
+          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
+          .withArgs(f.iotTariffId, computeTariffId(other));
+      });
+    });
+
     describe("when the caller is not an account of the home network", () => {
       it("should revert for an attacker, another member's admin and the visited network's own accounts", async () => {
         const f = await loadFixture(twoBatches);
         const { eve, carol, alice, aliceSigner } = f.accounts;
         for (const who of [eve, carol, alice, aliceSigner]) {
           await expect(
-            f.clearing.connect(who).dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+            f.clearing.connect(who).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
             .withArgs(f.hpmn, who.address);
@@ -197,36 +227,10 @@ describe("UsageClearing.dispute", () => {
     });
 
     describe("when the caller is the home network's admin or an active signer key", () => {
-      describe("when the terms or the base tariff are not the batch's", () => {
-        it("should revert with TermsMismatch for other terms", async () => {
-          const f = await loadFixture(twoBatches);
-          const terms = { ...f.terms, submissionGrace: Number(f.terms.submissionGrace) + 1 };
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .dispute(f.a.header, terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-            .withArgs(f.agreementId, 0);
-        });
-
-        it("should revert with TariffMismatch for another tariff", async () => {
-          const f = await loadFixture(twoBatches);
-          const other = iotTariff(1n);
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, other, multiProofOf(f.a, [0]), [Code.Other]),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-            .withArgs(f.iotTariffId, computeTariffId(other));
-        });
-      });
-
       describe("when the codes are not one per record", () => {
         it("should revert for no record and no code", async () => {
           const f = await loadFixture(twoBatches);
-          await expect(f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, NO_RECORDS, []))
+          await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, NO_RECORDS, []))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_LengthMismatch")
             .withArgs(0, 0);
         });
@@ -235,7 +239,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           const two = multiProofOf(f.a, [0, 1]);
           for (const codes of [[], [Code.Other], [Code.Other, Code.Other, Code.Other]]) {
-            await expect(f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, two, codes))
+            await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, two, codes))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_LengthMismatch")
               .withArgs(2, codes.length);
           }
@@ -247,7 +251,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           for (const code of [0, 9, 13, 18, 20, Reject.FileUnreadable, 255]) {
             await expect(
-              f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [code]),
+              f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [code]),
             )
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidReasonCode")
               .withArgs(code);
@@ -260,7 +264,7 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0, 1]), [Code.Other, 42]),
+              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 1]), [Code.Other, 42]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidReasonCode")
             .withArgs(42);
@@ -281,8 +285,7 @@ describe("UsageClearing.dispute", () => {
           expect(all.leaves).to.have.length(MAX + 1);
           await expect(
             f.clearing.connect(f.accounts.bob).dispute(
-              f.batch.header,
-              f.terms,
+              onChain(f.batch.header),
               f.tariff,
               all,
               all.leaves.map(() => Code.Other),
@@ -297,8 +300,7 @@ describe("UsageClearing.dispute", () => {
           const over = multiProofOf(f.batch, range(200, MAX + 1));
           await expect(
             f.clearing.connect(f.accounts.bob).dispute(
-              f.batch.header,
-              f.terms,
+              onChain(f.batch.header),
               f.tariff,
               over,
               over.leaves.map(() => Code.Other),
@@ -308,8 +310,7 @@ describe("UsageClearing.dispute", () => {
             .withArgs(f.batch.batchId, MAX + 1, MAX);
           const upTo = multiProofOf(f.batch, range(200, MAX));
           await f.clearing.connect(f.accounts.bob).dispute(
-            f.batch.header,
-            f.terms,
+            onChain(f.batch.header),
             f.tariff,
             upTo,
             upTo.leaves.map(() => Code.Other),
@@ -318,14 +319,14 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.batch.header, f.terms, f.tariff, multiProofOf(f.batch, [MAX]), [Code.Other]),
+              .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [MAX]), [Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyChallenges")
             .withArgs(f.batch.batchId, MAX + 1, MAX);
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, MAX)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, MAX)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyChallenges")
             .withArgs(f.batch.batchId, MAX + 1, MAX);
@@ -337,7 +338,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           const list = multiProofOf(f.a, [0]);
           const forged = { ...list, leaves: [tampered(list.leaves[0])] };
-          await expect(f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, forged, [Code.Other]))
+          await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, forged, [Code.Other]))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
             .withArgs(f.a.batchId);
         });
@@ -347,7 +348,7 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.b, [0]), [Code.Other]),
+              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.b, [0]), [Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
             .withArgs(f.a.batchId);
@@ -359,11 +360,11 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           await f.clearing
             .connect(f.accounts.bob)
-            .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
+            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0, 1]), [Code.Other, Code.Other]),
+              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 1]), [Code.Other, Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
             .withArgs(f.a.batchId, 0);
@@ -373,11 +374,11 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, f.a.header, f.terms, f.tariff, proofOf(f.a, 6));
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.a.header), f.tariff, proofOf(f.a, 6));
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [6]), [Code.Other]),
+              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [6]), [Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
             .withArgs(f.a.batchId, 6);
@@ -389,7 +390,7 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.batch.header, f.terms, f.tariff, list, [Code.DuplicateEvent, Code.DuplicateEvent]),
+              .dispute(onChain(f.batch.header), f.tariff, list, [Code.DuplicateEvent, Code.DuplicateEvent]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
             .withArgs(f.batch.batchId, 0);
@@ -404,7 +405,7 @@ describe("UsageClearing.dispute", () => {
               await expect(
                 f.clearing
                   .connect(f.accounts[who])
-                  .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [code]),
+                  .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [code]),
               )
                 .to.emit(f.clearing, "RecordDisputed")
                 .withArgs(f.a.batchId, f.a.leaves[0].recordId, 0, code, 8_000_000n);
@@ -421,7 +422,7 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.UnknownSubscriber]),
+              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.UnknownSubscriber]),
           )
             .to.emit(f.clearing, "RecordDisputed")
             .withArgs(f.a.batchId, f.a.leaves[0].recordId, 0, Code.UnknownSubscriber, amount);
@@ -440,7 +441,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           await f.clearing
             .connect(f.accounts.bob)
-            .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0, 3, 4]), [Code.Other, Code.Other, Code.Other]);
+            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 3, 4]), [Code.Other, Code.Other, Code.Other]);
           expect(await volumesOf(f)).to.deep.equal([7n * VOICE - VOICE, SMS, DATA, VOLTE]);
         });
 
@@ -450,7 +451,7 @@ describe("UsageClearing.dispute", () => {
           const list = multiProofOf(f.a, [0, 1, 2, 3, 4]);
           const codes = [Code.UnknownSubscriber, Code.DuplicateEvent, Code.ImpossibleSequence, Code.Other, Code.Other];
           const model = disputedAmounts(list.leaves, RUNNING, before.charge);
-          const tx = f.clearing.connect(f.accounts.bob).dispute(f.a.header, f.terms, f.tariff, list, codes);
+          const tx = f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, list, codes);
           for (const [i, leaf] of list.leaves.entries()) {
             await expect(tx)
               .to.emit(f.clearing, "RecordDisputed")
@@ -474,10 +475,10 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           await f.clearing
             .connect(f.accounts.bob)
-            .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
+            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
           await f.clearing
             .connect(f.accounts.bob)
-            .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [1]), [Code.Other]);
+            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [1]), [Code.Other]);
           const second = marginal(Svc.VoiceMO, RUNNING[Svc.VoiceMO] - VOICE, VOICE);
           expect(await batchOf(f, f.a.batchId)).to.include({ held: 8_000_000n + second, challenged: 2n });
         });
@@ -487,14 +488,51 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
           ).not.to.emit(f.vault, "ObligationApplied");
           const { charge, held, finalAt } = await batchOf(f, f.a.batchId);
           await time.increaseTo(finalAt);
-          await expect(f.clearing.finalize(f.a.header))
+          await expect(f.clearing.finalize(onChain(f.a.header)))
             .to.emit(f.clearing, "BatchFinalized")
             .withArgs(f.a.batchId, charge + A_TAXES, false);
           expect(await batchOf(f, f.a.batchId)).to.include({ status: BatchStatus.Final, held });
+        });
+
+        describe("given a batch of direction 1 in the agreement's second period", () => {
+          it("should take the home network and the period from the agreement's clearing records", async () => {
+            const f = await loadFixture(deployClearingFixture);
+            const records = [VOICE, VOICE].map((volume) => ({ service: Svc.VoiceMO, volume }));
+            const first = makeBatch(f, { direction: 1, sequence: 1, day: 0, records });
+            await submit(f, first);
+            await time.increaseTo(dayBounds(f, 32)[1]);
+            const later = makeBatch(f, { direction: 1, sequence: 2, day: 31, records });
+            await submit(f, later);
+            expect(await volumesOf(f, 1, 1)).to.deep.equal([2n * VOICE, 0n, 0n, 0n]);
+            // Party A (alpha) is the home network of direction 1: bob may not dispute, alice may.
+            await expect(
+              f.clearing
+                .connect(f.accounts.bob)
+                .dispute(onChain(later.header), f.tariff, multiProofOf(later, [0]), [Code.Other]),
+            )
+              .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
+              .withArgs(f.alpha, f.accounts.bob.address);
+            await expect(
+              f.clearing
+                .connect(f.accounts.alice)
+                .dispute(onChain(later.header), f.tariff, multiProofOf(later, [0]), [Code.Other]),
+            )
+              .to.emit(f.clearing, "RecordDisputed")
+              .withArgs(
+                later.batchId,
+                later.leaves[0].recordId,
+                0,
+                Code.Other,
+                marginal(Svc.VoiceMO, 2n * VOICE, VOICE),
+              );
+            expect(await volumesOf(f, 1, 1)).to.deep.equal([VOICE, 0n, 0n, 0n]);
+            expect(await volumesOf(f, 1, 0)).to.deep.equal([2n * VOICE, 0n, 0n, 0n]);
+            expect(await volumesOf(f, 0, 1)).to.deep.equal([0n, 0n, 0n, 0n]);
+          });
         });
 
         describe("given a record's marginal charge exceeds what is left of the batch's charge", () => {
@@ -507,7 +545,7 @@ describe("UsageClearing.dispute", () => {
             expect(model.amounts).to.deep.equal([18_000_000n, 10_000_000n, 2_000_000n]);
             const tx = f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.first.header, f.terms, f.tariff, list, [Code.Other, Code.Other, Code.Other]);
+              .dispute(onChain(f.first.header), f.tariff, list, [Code.Other, Code.Other, Code.Other]);
             for (const [i, leaf] of list.leaves.entries()) {
               await expect(tx)
                 .to.emit(f.clearing, "RecordDisputed")
@@ -522,12 +560,12 @@ describe("UsageClearing.dispute", () => {
             const f = await loadFixture(cappedBatches);
             await f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.first.header, f.terms, f.tariff, multiProofOf(f.first, [0, 1]), [Code.Other, Code.Other]);
+              .dispute(onChain(f.first.header), f.tariff, multiProofOf(f.first, [0, 1]), [Code.Other, Code.Other]);
             // 18 + 10 held, 2 units left: the third record (10 units) holds 2, then the charge is 0.
             await expect(
               f.clearing
                 .connect(f.accounts.bob)
-                .dispute(f.first.header, f.terms, f.tariff, multiProofOf(f.first, [2]), [Code.Other]),
+                .dispute(onChain(f.first.header), f.tariff, multiProofOf(f.first, [2]), [Code.Other]),
             )
               .to.emit(f.clearing, "RecordDisputed")
               .withArgs(f.first.batchId, f.first.leaves[2].recordId, 2, Code.Other, 2_000_000n);

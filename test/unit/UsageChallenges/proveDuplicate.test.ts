@@ -2,10 +2,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { iotTariff } from "../../helpers/agreements";
+import { computeTariffId } from "../../../sdk/src";
+import { discountTariff, iotTariff } from "../../helpers/agreements";
 import {
+  batchArgs,
+  onChain,
   agreementWithTariff,
-  BatchStatus,
   Code,
   deployClearingFixture,
   Fraud,
@@ -17,7 +19,7 @@ import {
   type ClearingFixture,
 } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
-import { batchOf, driftOf, makeBatch, marginal, SMS, submit, tampered, VOICE, volumesOf } from "./shared";
+import { BatchStatus, batchOf, driftOf, makeBatch, marginal, SMS, submit, tampered, VOICE, volumesOf } from "./shared";
 
 /*//////////////////////////////////////////////////////////////////////////
                                    FIXTURES
@@ -111,10 +113,9 @@ function prove(f: Duplicates, kept: [Batch, number], target: [Batch, number] = [
   return f.clearing
     .connect(f.accounts.eve)
     .proveDuplicate(
-      kept[0].header,
+      onChain(kept[0].header),
       proofOf(kept[0], kept[1]),
-      target[0].header,
-      f.terms,
+      onChain(target[0].header),
       f.tariff,
       proofOf(target[0], target[1]),
     );
@@ -128,10 +129,16 @@ describe("UsageClearing.proveDuplicate", () => {
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveDuplicate(f.first.header, proofOf(f.first, 0), header, f.terms, f.tariff, proofOf(f.second, 0)),
+          .proveDuplicate(
+            onChain(f.first.header),
+            proofOf(f.first, 0),
+            onChain(header),
+            f.tariff,
+            proofOf(f.second, 0),
+          ),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
-        .withArgs(await f.clearing.hashBatchHeader(header));
+        .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
     });
   });
 
@@ -147,15 +154,17 @@ describe("UsageClearing.proveDuplicate", () => {
 
     it("should revert once its batch was accepted", async () => {
       const f = await loadFixture(duplicates);
-      await f.clearing.connect(f.accounts.bob).accept(f.second.header);
+      await f.clearing.connect(f.accounts.bob).accept(onChain(f.second.header));
       await expect(prove(f, [f.first, 0]))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
-        .withArgs(f.second.batchId, BatchStatus.Final, (await batchOf(f, f.second.batchId)).finalAt);
+        .withArgs(f.second.batchId, BatchStatus.Accepted, (await batchOf(f, f.second.batchId)).finalAt);
     });
 
     it("should revert once its batch was rejected", async () => {
       const f = await loadFixture(duplicates);
-      await f.clearing.connect(f.accounts.bob).reject(f.second.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(...batchArgs(f.second.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
       await expect(prove(f, [f.first, 0]))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.second.batchId, BatchStatus.Rejected, (await batchOf(f, f.second.batchId)).finalAt);
@@ -205,15 +214,23 @@ describe("UsageClearing.proveDuplicate", () => {
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveDuplicate(header, proofOf(f.first, 0), f.second.header, f.terms, f.tariff, proofOf(f.second, 0)),
+            .proveDuplicate(
+              onChain(header),
+              proofOf(f.first, 0),
+              onChain(f.second.header),
+              f.tariff,
+              proofOf(f.second, 0),
+            ),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidKeptCopy")
-          .withArgs(await f.clearing.hashBatchHeader(header));
+          .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
       });
 
       it("should revert for a rejected batch", async () => {
         const f = await loadFixture(duplicates);
-        await f.clearing.connect(f.accounts.bob).reject(f.first.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+        await f.clearing
+          .connect(f.accounts.bob)
+          .reject(...batchArgs(f.first.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
         await expect(prove(f, [f.first, 0]))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidKeptCopy")
           .withArgs(f.first.batchId);
@@ -225,7 +242,7 @@ describe("UsageClearing.proveDuplicate", () => {
         const f = await loadFixture(duplicates);
         await f.clearing
           .connect(f.accounts.bob)
-          .dispute(f.first.header, f.terms, f.tariff, multiProofOf(f.first, [0]), [Code.DuplicateEvent]);
+          .dispute(onChain(f.first.header), f.tariff, multiProofOf(f.first, [0]), [Code.DuplicateEvent]);
         await expect(prove(f, [f.first, 0]))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidKeptCopy")
           .withArgs(f.first.batchId);
@@ -248,10 +265,9 @@ describe("UsageClearing.proveDuplicate", () => {
           f.clearing
             .connect(f.accounts.eve)
             .proveDuplicate(
-              f.first.header,
+              onChain(f.first.header),
               { leaf: tampered(leaf), proof },
-              f.second.header,
-              f.terms,
+              onChain(f.second.header),
               f.tariff,
               proofOf(f.second, 0),
             ),
@@ -271,24 +287,25 @@ describe("UsageClearing.proveDuplicate", () => {
       });
     });
 
-    describe("when the terms or the base tariff are not the batch's", () => {
-      it("should revert with TermsMismatch", async () => {
+    describe("when the base tariff is not the later copy's header's", () => {
+      it("should revert with TariffMismatch(header's tariff, given tariff)", async () => {
         const f = await loadFixture(duplicates);
-        const terms = { ...f.terms, periodLength: Number(f.terms.periodLength) + 1 };
-        await expect(
-          f.clearing
-            .connect(f.accounts.eve)
-            .proveDuplicate(
-              f.first.header,
-              proofOf(f.first, 0),
-              f.second.header,
-              terms,
-              f.tariff,
-              proofOf(f.second, 0),
-            ),
-        )
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-          .withArgs(f.agreementId, 0);
+        expect(onChain(f.second.header).baseTariff).to.equal(f.iotTariffId);
+        for (const other of [iotTariff(1n), discountTariff()]) {
+          await expect(
+            f.clearing
+              .connect(f.accounts.eve)
+              .proveDuplicate(
+                onChain(f.first.header),
+                proofOf(f.first, 0),
+                onChain(f.second.header),
+                other,
+                proofOf(f.second, 0),
+              ),
+          )
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
+            .withArgs(f.iotTariffId, computeTariffId(other));
+        }
       });
     });
 
@@ -299,7 +316,7 @@ describe("UsageClearing.proveDuplicate", () => {
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveDuplicate(f.first.header, proofOf(f.first, 0), f.second.header, f.terms, f.tariff, {
+            .proveDuplicate(onChain(f.first.header), proofOf(f.first, 0), onChain(f.second.header), f.tariff, {
               leaf: tampered(leaf),
               proof,
             }),
@@ -314,7 +331,7 @@ describe("UsageClearing.proveDuplicate", () => {
         const f = await loadFixture(duplicates);
         await f.clearing
           .connect(f.accounts.bob)
-          .dispute(f.second.header, f.terms, f.tariff, multiProofOf(f.second, [0]), [Code.DuplicateEvent]);
+          .dispute(onChain(f.second.header), f.tariff, multiProofOf(f.second, [0]), [Code.DuplicateEvent]);
         await expect(prove(f, [f.first, 0]))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
           .withArgs(f.second.batchId, 0);
@@ -375,11 +392,20 @@ describe("UsageClearing.proveDuplicate", () => {
       });
 
       describe("given the kept copy's batch is final", () => {
-        it("should accept a kept copy of an accepted batch", async () => {
+        it("should accept a kept copy of an accepted batch, recorded or not", async () => {
           const f = await loadFixture(duplicates);
-          await f.clearing.connect(f.accounts.bob).accept(f.first.header);
-          expect((await batchOf(f, f.first.batchId)).status).to.equal(BatchStatus.Final);
-          await expect(prove(f, [f.first, 0])).to.emit(f.clearing, "FraudProven");
+          await f.clearing.connect(f.accounts.bob).accept(onChain(f.first.header));
+          expect((await batchOf(f, f.first.batchId)).status).to.equal(BatchStatus.Accepted);
+          await expect(prove(f, [f.first, 0]))
+            .to.emit(f.clearing, "FraudProven")
+            .withArgs(f.second.batchId, X, f.accounts.eve.address, 0, Fraud.Duplicate, 10_000_000n);
+          const g = await loadFixture(duplicates);
+          await g.clearing.connect(g.accounts.bob).accept(onChain(g.first.header));
+          await g.clearing.connect(g.accounts.eve).finalize(onChain(g.first.header));
+          expect((await batchOf(g, g.first.batchId)).status).to.equal(BatchStatus.Final);
+          await expect(prove(g, [g.first, 0]))
+            .to.emit(g.clearing, "FraudProven")
+            .withArgs(g.second.batchId, X, g.accounts.eve.address, 0, Fraud.Duplicate, 10_000_000n);
         });
 
         it("should accept a kept copy of a batch final by time", async () => {

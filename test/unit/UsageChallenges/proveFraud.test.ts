@@ -4,9 +4,10 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-help
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
 import { computeTariffId } from "../../../sdk/src";
-import { iotTariff } from "../../helpers/agreements";
+import { discountTariff, iotTariff } from "../../helpers/agreements";
 import {
-  BatchStatus,
+  batchArgs,
+  onChain,
   Code,
   deployClearingFixture,
   Fraud,
@@ -20,6 +21,7 @@ import {
 } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 import {
+  BatchStatus,
   batchOf,
   dayBounds,
   DATA,
@@ -123,7 +125,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(kind, header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart)),
+              .proveFraud(kind, onChain(header), f.tariff, proofOf(f.batch, R.beforeStart)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidFraudKind")
             .withArgs(kind);
@@ -139,10 +141,10 @@ describe("UsageClearing.proveFraud", () => {
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(header), f.tariff, proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
-        .withArgs(await f.clearing.hashBatchHeader(header));
+        .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
     });
   });
 
@@ -154,7 +156,7 @@ describe("UsageClearing.proveFraud", () => {
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.batch.batchId, BatchStatus.Pending, finalAt);
@@ -162,23 +164,25 @@ describe("UsageClearing.proveFraud", () => {
 
     it("should revert once the batch was accepted", async () => {
       const f = await loadFixture(fraudBatch);
-      await f.clearing.connect(f.accounts.bob).accept(f.batch.header);
+      await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
-        .withArgs(f.batch.batchId, BatchStatus.Final, (await batchOf(f, f.batch.batchId)).finalAt);
+        .withArgs(f.batch.batchId, BatchStatus.Accepted, (await batchOf(f, f.batch.batchId)).finalAt);
     });
 
     it("should revert once the batch was rejected", async () => {
       const f = await loadFixture(fraudBatch);
-      await f.clearing.connect(f.accounts.bob).reject(f.batch.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.batch.batchId, BatchStatus.Rejected, (await batchOf(f, f.batch.batchId)).finalAt);
@@ -186,29 +190,25 @@ describe("UsageClearing.proveFraud", () => {
   });
 
   describe("when the batch is pending inside its window", () => {
-    describe("when the terms or the base tariff are not the batch's", () => {
-      it("should revert with TermsMismatch for other terms", async () => {
+    describe("when the base tariff is not the header's", () => {
+      it("should revert with the header's tariff id and the given one's, before the proof", async () => {
         const f = await loadFixture(fraudBatch);
-        const terms = { ...f.terms, noticePeriod: Number(f.terms.noticePeriod) + 1 };
-        await expect(
-          f.clearing
-            .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, f.batch.header, terms, f.tariff, proofOf(f.batch, R.beforeStart)),
-        )
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-          .withArgs(f.agreementId, 0);
-      });
-
-      it("should revert with TariffMismatch for another tariff", async () => {
-        const f = await loadFixture(fraudBatch);
-        const other = iotTariff(1n);
-        await expect(
-          f.clearing
-            .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, other, proofOf(f.batch, R.beforeStart)),
-        )
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-          .withArgs(f.iotTariffId, computeTariffId(other));
+        expect(onChain(f.batch.header).baseTariff).to.equal(f.iotTariffId);
+        const { leaf, proof } = proofOf(f.batch, R.beforeStart);
+        for (const other of [iotTariff(1n), discountTariff()]) {
+          for (const record of [
+            { leaf, proof },
+            { leaf: tampered(leaf), proof },
+          ]) {
+            await expect(
+              f.clearing
+                .connect(f.accounts.eve)
+                .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), other, record),
+            )
+              .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
+              .withArgs(f.iotTariffId, computeTariffId(other));
+          }
+        }
       });
     });
 
@@ -219,7 +219,7 @@ describe("UsageClearing.proveFraud", () => {
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, { leaf: tampered(leaf), proof }),
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, { leaf: tampered(leaf), proof }),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
           .withArgs(f.batch.batchId);
@@ -232,7 +232,7 @@ describe("UsageClearing.proveFraud", () => {
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, { leaf, proof }),
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, { leaf, proof }),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
           .withArgs(f.batch.batchId);
@@ -246,7 +246,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, index)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFraud")
             .withArgs(Fraud.OutsidePeriod);
@@ -259,7 +259,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.BadIncrement, f.batch.header, f.terms, f.tariff, proofOf(f.batch, index)),
+              .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFraud")
             .withArgs(Fraud.BadIncrement);
@@ -272,7 +272,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.ServiceNotCovered, f.batch.header, f.terms, f.tariff, proofOf(f.batch, index)),
+              .proveFraud(Fraud.ServiceNotCovered, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFraud")
             .withArgs(Fraud.ServiceNotCovered);
@@ -286,11 +286,11 @@ describe("UsageClearing.proveFraud", () => {
         const record = proofOf(f.batch, R.beforeStart);
         await f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, record);
+          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, record);
         await expect(
           f.clearing
             .connect(f.accounts.carol)
-            .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, record),
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, record),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
           .withArgs(f.batch.batchId, R.beforeStart);
@@ -300,11 +300,11 @@ describe("UsageClearing.proveFraud", () => {
         const f = await loadFixture(fraudBatch);
         await f.clearing
           .connect(f.accounts.bob)
-          .dispute(f.batch.header, f.terms, f.tariff, multiProofOf(f.batch, [R.badIncrement]), [Code.Other]);
+          .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [R.badIncrement]), [Code.Other]);
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.BadIncrement, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.badIncrement)),
+            .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.badIncrement)),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
           .withArgs(f.batch.batchId, R.badIncrement);
@@ -321,7 +321,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -339,7 +339,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.atEnd)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.atEnd)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -362,7 +362,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.BadIncrement, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.badIncrement)),
+              .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.badIncrement)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -386,7 +386,7 @@ describe("UsageClearing.proveFraud", () => {
             await expect(
               f.clearing
                 .connect(f.accounts.eve)
-                .proveFraud(Fraud.ServiceNotCovered, f.batch.header, f.terms, f.tariff, proofOf(f.batch, index)),
+                .proveFraud(Fraud.ServiceNotCovered, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
             )
               .to.emit(f.clearing, "FraudProven")
               .withArgs(
@@ -413,7 +413,7 @@ describe("UsageClearing.proveFraud", () => {
             await expect(
               f.clearing
                 .connect(who)
-                .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart)),
+                .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
             )
               .to.emit(f.clearing, "FraudProven")
               .withArgs(
@@ -447,7 +447,7 @@ describe("UsageClearing.proveFraud", () => {
             const amount = marginal(Svc.VoiceMO, voice, leaf.chargedVolume);
             await f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(kind, f.batch.header, f.terms, f.tariff, proofOf(f.batch, index));
+              .proveFraud(kind, onChain(f.batch.header), f.tariff, proofOf(f.batch, index));
             voice -= leaf.chargedVolume;
             charge -= amount;
             expect(await batchOf(f, f.batch.batchId)).to.deep.equal({
@@ -477,7 +477,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, f.first.header, f.terms, f.tariff, proofOf(f.first, 0)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.first.header), f.tariff, proofOf(f.first, 0)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -497,9 +497,9 @@ describe("UsageClearing.proveFraud", () => {
           const f = await loadFixture(cappedFraud);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, f.first.header, f.terms, f.tariff, proofOf(f.first, 0));
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.first.header), f.tariff, proofOf(f.first, 0));
           await time.increaseTo((await batchOf(f, f.first.batchId)).finalAt);
-          const tx = f.clearing.finalize(f.first.header);
+          const tx = f.clearing.finalize(onChain(f.first.header));
           await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(f.first.batchId, 0, false);
           await expect(tx).not.to.emit(f.vault, "ObligationApplied");
         });
@@ -518,10 +518,10 @@ describe("UsageClearing.proveFraud", () => {
           await submit(f, batch);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, batch.header, f.terms, f.tariff, proofOf(batch, 0));
+            .proveFraud(Fraud.OutsidePeriod, onChain(batch.header), f.tariff, proofOf(batch, 0));
           expect((await batchOf(f, batch.batchId)).charge).to.equal(0n);
           await time.increaseTo((await batchOf(f, batch.batchId)).finalAt);
-          const tx = f.clearing.finalize(batch.header);
+          const tx = f.clearing.finalize(onChain(batch.header));
           await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(batch.batchId, TAXES, false);
           await expect(tx)
             .to.emit(f.vault, "ObligationApplied")
@@ -534,17 +534,17 @@ describe("UsageClearing.proveFraud", () => {
           const f = await loadFixture(fraudBatch);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.beforeStart));
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart));
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.BadIncrement, f.batch.header, f.terms, f.tariff, proofOf(f.batch, R.badIncrement));
+            .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.badIncrement));
           const remaining = VOICE_TOTAL - VOICE - ODD_VOICE;
           // Exactly what the records left would have been charged had they been alone in the period.
           const charge = rated(Svc.VoiceMO, remaining) + rated(Svc.SmsMO, SMS) + rated(Svc.Data, DATA);
           expect((await batchOf(f, f.batch.batchId)).charge).to.equal(charge);
           await time.increaseTo((await batchOf(f, f.batch.batchId)).finalAt);
           const { cycle } = await f.vault.tokenConfig(f.token);
-          const tx = f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+          const tx = f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
           await expect(tx)
             .to.emit(f.clearing, "BatchFinalized")
             .withArgs(f.batch.batchId, charge + TAXES, false);

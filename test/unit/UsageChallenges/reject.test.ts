@@ -3,10 +3,11 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
-import { computeTariffId } from "../../../sdk/src";
+import { computeTariffId, hashBatchTotals } from "../../../sdk/src";
 import { iotTariff } from "../../helpers/agreements";
 import {
-  BatchStatus,
+  batchArgs,
+  onChain,
   buildBatch,
   Code,
   deployClearingFixture,
@@ -20,6 +21,7 @@ import {
 } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 import {
+  BatchStatus,
   agreementWithCondition,
   batchOf,
   dayBounds,
@@ -48,10 +50,10 @@ async function challengedTwice(): Promise<TwoBatches> {
   const f = await loadFixture(twoBatches);
   await f.clearing
     .connect(f.accounts.bob)
-    .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.UnknownSubscriber]);
+    .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.UnknownSubscriber]);
   await f.clearing
     .connect(f.accounts.eve)
-    .proveFraud(Fraud.OutsidePeriod, f.a.header, f.terms, f.tariff, proofOf(f.a, 6));
+    .proveFraud(Fraud.OutsidePeriod, onChain(f.a.header), f.tariff, proofOf(f.a, 6));
   return f;
 }
 
@@ -76,7 +78,7 @@ async function repeatedLeaf(): Promise<ClearingFixture & { batch: Batch }> {
   // Values 0 and 1 of the tree: record 0 (its first copy) and record 1.
   await f.clearing
     .connect(f.accounts.bob)
-    .dispute(batch.header, f.terms, f.tariff, multiProofOfValues(batch.tree, [0, 1]), [
+    .dispute(onChain(batch.header), f.tariff, multiProofOfValues(batch.tree, [0, 1]), [
       Code.DuplicateEvent,
       Code.DuplicateEvent,
     ]);
@@ -92,8 +94,10 @@ describe("UsageClearing.reject", () => {
     it("should revert", async () => {
       const f = await loadFixture(twoBatches);
       const header = { ...f.a.header, fileHash: ethers.id("never submitted") };
-      const id = await f.clearing.hashBatchHeader(header);
-      await expect(f.clearing.connect(f.accounts.bob).reject(header, Reject.Other, f.terms, f.tariff, NO_RECORDS))
+      const id = await f.clearing.hashBatchHeader(onChain(header));
+      await expect(
+        f.clearing.connect(f.accounts.bob).reject(...batchArgs(header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
+      )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
         .withArgs(id);
     });
@@ -105,7 +109,11 @@ describe("UsageClearing.reject", () => {
         const f = await loadFixture(twoBatches);
         const { finalAt } = await batchOf(f, f.a.batchId);
         await time.setNextBlockTimestamp(finalAt);
-        await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS))
+        await expect(
+          f.clearing
+            .connect(f.accounts.bob)
+            .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
+        )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
           .withArgs(f.a.batchId, BatchStatus.Pending, finalAt);
       });
@@ -114,21 +122,29 @@ describe("UsageClearing.reject", () => {
     describe("given the batch was accepted", () => {
       it("should revert", async () => {
         const f = await loadFixture(twoBatches);
-        await f.clearing.connect(f.accounts.bob).accept(f.a.header);
+        await f.clearing.connect(f.accounts.bob).accept(onChain(f.a.header));
         const { finalAt } = await batchOf(f, f.a.batchId);
-        await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS))
+        await expect(
+          f.clearing
+            .connect(f.accounts.bob)
+            .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
+        )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
-          .withArgs(f.a.batchId, BatchStatus.Final, finalAt);
+          .withArgs(f.a.batchId, BatchStatus.Accepted, finalAt);
       });
     });
 
     describe("given the batch was rejected", () => {
       it("should revert", async () => {
         const f = await loadFixture(twoBatches);
-        await f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+        await f.clearing
+          .connect(f.accounts.bob)
+          .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
         const { finalAt } = await batchOf(f, f.a.batchId);
         await expect(
-          f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.FileUnreadable, f.terms, f.tariff, NO_RECORDS),
+          f.clearing
+            .connect(f.accounts.bob)
+            .reject(...batchArgs(f.a.header), Reject.FileUnreadable, f.terms, f.tariff, NO_RECORDS),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
           .withArgs(f.a.batchId, BatchStatus.Rejected, finalAt);
@@ -142,7 +158,9 @@ describe("UsageClearing.reject", () => {
         const f = await loadFixture(twoBatches);
         const { eve, carol, alice, aliceSigner } = f.accounts;
         for (const who of [eve, carol, alice, aliceSigner]) {
-          await expect(f.clearing.connect(who).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS))
+          await expect(
+            f.clearing.connect(who).reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
+          )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
             .withArgs(f.hpmn, who.address);
         }
@@ -152,7 +170,9 @@ describe("UsageClearing.reject", () => {
         const f = await loadFixture(twoBatches);
         const { bob, bobSigner } = f.accounts;
         await f.registry.connect(bob).revokeSigner(f.hpmn, bobSigner);
-        await expect(f.clearing.connect(bobSigner).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS))
+        await expect(
+          f.clearing.connect(bobSigner).reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
+        )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
           .withArgs(f.hpmn, bobSigner.address);
       });
@@ -163,7 +183,9 @@ describe("UsageClearing.reject", () => {
         it("should revert for 0, a dispute code, 99, 103, 108, 110 and 65535", async () => {
           const f = await loadFixture(twoBatches);
           for (const code of [0, Code.UnknownSubscriber, 99, 103, 108, 110, 65_535]) {
-            await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, code, f.terms, f.tariff, NO_RECORDS))
+            await expect(
+              f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), code, f.terms, f.tariff, NO_RECORDS),
+            )
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidReasonCode")
               .withArgs(code);
           }
@@ -174,7 +196,11 @@ describe("UsageClearing.reject", () => {
         it("should revert with TermsMismatch for other terms", async () => {
           const f = await loadFixture(twoBatches);
           const terms = { ...f.terms, disputeWindow: Number(f.terms.disputeWindow) + 1 };
-          await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, terms, f.tariff, NO_RECORDS))
+          await expect(
+            f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.a.header), Reject.Other, terms, f.tariff, NO_RECORDS),
+          )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
             .withArgs(f.agreementId, 0);
         });
@@ -182,7 +208,11 @@ describe("UsageClearing.reject", () => {
         it("should revert with TariffMismatch for another tariff", async () => {
           const f = await loadFixture(twoBatches);
           const other = iotTariff(1n);
-          await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, other, NO_RECORDS))
+          await expect(
+            f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, other, NO_RECORDS),
+          )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
             .withArgs(f.iotTariffId, computeTariffId(other));
         });
@@ -194,7 +224,7 @@ describe("UsageClearing.reject", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .reject(f.a.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0])),
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0])),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ChallengedCountMismatch")
             .withArgs(f.a.batchId, 0, 1);
@@ -207,10 +237,56 @@ describe("UsageClearing.reject", () => {
             [multiProofOf(f.a, [0]), 1],
             [multiProofOf(f.a, [0, 1, 6]), 3],
           ] as const) {
-            await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, list))
+            await expect(
+              f.clearing
+                .connect(f.accounts.bob)
+                .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, list),
+            )
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ChallengedCountMismatch")
               .withArgs(f.a.batchId, 2, given);
           }
+        });
+      });
+
+      describe("when the totals are not the batch's", () => {
+        it("should revert with the header's and the given totals' hashes, leaving the batch and the period", async () => {
+          const f = await loadFixture(twoBatches);
+          const [h, t] = batchArgs(f.a.header);
+          const [, otherTotals] = batchArgs(f.b.header);
+          const before = await batchOf(f, f.a.batchId);
+          const volumes = await volumesOf(f);
+          for (const given of [
+            { ...t, volumes: t.volumes.map((v) => v / 2n) },
+            { ...t, taxes: t.taxes.map(() => 0n) },
+            otherTotals,
+            { services: [], volumes: [], recordCounts: [], taxes: [] },
+          ]) {
+            await expect(
+              f.clearing.connect(f.accounts.bob).reject(h, given, Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS),
+            )
+              .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
+              .withArgs(h.totals, hashBatchTotals(given));
+          }
+          expect(await batchOf(f, f.a.batchId)).to.deep.equal(before);
+          expect(await volumesOf(f)).to.deep.equal(volumes);
+        });
+
+        it("should be checked after the challenged count and before the multi-proof", async () => {
+          const f = await loadFixture(challengedTwice);
+          const [h, t] = batchArgs(f.a.header);
+          const given = { ...t, volumes: t.volumes.map((v) => v + 60n) };
+          await expect(
+            f.clearing
+              .connect(f.accounts.bob)
+              .reject(h, given, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0])),
+          )
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ChallengedCountMismatch")
+            .withArgs(f.a.batchId, 2, 1);
+          const list = multiProofOf(f.a, [0, 6]);
+          const forged = { ...list, leaves: [tampered(list.leaves[0]), list.leaves[1]] };
+          await expect(f.clearing.connect(f.accounts.bob).reject(h, given, Reject.Other, f.terms, f.tariff, forged))
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
+            .withArgs(h.totals, hashBatchTotals(given));
         });
       });
 
@@ -219,7 +295,11 @@ describe("UsageClearing.reject", () => {
           const f = await loadFixture(challengedTwice);
           const list = multiProofOf(f.a, [0, 6]);
           const forged = { ...list, leaves: [tampered(list.leaves[0]), list.leaves[1]] };
-          await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, forged))
+          await expect(
+            f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, forged),
+          )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
             .withArgs(f.a.batchId);
         });
@@ -227,7 +307,9 @@ describe("UsageClearing.reject", () => {
         it("should revert for the challenged leaves proven against another batch's root", async () => {
           const f = await loadFixture(challengedTwice);
           const list = multiProofOf(f.b, [0, 1]);
-          await expect(f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, list))
+          await expect(
+            f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, list),
+          )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
             .withArgs(f.a.batchId);
         });
@@ -238,11 +320,11 @@ describe("UsageClearing.reject", () => {
           const f = await loadFixture(twoBatches);
           await f.clearing
             .connect(f.accounts.bob)
-            .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
+            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .reject(f.a.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [1])),
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [1])),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordNotChallenged")
             .withArgs(f.a.batchId, 1);
@@ -255,7 +337,11 @@ describe("UsageClearing.reject", () => {
           // Values 0 and 2 are the two copies of record 0: the count (2) matches and the multi-proof is valid.
           const list = multiProofOfValues(f.batch.tree, [0, 2]);
           expect(list.leaves.map((l) => l.index)).to.deep.equal([0, 0]);
-          await expect(f.clearing.connect(f.accounts.bob).reject(f.batch.header, Reject.Other, f.terms, f.tariff, list))
+          await expect(
+            f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, list),
+          )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordNotChallenged")
             .withArgs(f.batch.batchId, 0);
         });
@@ -268,7 +354,9 @@ describe("UsageClearing.reject", () => {
               for (const who of ["bob", "bobSigner"] as const) {
                 const f = await loadFixture(twoBatches);
                 await expect(
-                  f.clearing.connect(f.accounts[who]).reject(f.a.header, code, f.terms, f.tariff, NO_RECORDS),
+                  f.clearing
+                    .connect(f.accounts[who])
+                    .reject(...batchArgs(f.a.header), code, f.terms, f.tariff, NO_RECORDS),
                 )
                   .to.emit(f.clearing, "BatchRejected")
                   .withArgs(f.a.batchId, code, anyValue, 0);
@@ -285,7 +373,7 @@ describe("UsageClearing.reject", () => {
             await expect(
               f.clearing
                 .connect(f.accounts.bob)
-                .reject(f.a.header, Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS),
+                .reject(...batchArgs(f.a.header), Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS),
             )
               .to.emit(f.clearing, "BatchRejected")
               .withArgs(f.a.batchId, Reject.TotalsMismatch, chargeA, 0);
@@ -302,7 +390,9 @@ describe("UsageClearing.reject", () => {
           it("should take its volumes out of the period, leaving the other batch's", async () => {
             const f = await loadFixture(twoBatches);
             expect(await volumesOf(f)).to.deep.equal([VOICE_A + VOICE_B, 2n * SMS, 2n * DATA, VOLTE]);
-            await f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
             expect(await volumesOf(f)).to.deep.equal([VOICE_B, SMS, 0n, VOLTE]);
           });
 
@@ -314,7 +404,9 @@ describe("UsageClearing.reject", () => {
               marginal(Svc.VoiceMO, VOICE_A + VOICE_B, VOICE_A) +
               marginal(Svc.SmsMO, 2n * SMS, SMS) +
               marginal(Svc.Data, 2n * DATA, 2n * DATA);
-            await f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
             expect(await driftOf(f)).to.equal(removed - charge);
             // 46 units of voice leave (76 - 30) where A was charged 40 for it.
             expect(await driftOf(f)).to.equal(6_000_000n);
@@ -326,7 +418,7 @@ describe("UsageClearing.reject", () => {
             // R(48,000) - R(12,000) = 30 units, where B was charged R(84,000) - R(48,000) = 36.
             await f.clearing
               .connect(f.accounts.bob)
-              .dispute(f.a.header, f.terms, f.tariff, multiProofOf(f.a, [0, 1, 2]), [
+              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 1, 2]), [
                 Code.Other,
                 Code.Other,
                 Code.Other,
@@ -336,7 +428,9 @@ describe("UsageClearing.reject", () => {
               marginal(Svc.VoiceMO, VOICE_A + VOICE_B - 3n * VOICE, VOICE_B) +
               marginal(Svc.SmsMO, 2n * SMS, SMS) +
               marginal(Svc.VoLTE, VOLTE, VOLTE);
-            await f.clearing.connect(f.accounts.bob).reject(f.b.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.b.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
             expect(await driftOf(f)).to.equal(removed - charge);
             expect(await driftOf(f)).to.equal(-6_000_000n);
             expect(await volumesOf(f)).to.deep.equal([VOICE, SMS, 2n * DATA, 0n]);
@@ -344,7 +438,9 @@ describe("UsageClearing.reject", () => {
 
           it("should keep the period's batches adding up to the exact result plus the drift", async () => {
             const f = await loadFixture(twoBatches);
-            await f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
             const [voice, sms, data, volte] = await volumesOf(f);
             const exact =
               rated(Svc.VoiceMO, voice) + rated(Svc.SmsMO, sms) + rated(Svc.Data, data) + rated(Svc.VoLTE, volte);
@@ -353,23 +449,29 @@ describe("UsageClearing.reject", () => {
 
           it("should count the rejection against the visited network only", async () => {
             const f = await loadFixture(twoBatches);
-            await f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
             const vpmn = await f.clearing.operatorStats(f.vpmn);
             expect([vpmn.batchesRejected, vpmn.fraudProven, vpmn.enrolled]).to.deep.equal([1n, 0n, true]);
             expect((await f.clearing.operatorStats(f.hpmn)).batchesRejected).to.equal(0n);
-            await f.clearing.connect(f.accounts.bob).reject(f.b.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(f.b.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
             expect((await f.clearing.operatorStats(f.vpmn)).batchesRejected).to.equal(2n);
           });
 
           it("should never let its charge or taxes reach the vault", async () => {
             const f = await loadFixture(twoBatches);
             await expect(
-              f.clearing.connect(f.accounts.bob).reject(f.a.header, Reject.Other, f.terms, f.tariff, NO_RECORDS),
+              f.clearing
+                .connect(f.accounts.bob)
+                .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
             ).not.to.emit(f.vault, "ObligationApplied");
             const { finalAt } = await batchOf(f, f.a.batchId);
             await time.increaseTo(finalAt);
             expect(await f.clearing.isFinal(f.a.batchId)).to.equal(false);
-            await expect(f.clearing.connect(f.accounts.eve).finalize(f.a.header))
+            await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.a.header)))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
               .withArgs(f.a.batchId, BatchStatus.Rejected, finalAt);
             expect(await f.vault.openPositionOf(f.hpmn, f.token)).to.equal(0n);
@@ -401,7 +503,7 @@ describe("UsageClearing.reject", () => {
             await expect(
               f.clearing
                 .connect(f.accounts.bob)
-                .reject(f.a.header, Reject.WrongRecipient, f.terms, f.tariff, multiProofOf(f.a, [0, 6])),
+                .reject(...batchArgs(f.a.header), Reject.WrongRecipient, f.terms, f.tariff, multiProofOf(f.a, [0, 6])),
             )
               .to.emit(f.clearing, "BatchRejected")
               .withArgs(f.a.batchId, Reject.WrongRecipient, e.remaining, e.disputed);
@@ -418,7 +520,7 @@ describe("UsageClearing.reject", () => {
             expect(await volumesOf(f)).to.deep.equal([VOICE_A + VOICE_B - 2n * VOICE, 2n * SMS, 2n * DATA, VOLTE]);
             await f.clearing
               .connect(f.accounts.bob)
-              .reject(f.a.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
             expect(await volumesOf(f)).to.deep.equal([VOICE_B, SMS, 0n, VOLTE]);
           });
 
@@ -428,7 +530,7 @@ describe("UsageClearing.reject", () => {
             expect(await driftOf(f)).to.equal(0n);
             await f.clearing
               .connect(f.accounts.bob)
-              .reject(f.a.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
             expect(await driftOf(f)).to.equal(e.drift);
             expect(e.drift).to.equal(6_000_000n);
           });
@@ -437,7 +539,7 @@ describe("UsageClearing.reject", () => {
             const f = await loadFixture(challengedTwice);
             await f.clearing
               .connect(f.accounts.bob)
-              .reject(f.a.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
             const stats = await f.clearing.operatorStats(f.vpmn);
             expect([stats.batchesRejected, stats.fraudProven]).to.deep.equal([1n, 1n]);
           });
@@ -446,13 +548,13 @@ describe("UsageClearing.reject", () => {
             const f = await loadFixture(challengedTwice);
             await f.clearing
               .connect(f.accounts.bob)
-              .reject(f.a.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
-            await expect(f.clearing.resolve(f.a.header, 1, "0x", "0x"))
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+            await expect(f.clearing.resolve(onChain(f.a.header), 1, "0x", "0x"))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
               .withArgs(f.a.batchId);
             const { finalAt } = await batchOf(f, f.a.batchId);
             await time.increaseTo(finalAt);
-            await expect(f.clearing.finalize(f.a.header))
+            await expect(f.clearing.finalize(onChain(f.a.header)))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
               .withArgs(f.a.batchId, BatchStatus.Rejected, finalAt);
             expect(await f.vault.openPositionOf(f.hpmn, f.token)).to.equal(0n);
@@ -463,7 +565,7 @@ describe("UsageClearing.reject", () => {
             const f = await loadFixture(challengedTwice);
             await f.clearing
               .connect(f.accounts.bob)
-              .reject(f.a.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
             expect(await f.clearing.isChallenged(f.a.batchId, 0)).to.equal(true);
             expect(await f.clearing.isChallenged(f.a.batchId, 6)).to.equal(true);
           });
@@ -484,12 +586,12 @@ describe("UsageClearing.reject", () => {
             await submit(f, batch);
             await f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.ServiceNotCovered, batch.header, f.terms, f.tariff, proofOf(batch, 1));
+              .proveFraud(Fraud.ServiceNotCovered, onChain(batch.header), f.tariff, proofOf(batch, 1));
             const { charge } = await batchOf(f, batch.batchId);
             await expect(
               f.clearing
                 .connect(f.accounts.bob)
-                .reject(batch.header, Reject.Other, f.terms, f.tariff, multiProofOf(batch, [1])),
+                .reject(...batchArgs(batch.header), Reject.Other, f.terms, f.tariff, multiProofOf(batch, [1])),
             )
               .to.emit(f.clearing, "BatchRejected")
               .withArgs(batch.batchId, Reject.Other, charge, 0);
@@ -518,7 +620,9 @@ describe("UsageClearing.reject", () => {
             await submit(f, first, terms);
             await submit(f, second, terms);
             expect((await f.clearing.periodCorrections(agreementId, 0, 0)).includedTaxes).to.equal(20n);
-            await f.clearing.connect(f.accounts.bob).reject(first.header, Reject.Other, terms, f.tariff, NO_RECORDS);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .reject(...batchArgs(first.header), Reject.Other, terms, f.tariff, NO_RECORDS);
             expect((await f.clearing.periodCorrections(agreementId, 0, 0)).includedTaxes).to.equal(10n);
           });
         });

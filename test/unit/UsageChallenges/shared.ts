@@ -2,12 +2,25 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import type { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import { batchIdOf, type AgreementTariff, type AgreementTerms, type BatchHeader } from "../../../sdk/src";
+import {
+  batchIdOf,
+  computeTariffId,
+  type AgreementTariff,
+  type AgreementTerms,
+  type BatchHeader,
+} from "../../../sdk/src";
 import { leafFromTuple, type leafTuple, type RecordLeaf } from "../../../sdk/src/merkle/leaf";
 import { rate } from "../../../sdk/src/rating/engine";
 import type { PlanKind, Service, ServicePlan } from "../../../sdk/src/rating/types";
 import { DAY, iotTariff, signedOffer } from "../../helpers/agreements";
-import { buildBatch, deployClearingFixture, type Batch, type ClearingFixture } from "../../helpers/clearing";
+import {
+  batchArgs,
+  BatchStatus as HelperBatchStatus,
+  buildBatch,
+  deployClearingFixture,
+  type Batch,
+  type ClearingFixture,
+} from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 
 /**
@@ -15,6 +28,9 @@ import { Svc } from "../../helpers/rating";
  * every volume, and therefore every charge, is known), an independent model of the running-volume rating built on the
  * SDK's rating engine, and an agreement whose direction-0 discount is conditional on ContractRevenue with taxes.
  */
+
+/** BatchStatus of contracts/types/ClearingTypes.sol, with `Accepted` (4), which the helpers' list lacks. */
+export const BatchStatus = { ...HelperBatchStatus, Accepted: 4n } as const;
 
 /** The settlement token's decimals in the clearing fixture. */
 export const DECIMALS = 6;
@@ -99,8 +115,16 @@ export function makeBatch(
     chargedVolume: r.volume,
     index,
   }));
-  const covered = new Set((options.tariff ?? iotTariff()).plans.map((p) => Number(p.service)));
-  const base = { agreementId, direction, sequence: options.sequence, periodStart: start, periodEnd: end };
+  const tariff = options.tariff ?? iotTariff();
+  const covered = new Set(tariff.plans.map((p) => Number(p.service)));
+  const base = {
+    agreementId,
+    direction,
+    sequence: options.sequence,
+    periodStart: start,
+    periodEnd: end,
+    baseTariff: computeTariffId(tariff),
+  };
   const full = buildBatch({ ...base, leaves, taxes: options.taxes });
   const totals = buildBatch({ ...base, leaves: leaves.filter((l) => covered.has(l.service)), taxes: options.taxes });
   const header: BatchHeader = { ...totals.header, root: full.tree.root };
@@ -124,7 +148,7 @@ export async function submit(
   tariff: AgreementTariff = f.tariff,
 ): Promise<void> {
   const vpmnAdmin = Number(batch.header.direction) === 0 ? f.accounts.alice : f.accounts.bob;
-  await f.clearing.connect(vpmnAdmin).submitBatch(batch.header, terms, tariff, "ipfs://batch", "0x");
+  await f.clearing.connect(vpmnAdmin).submitBatch(...batchArgs(batch.header), terms, tariff, "ipfs://batch", "0x");
 }
 
 /** The running volumes of a period, by IOT plan position. */

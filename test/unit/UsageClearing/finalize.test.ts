@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { BatchStatus, NO_RECORDS, Reject } from "../../helpers/clearing";
+import { batchArgs, onChain, NO_RECORDS, Reject } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 import {
+  BatchStatus,
   chargeOf,
   enabled,
   nextTimestamp,
@@ -21,20 +22,20 @@ describe("UsageClearing.finalize", () => {
       const f = await loadFixture(withPendingBatch);
       const never = usageBatch(f, { sequence: 2 });
       await time.increaseTo(f.finalAt);
-      await expect(f.clearing.connect(f.accounts.eve).finalize(never.header))
+      await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(never.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
         .withArgs(never.batchId);
     });
   });
 
-  describe("when the batch is not pending with its window over", () => {
+  describe("when the batch is neither accepted nor pending with its window over", () => {
     it("should revert while the window runs, up to its last second", async () => {
       const f = await loadFixture(withPendingBatch);
-      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+      await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
         .withArgs(f.batch.batchId, BatchStatus.Pending, f.finalAt);
       await time.setNextBlockTimestamp(f.finalAt - 1n);
-      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+      await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
         .withArgs(f.batch.batchId, BatchStatus.Pending, f.finalAt);
     });
@@ -43,18 +44,22 @@ describe("UsageClearing.finalize", () => {
       const f = await loadFixture(withPendingBatch);
       await f.clearing
         .connect(f.accounts.bob)
-        .reject(f.batch.header, Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS);
+        .reject(...batchArgs(f.batch.header), Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS);
       await time.increaseTo(f.finalAt);
-      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+      await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
         .withArgs(f.batch.batchId, BatchStatus.Rejected, f.finalAt);
     });
 
-    it("should revert for a batch the HPMN accepted", async () => {
+    it("should revert for an accepted batch once recorded, even after its window (no charge is final twice)", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing.connect(f.accounts.bob).accept(f.batch.header);
+      await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
+      await f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
+      await expect(f.clearing.connect(f.accounts.alice).finalize(onChain(f.batch.header)))
+        .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
+        .withArgs(f.batch.batchId, BatchStatus.Final, f.finalAt);
       await time.increaseTo(f.finalAt);
-      await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+      await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
         .withArgs(f.batch.batchId, BatchStatus.Final, f.finalAt);
     });
@@ -62,10 +67,93 @@ describe("UsageClearing.finalize", () => {
     it("should revert the second time (no charge is final twice)", async () => {
       const f = await loadFixture(withPendingBatch);
       await time.increaseTo(f.finalAt);
-      await f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
-      await expect(f.clearing.connect(f.accounts.alice).finalize(f.batch.header))
+      await f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
+      await expect(f.clearing.connect(f.accounts.alice).finalize(onChain(f.batch.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
         .withArgs(f.batch.batchId, BatchStatus.Final, f.finalAt);
+    });
+  });
+
+  describe("when the batch was accepted", () => {
+    it("should let anyone record charge + taxes at once, inside the window, and emit BatchFinalized as accepted", async () => {
+      const { eve, carol, alice } = (await loadFixture(withPendingBatch)).accounts;
+      for (const who of [eve, carol, alice]) {
+        const g = await loadFixture(withPendingBatch);
+        const amount = g.charge + g.taxes;
+        await g.clearing.connect(g.accounts.bob).accept(onChain(g.batch.header));
+        const tx = g.clearing.connect(who).finalize(onChain(g.batch.header));
+        await expect(tx).to.emit(g.clearing, "BatchFinalized").withArgs(g.batch.batchId, amount, true);
+        await expect(tx)
+          .to.emit(g.vault, "ObligationApplied")
+          .withArgs(g.tokenAddress, g.beta, g.alpha, await openCycle(g), amount, g.batch.batchId);
+        expect(BigInt(await time.latest())).to.be.lessThan(g.finalAt);
+        expect(await g.vault.openPositionOf(g.beta, g.token)).to.equal(-amount);
+        expect(await g.vault.openPositionOf(g.alpha, g.token)).to.equal(amount);
+      }
+    });
+
+    it("should mark the batch final and keep its charge, held part and window end", async () => {
+      const f = await loadFixture(withPendingBatch);
+      await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
+      await f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
+      const stored = await f.clearing.getBatch(f.batch.batchId);
+      expect([stored.status, stored.charge, stored.held, stored.finalAt]).to.deep.equal([
+        BatchStatus.Final,
+        f.charge,
+        0n,
+        f.finalAt,
+      ]);
+      expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(true);
+    });
+
+    it("should still report it accepted when it is recorded after its window", async () => {
+      const f = await loadFixture(withPendingBatch);
+      await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
+      await time.increaseTo(f.finalAt + 1000n);
+      await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
+        .to.emit(f.clearing, "BatchFinalized")
+        .withArgs(f.batch.batchId, f.charge + f.taxes, true);
+    });
+
+    describe("given a disputed record", () => {
+      it("should record only the undisputed charge plus the taxes, and keep the held part", async () => {
+        const f = await loadFixture(withHeldBatch);
+        await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
+        const amount = f.charge + f.taxes;
+        const tx = f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
+        await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(f.batch.batchId, amount, true);
+        await expect(tx)
+          .to.emit(f.vault, "ObligationApplied")
+          .withArgs(f.tokenAddress, f.beta, f.alpha, await openCycle(f), amount, f.batch.batchId);
+        expect((await f.clearing.getBatch(f.batch.batchId)).held).to.equal(f.held);
+      });
+    });
+
+    describe("given direction 1", () => {
+      it("should make party A the payer and party B the payee", async () => {
+        const f = await loadFixture(enabled);
+        const batch = usageBatch(f, { sequence: 1, direction: 1 });
+        await submit(f, batch.header, { by: f.accounts.bob });
+        await f.clearing.connect(f.accounts.alice).accept(onChain(batch.header));
+        const amount = chargeOf(f.tariff, batch.header) + taxesOf(batch.header);
+        await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(batch.header)))
+          .to.emit(f.vault, "ObligationApplied")
+          .withArgs(f.tokenAddress, f.alpha, f.beta, await openCycle(f), amount, batch.batchId);
+      });
+    });
+
+    describe("given a batch whose charge and taxes are zero", () => {
+      it("should finalize it without recording anything in the vault", async () => {
+        const f = await loadFixture(enabled);
+        const batch = usageBatch(f, { sequence: 1, usage: { [Svc.VoLTE]: [0n] } });
+        await submit(f, batch.header);
+        await f.clearing.connect(f.accounts.bob).accept(onChain(batch.header));
+        const tx = f.clearing.connect(f.accounts.eve).finalize(onChain(batch.header));
+        await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(batch.batchId, 0n, true);
+        await expect(tx).to.not.emit(f.vault, "ObligationApplied");
+        await expect(tx).to.not.emit(f.vault, "ObligationQueued");
+        expect((await f.clearing.getBatch(batch.batchId)).status).to.equal(BatchStatus.Final);
+      });
     });
   });
 
@@ -74,7 +162,7 @@ describe("UsageClearing.finalize", () => {
       const f = await loadFixture(withPendingBatch);
       const amount = f.charge + f.taxes;
       await time.setNextBlockTimestamp(f.finalAt);
-      const tx = f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+      const tx = f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
       await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(f.batch.batchId, amount, false);
       await expect(tx)
         .to.emit(f.vault, "ObligationApplied")
@@ -86,7 +174,7 @@ describe("UsageClearing.finalize", () => {
     it("should mark the batch final and keep its charge and window end", async () => {
       const f = await loadFixture(withPendingBatch);
       await time.increaseTo(f.finalAt + 1000n);
-      await f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+      await f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
       const stored = await f.clearing.getBatch(f.batch.batchId);
       expect([stored.status, stored.charge, stored.held, stored.finalAt]).to.deep.equal([
         BatchStatus.Final,
@@ -102,7 +190,7 @@ describe("UsageClearing.finalize", () => {
         const f = await loadFixture(withHeldBatch);
         const amount = f.charge + f.taxes;
         await time.increaseTo(f.finalAt);
-        const tx = f.clearing.connect(f.accounts.eve).finalize(f.batch.header);
+        const tx = f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
         await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(f.batch.batchId, amount, false);
         await expect(tx)
           .to.emit(f.vault, "ObligationApplied")
@@ -119,7 +207,7 @@ describe("UsageClearing.finalize", () => {
         await submit(f, batch.header, { by: f.accounts.bob });
         await time.increaseTo(at + BigInt(f.terms.disputeWindow));
         const amount = chargeOf(f.tariff, batch.header) + taxesOf(batch.header);
-        await expect(f.clearing.connect(f.accounts.eve).finalize(batch.header))
+        await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(batch.header)))
           .to.emit(f.vault, "ObligationApplied")
           .withArgs(f.tokenAddress, f.alpha, f.beta, await openCycle(f), amount, batch.batchId);
       });
@@ -132,7 +220,7 @@ describe("UsageClearing.finalize", () => {
         const at = await nextTimestamp();
         await submit(f, batch.header);
         await time.increaseTo(at + BigInt(f.terms.disputeWindow));
-        const tx = f.clearing.connect(f.accounts.eve).finalize(batch.header);
+        const tx = f.clearing.connect(f.accounts.eve).finalize(onChain(batch.header));
         await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(batch.batchId, 0n, false);
         await expect(tx).to.not.emit(f.vault, "ObligationApplied");
         await expect(tx).to.not.emit(f.vault, "ObligationQueued");

@@ -4,6 +4,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-help
 import { signVoucher } from "../../../sdk/src";
 import { DAY } from "../../helpers/agreements";
 import {
+  batchArgs,
+  onChain,
   BatchStatus,
   Code,
   multiProofOf,
@@ -94,14 +96,21 @@ describe("UsageClearing.pause", () => {
         );
       });
 
-      it("should let the home network dispute and accept", async () => {
+      it("should let the home network dispute and accept, and anyone record the accepted batch", async () => {
         const f = await loadFixture(pausedWithBatch);
         await expect(
           f.clearing
             .connect(f.accounts.bob)
-            .dispute(f.batch.header, f.terms, f.tariff, multiProofOf(f.batch, [0]), [Code.DuplicateEvent]),
+            .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [0]), [Code.DuplicateEvent]),
         ).to.emit(f.clearing, "RecordDisputed");
-        await expect(f.clearing.connect(f.accounts.bob).accept(f.batch.header)).to.emit(f.clearing, "BatchFinalized");
+        await expect(f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header)))
+          .to.emit(f.clearing, "BatchAccepted")
+          .withArgs(f.batch.batchId);
+        // Anyone may then record the accepted charge, paused or not.
+        const { charge } = await f.clearing.getBatch(f.batch.batchId);
+        await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
+          .to.emit(f.clearing, "BatchFinalized")
+          .withArgs(f.batch.batchId, charge + f.taxes, true);
       });
 
       it("should let the home network reject", async () => {
@@ -109,7 +118,7 @@ describe("UsageClearing.pause", () => {
         await expect(
           f.clearing
             .connect(f.accounts.bob)
-            .reject(f.batch.header, Reject.WrongRecipient, f.terms, f.tariff, NO_RECORDS),
+            .reject(...batchArgs(f.batch.header), Reject.WrongRecipient, f.terms, f.tariff, NO_RECORDS),
         ).to.emit(f.clearing, "BatchRejected");
       });
 
@@ -117,12 +126,12 @@ describe("UsageClearing.pause", () => {
         const f = await loadFixture(withHeldBatch);
         await f.clearing.connect(f.accounts.pauser).pause();
         const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
-        await expect(f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature)).to.emit(
+        await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature)).to.emit(
           f.clearing,
           "DisputeResolved",
         );
         await time.increaseTo(f.finalAt);
-        await expect(f.clearing.connect(f.accounts.eve).finalize(f.batch.header))
+        await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
           .to.emit(f.clearing, "BatchFinalized")
           .withArgs(f.batch.batchId, f.charge + f.taxes, false);
         expect((await f.clearing.getBatch(f.batch.batchId)).status).to.equal(BatchStatus.Final);
@@ -227,11 +236,11 @@ describe("UsageClearing.setEscalationTimeout", () => {
         const data = f.clearing.interface.encodeFunctionData("setEscalationTimeout", [DAY]);
         await scheduleAndExecute(f.manager, f.accounts.governor, f.clearingAddress, data);
         const dueAt = f.finalAt + BigInt(DAY);
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, f.held))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), f.held))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_EscalationNotDue")
           .withArgs(f.batch.batchId, dueAt);
         await time.setNextBlockTimestamp(dueAt);
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, f.held))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), f.held))
           .to.emit(f.clearing, "DisputeResolved")
           .withArgs(f.batch.batchId, 0, f.held, 0n, true);
       });

@@ -3,9 +3,10 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
 import { RESOLUTION_TYPES, signResolution } from "../../../sdk/src";
-import { BatchStatus, Code, multiProofOf, Reject } from "../../helpers/clearing";
+import { batchArgs, onChain, Code, multiProofOf, Reject } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 import {
+  BatchStatus,
   marginalOf,
   openCycle,
   resolutionRef,
@@ -23,13 +24,13 @@ const ESCALATION_TIMEOUT = 30n * 24n * 60n * 60n;
 async function withSecondRound(): Promise<HeldFixture & { firstHeld: bigint }> {
   const f = await loadFixture(withHeldBatch);
   const first = await signedResolution(f, f.batch.batchId, 0, f.held);
-  await f.clearing.resolve(f.batch.header, f.held, first.hpmnSignature, first.vpmnSignature);
+  await f.clearing.resolve(onChain(f.batch.header), f.held, first.hpmnSignature, first.vpmnSignature);
   // Record 0 left the running volume already: 300 s remain, and record 1 takes them all.
   const marginal = marginalOf(f.tariff, Svc.VoiceMO, 300n, 300n);
   const held = marginal < f.charge ? marginal : f.charge;
   await f.clearing
     .connect(f.accounts.bob)
-    .dispute(f.batch.header, f.terms, f.tariff, multiProofOf(f.batch, [1]), [Code.Other]);
+    .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [1]), [Code.Other]);
   return { ...f, firstHeld: f.held, held, charge: f.charge - held };
 }
 
@@ -39,7 +40,7 @@ describe("UsageClearing.resolve", () => {
       const f = await loadFixture(withHeldBatch);
       const never = usageBatch(f, { sequence: 2 });
       const { hpmnSignature, vpmnSignature } = await signedResolution(f, never.batchId, 0, 0n);
-      await expect(f.clearing.resolve(never.header, 0n, hpmnSignature, vpmnSignature))
+      await expect(f.clearing.resolve(onChain(never.header), 0n, hpmnSignature, vpmnSignature))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
         .withArgs(never.batchId);
     });
@@ -49,7 +50,7 @@ describe("UsageClearing.resolve", () => {
     it("should revert for a batch never disputed", async () => {
       const f = await loadFixture(withPendingBatch);
       const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, 0n);
-      await expect(f.clearing.resolve(f.batch.header, 0n, hpmnSignature, vpmnSignature))
+      await expect(f.clearing.resolve(onChain(f.batch.header), 0n, hpmnSignature, vpmnSignature))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
         .withArgs(f.batch.batchId);
     });
@@ -57,8 +58,8 @@ describe("UsageClearing.resolve", () => {
     it("should revert for a held part resolved already (the resolution does not replay)", async () => {
       const f = await loadFixture(withHeldBatch);
       const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
-      await f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature);
-      await expect(f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature))
+      await f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature);
+      await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
         .withArgs(f.batch.batchId);
     });
@@ -67,9 +68,9 @@ describe("UsageClearing.resolve", () => {
       const f = await loadFixture(withHeldBatch);
       await f.clearing
         .connect(f.accounts.bob)
-        .reject(f.batch.header, Reject.Other, f.terms, f.tariff, multiProofOf(f.batch, [0]));
+        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.batch, [0]));
       const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, 0n);
-      await expect(f.clearing.resolve(f.batch.header, 0n, hpmnSignature, vpmnSignature))
+      await expect(f.clearing.resolve(onChain(f.batch.header), 0n, hpmnSignature, vpmnSignature))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
         .withArgs(f.batch.batchId);
     });
@@ -80,7 +81,7 @@ describe("UsageClearing.resolve", () => {
       it("should revert", async () => {
         const f = await loadFixture(withHeldBatch);
         const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held + 1n);
-        await expect(f.clearing.resolve(f.batch.header, f.held + 1n, hpmnSignature, vpmnSignature))
+        await expect(f.clearing.resolve(onChain(f.batch.header), f.held + 1n, hpmnSignature, vpmnSignature))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_PayAmountTooLarge")
           .withArgs(f.held + 1n, f.held);
       });
@@ -95,7 +96,7 @@ describe("UsageClearing.resolve", () => {
           const vpmnSignature = await signResolution(a.aliceSigner, f.clearingDomain, resolution);
           for (const signer of [a.eve, a.aliceSigner, a.bob]) {
             const hpmnSignature = await signResolution(signer, f.clearingDomain, resolution);
-            await expect(f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature))
+            await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
               .withArgs(f.beta, signer.address);
           }
@@ -105,7 +106,7 @@ describe("UsageClearing.resolve", () => {
           const f = await loadFixture(withHeldBatch);
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
           await f.registry.connect(f.accounts.bob).revokeSigner(f.beta, f.accounts.bobSigner);
-          await expect(f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature))
+          await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
             .withArgs(f.beta, f.accounts.bobSigner.address);
         });
@@ -115,7 +116,7 @@ describe("UsageClearing.resolve", () => {
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
           const sent = { batchId: f.batch.batchId, round: 0, payAmount: f.held - 1n };
           const recovered = ethers.verifyTypedData(f.clearingDomain, RESOLUTION_TYPES, sent, hpmnSignature);
-          await expect(f.clearing.resolve(f.batch.header, f.held - 1n, hpmnSignature, vpmnSignature))
+          await expect(f.clearing.resolve(onChain(f.batch.header), f.held - 1n, hpmnSignature, vpmnSignature))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
             .withArgs(f.beta, recovered);
         });
@@ -123,7 +124,7 @@ describe("UsageClearing.resolve", () => {
         it("should revert when the two signatures are swapped", async () => {
           const f = await loadFixture(withHeldBatch);
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
-          await expect(f.clearing.resolve(f.batch.header, f.held, vpmnSignature, hpmnSignature))
+          await expect(f.clearing.resolve(onChain(f.batch.header), f.held, vpmnSignature, hpmnSignature))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
             .withArgs(f.beta, f.accounts.aliceSigner.address);
         });
@@ -137,7 +138,7 @@ describe("UsageClearing.resolve", () => {
           const hpmnSignature = await signResolution(a.bobSigner, f.clearingDomain, resolution);
           for (const signer of [a.eve, a.bobSigner, a.alice]) {
             const vpmnSignature = await signResolution(signer, f.clearingDomain, resolution);
-            await expect(f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature))
+            await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
               .withArgs(f.alpha, signer.address);
           }
@@ -149,7 +150,9 @@ describe("UsageClearing.resolve", () => {
           const f = await loadFixture(withHeldBatch);
           const pay = f.held / 2n;
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, pay);
-          const tx = f.clearing.connect(f.accounts.eve).resolve(f.batch.header, pay, hpmnSignature, vpmnSignature);
+          const tx = f.clearing
+            .connect(f.accounts.eve)
+            .resolve(onChain(f.batch.header), pay, hpmnSignature, vpmnSignature);
           await expect(tx)
             .to.emit(f.clearing, "DisputeResolved")
             .withArgs(f.batch.batchId, 0, pay, f.held - pay, false);
@@ -164,7 +167,7 @@ describe("UsageClearing.resolve", () => {
           const before = await f.clearing.getBatch(f.batch.batchId);
           expect([before.charge, before.held, before.round]).to.deep.equal([f.charge, f.held, 0n]);
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
-          await f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature);
+          await f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature);
           const after = await f.clearing.getBatch(f.batch.batchId);
           expect([after.status, after.charge, after.held, after.round, after.challenged]).to.deep.equal([
             BatchStatus.Pending,
@@ -178,18 +181,42 @@ describe("UsageClearing.resolve", () => {
         it("should waive the whole held part and record nothing for a zero payAmount", async () => {
           const f = await loadFixture(withHeldBatch);
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, 0n);
-          const tx = f.clearing.resolve(f.batch.header, 0n, hpmnSignature, vpmnSignature);
+          const tx = f.clearing.resolve(onChain(f.batch.header), 0n, hpmnSignature, vpmnSignature);
           await expect(tx).to.emit(f.clearing, "DisputeResolved").withArgs(f.batch.batchId, 0, 0n, f.held, false);
           await expect(tx).to.not.emit(f.vault, "ObligationApplied");
         });
 
-        it("should settle a held part after the batch's charge was accepted", async () => {
+        it("should settle a held part after the batch's charge was accepted and recorded", async () => {
           const f = await loadFixture(withHeldBatch);
-          await f.clearing.connect(f.accounts.bob).accept(f.batch.header);
+          await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
+          await f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header));
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
-          await expect(f.clearing.resolve(f.batch.header, f.held, hpmnSignature, vpmnSignature))
+          await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature))
             .to.emit(f.vault, "ObligationApplied")
             .withArgs(f.tokenAddress, f.beta, f.alpha, await openCycle(f), f.held, resolutionRef(f.batch.batchId, 0));
+          expect(await f.vault.openPositionOf(f.alpha, f.token)).to.equal(f.charge + f.taxes + f.held);
+          expect((await f.clearing.getBatch(f.batch.batchId)).status).to.equal(BatchStatus.Final);
+        });
+
+        it("should settle a held part of an accepted batch not recorded yet, leaving it Accepted", async () => {
+          const f = await loadFixture(withHeldBatch);
+          await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
+          const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
+          await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature))
+            .to.emit(f.vault, "ObligationApplied")
+            .withArgs(f.tokenAddress, f.beta, f.alpha, await openCycle(f), f.held, resolutionRef(f.batch.batchId, 0));
+          const stored = await f.clearing.getBatch(f.batch.batchId);
+          expect([stored.status, stored.charge, stored.held, stored.round]).to.deep.equal([
+            BatchStatus.Accepted,
+            f.charge,
+            0n,
+            1n,
+          ]);
+          expect(await f.vault.openPositionOf(f.alpha, f.token)).to.equal(f.held);
+          // The accepted charge is still recorded once, by finalize.
+          await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
+            .to.emit(f.clearing, "BatchFinalized")
+            .withArgs(f.batch.batchId, f.charge + f.taxes, true);
           expect(await f.vault.openPositionOf(f.alpha, f.token)).to.equal(f.charge + f.taxes + f.held);
         });
 
@@ -203,11 +230,11 @@ describe("UsageClearing.resolve", () => {
               { batchId: f.batch.batchId, round: 1, payAmount: f.held },
               stale.hpmnSignature,
             );
-            await expect(f.clearing.resolve(f.batch.header, f.held, stale.hpmnSignature, stale.vpmnSignature))
+            await expect(f.clearing.resolve(onChain(f.batch.header), f.held, stale.hpmnSignature, stale.vpmnSignature))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
               .withArgs(f.beta, recovered);
             const fresh = await signedResolution(f, f.batch.batchId, 1, f.held);
-            const tx = f.clearing.resolve(f.batch.header, f.held, fresh.hpmnSignature, fresh.vpmnSignature);
+            const tx = f.clearing.resolve(onChain(f.batch.header), f.held, fresh.hpmnSignature, fresh.vpmnSignature);
             await expect(tx).to.emit(f.clearing, "DisputeResolved").withArgs(f.batch.batchId, 1, f.held, 0n, false);
             await expect(tx)
               .to.emit(f.vault, "ObligationApplied")
@@ -227,7 +254,7 @@ describe("UsageClearing.resolveEscalated", () => {
       const a = f.accounts;
       await time.increaseTo(f.finalAt + ESCALATION_TIMEOUT);
       for (const who of [a.eve, a.alice, a.aliceSigner, a.bob, a.bobSigner, a.governor, a.pauser]) {
-        await expect(f.clearing.connect(who).resolveEscalated(f.batch.header, f.held))
+        await expect(f.clearing.connect(who).resolveEscalated(onChain(f.batch.header), f.held))
           .to.be.revertedWithCustomError(f.clearing, "AccessManagedUnauthorized")
           .withArgs(who.address);
       }
@@ -239,7 +266,7 @@ describe("UsageClearing.resolveEscalated", () => {
       it("should revert", async () => {
         const f = await loadFixture(withHeldBatch);
         const never = usageBatch(f, { sequence: 2 });
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(never.header, 0n))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(never.header), 0n))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
           .withArgs(never.batchId);
       });
@@ -249,7 +276,7 @@ describe("UsageClearing.resolveEscalated", () => {
       it("should revert", async () => {
         const f = await loadFixture(withPendingBatch);
         await time.increaseTo(f.finalAt + ESCALATION_TIMEOUT);
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, 0n))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), 0n))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
           .withArgs(f.batch.batchId);
       });
@@ -259,7 +286,7 @@ describe("UsageClearing.resolveEscalated", () => {
       it("should revert", async () => {
         const f = await loadFixture(withHeldBatch);
         await time.increaseTo(f.finalAt + ESCALATION_TIMEOUT);
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, f.held + 1n))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), f.held + 1n))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_PayAmountTooLarge")
           .withArgs(f.held + 1n, f.held);
       });
@@ -269,11 +296,11 @@ describe("UsageClearing.resolveEscalated", () => {
       it("should revert with the time it is due, up to its last second", async () => {
         const f = await loadFixture(withHeldBatch);
         const dueAt = f.finalAt + ESCALATION_TIMEOUT;
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, f.held))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), f.held))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_EscalationNotDue")
           .withArgs(f.batch.batchId, dueAt);
         await time.setNextBlockTimestamp(dueAt - 1n);
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, f.held))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), f.held))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_EscalationNotDue")
           .withArgs(f.batch.batchId, dueAt);
       });
@@ -284,14 +311,14 @@ describe("UsageClearing.resolveEscalated", () => {
         const f = await loadFixture(withHeldBatch);
         const pay = f.held - 1n;
         await time.setNextBlockTimestamp(f.finalAt + ESCALATION_TIMEOUT);
-        const tx = f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, pay);
+        const tx = f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), pay);
         await expect(tx).to.emit(f.clearing, "DisputeResolved").withArgs(f.batch.batchId, 0, pay, 1n, true);
         await expect(tx)
           .to.emit(f.vault, "ObligationApplied")
           .withArgs(f.tokenAddress, f.beta, f.alpha, await openCycle(f), pay, resolutionRef(f.batch.batchId, 0));
         const stored = await f.clearing.getBatch(f.batch.batchId);
         expect([stored.charge, stored.held, stored.round]).to.deep.equal([f.charge, 0n, 1n]);
-        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, 0n))
+        await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), 0n))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
           .withArgs(f.batch.batchId);
       });
@@ -299,7 +326,7 @@ describe("UsageClearing.resolveEscalated", () => {
       it("should waive everything and record nothing for a zero payAmount", async () => {
         const f = await loadFixture(withHeldBatch);
         await time.increaseTo(f.finalAt + ESCALATION_TIMEOUT);
-        const tx = f.clearing.connect(f.accounts.arbiter).resolveEscalated(f.batch.header, 0n);
+        const tx = f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), 0n);
         await expect(tx).to.emit(f.clearing, "DisputeResolved").withArgs(f.batch.batchId, 0, 0n, f.held, true);
         await expect(tx).to.not.emit(f.vault, "ObligationApplied");
       });

@@ -4,12 +4,15 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { ContractTransactionResponse } from "ethers";
 
 import {
+  computeTariffId,
   hashAgreementTerms,
+  hashBatchTotals,
   rate,
   signResolution,
   type AgreementTariff,
   type AgreementTerms,
   type BatchHeader,
+  type OnChainBatchTotals,
   type PlanKind,
   type Service,
   type ServicePlan,
@@ -17,6 +20,9 @@ import {
 import type { RecordLeaf } from "../../../sdk/src/merkle/leaf";
 import { DAY, PERIOD, signedAmendment } from "../../helpers/agreements";
 import {
+  batchArgs,
+  onChain,
+  BatchStatus as HelperBatchStatus,
   buildBatch,
   Code,
   deployClearingFixture,
@@ -37,6 +43,8 @@ export const DECIMALS = 6;
 export const UINT96_MAX = 2n ** 96n - 1n;
 export const UINT88_MAX = 2n ** 88n - 1n;
 export const UINT64_MAX = 2n ** 64n - 1n;
+/** BatchStatus of contracts/types/ClearingTypes.sol, with `Accepted` (4), which the helpers' list lacks. */
+export const BatchStatus = { ...HelperBatchStatus, Accepted: 4n } as const;
 /** OperatorStatus of contracts/types/OperatorTypes.sol. */
 export const Status = { None: 0n, Active: 1n, Suspended: 2n, Exited: 3n } as const;
 export const URI = "ipfs://bafy-batch";
@@ -84,6 +92,8 @@ export interface BatchOptions {
   taxes?: Record<number, bigint>;
   /** Distinguishes batches of equal content (their roots and file hashes differ). */
   tag?: string;
+  /** The base tariff the header names (default: the fixture's IOT tariff). */
+  tariff?: AgreementTariff;
 }
 
 /** The first day of the agreement's first period, `[validFrom, validFrom + 1 day)`. */
@@ -109,6 +119,7 @@ export function usageBatch(f: ClearingFixture, options: BatchOptions): Batch {
     leaves: leavesOf(options.usage ?? USAGE, periodStart, periodEnd, salt),
     taxes: options.taxes ?? (options.usage === undefined ? TAXES : {}),
     fileHash: ethers.id(`file ${salt}`),
+    baseTariff: options.tariff === undefined ? undefined : computeTariffId(options.tariff),
   });
 }
 
@@ -129,12 +140,58 @@ export function submit(
   return f.clearing
     .connect(options.by ?? f.accounts.alice)
     .submitBatch(
-      header,
+      ...batchArgs(header),
       options.terms ?? f.terms,
       options.tariff ?? f.tariff,
       options.uri ?? URI,
       options.signature ?? "0x",
     );
+}
+
+/** A batch's totals as the contract takes them (`BatchTotals`), any service id allowed. */
+export interface Totals {
+  services: number[];
+  volumes: bigint[];
+  recordCounts: bigint[];
+  taxes: bigint[];
+}
+/** A static header as the contract takes it (`BatchHeader`). */
+export type OnChainHeader = ReturnType<typeof onChain>;
+
+/**
+ * `submitBatch` with on-chain pieces given as they are, so that a test may send what the SDK would refuse to build
+ * (a direction above 1, malformed totals, a header whose fields disagree with its totals).
+ */
+export function submitOnChain(
+  f: ClearingFixture,
+  header: OnChainHeader,
+  totals: Totals,
+  options: SubmitOptions = {},
+): Promise<ContractTransactionResponse> {
+  return f.clearing
+    .connect(options.by ?? f.accounts.alice)
+    .submitBatch(
+      header,
+      totals,
+      options.terms ?? f.terms,
+      options.tariff ?? f.tariff,
+      options.uri ?? URI,
+      options.signature ?? "0x",
+    );
+}
+
+/**
+ * The on-chain header of `header` carrying other `totals`: its `totals` field their hash and its `taxes` their sum
+ * (unless `taxes` is given), so that only the totals themselves are at fault.
+ */
+export function withTotals(header: BatchHeader, totals: Totals, taxes?: bigint): [OnChainHeader, Totals] {
+  const sum = totals.taxes.reduce((s, t) => s + BigInt(t), 0n);
+  return [{ ...onChain(header), totals: totalsHash(totals), taxes: taxes ?? sum }, totals];
+}
+
+/** The struct hash of `totals` (the SDK's `hashBatchTotals`, for totals of any service id). */
+export function totalsHash(totals: Totals): string {
+  return hashBatchTotals(totals as OnChainBatchTotals);
 }
 
 /** The timestamp the next block will have, fixed now so that a test knows `finalAt` in advance. */
@@ -309,6 +366,6 @@ export async function withHeldBatch(): Promise<HeldFixture> {
   const held = marginal < f.charge ? marginal : f.charge;
   await f.clearing
     .connect(f.accounts.bob)
-    .dispute(f.batch.header, f.terms, f.tariff, multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]);
+    .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]);
   return { ...f, held, charge: f.charge - held };
 }

@@ -4,15 +4,15 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-help
 
 import {
   BATCH_HEADER_TYPES,
+  batchHeaderTypedData,
   computeTariffId,
-  normalizeBatchHeader,
   signBatchHeader,
   type AgreementTariff,
 } from "../../../sdk/src";
 import { accessTariff, DAY, discountTariff, PERIOD } from "../../helpers/agreements";
 import {
+  batchArgs,
   agreementWithTariff,
-  BatchStatus,
   deployClearingFixture,
   eightServiceTariff,
   NO_RECORDS,
@@ -22,6 +22,7 @@ import {
 import { Kind, Svc } from "../../helpers/rating";
 import {
   amendFromSecondPeriod,
+  BatchStatus,
   chargeOf,
   enabled,
   firstDay,
@@ -29,7 +30,9 @@ import {
   periodResult,
   Status,
   submit,
+  submitOnChain,
   taxesOf,
+  totalsHash,
   UINT64_MAX,
   UINT88_MAX,
   UINT96_MAX,
@@ -37,7 +40,12 @@ import {
   usageBatch,
   volumesByPosition,
   withPendingBatch,
+  withTotals,
+  type Totals,
 } from "./shared";
+
+/** Totals with empty arrays. */
+const NO_TOTALS: Totals = { services: [], volumes: [], recordCounts: [], taxes: [] };
 
 /** One SMS: the smallest non-zero charge of the IOT tariff (0.01 token). */
 const ONE_SMS = { [Svc.SmsMO]: [1n] };
@@ -86,11 +94,11 @@ describe("UsageClearing.submitBatch", () => {
       await f.clearing.connect(f.accounts.pauser).pause();
       const { header } = usageBatch(f, { sequence: 1 });
       await expect(submit(f, header)).to.be.revertedWithCustomError(f.clearing, "EnforcedPause");
-      // Checked first: before the direction and the caller.
-      await expect(submit(f, { ...header, direction: 2 }, { by: f.accounts.eve })).to.be.revertedWithCustomError(
-        f.clearing,
-        "EnforcedPause",
-      );
+      // Checked first: before the direction, the caller and the totals.
+      const [h] = batchArgs(header);
+      await expect(
+        submitOnChain(f, { ...h, direction: 2n }, NO_TOTALS, { by: f.accounts.eve }),
+      ).to.be.revertedWithCustomError(f.clearing, "EnforcedPause");
     });
   });
 
@@ -100,36 +108,61 @@ describe("UsageClearing.submitBatch", () => {
         const f = await loadFixture(deployClearingFixture);
         const a = f.accounts;
         const good = usageBatch(f, { sequence: 1 });
-        const start = good.header.periodStart;
+        const [goodHeader, goodTotals] = batchArgs(good.header);
+        const start = goodHeader.periodStart;
         const altered = { ...f.terms, disputeWindow: 1 };
-        let header = { ...good.header, direction: 2, periodEnd: start, sequence: 5, root: ethers.ZeroHash, taxes: [] };
-        await expect(submit(f, header, { by: a.eve, terms: altered, tariff: accessTariff() }))
+        let h = {
+          ...goodHeader,
+          direction: 2n,
+          baseTariff: f.discountTariffId,
+          periodEnd: start,
+          sequence: 5n,
+          root: ethers.ZeroHash,
+          taxes: goodHeader.taxes + 1n,
+        };
+        let totals: Totals = NO_TOTALS;
+        const send = (options: Parameters<typeof submitOnChain>[3] = {}) => submitOnChain(f, h, totals, options);
+        await expect(send({ by: a.eve, terms: altered, tariff: accessTariff() }))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidDirection")
           .withArgs(2);
-        header = { ...header, direction: 0 };
-        await expect(submit(f, header, { by: a.eve, terms: altered, tariff: accessTariff() }))
+        h = { ...h, direction: 0n };
+        await expect(send({ by: a.eve, terms: altered, tariff: accessTariff() }))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
           .withArgs(f.agreementId, 0);
-        await expect(submit(f, header, { by: a.eve, tariff: accessTariff() }))
+        // The header's tariff is checked before the tariff given.
+        await expect(send({ by: a.eve, tariff: accessTariff() }))
+          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
+          .withArgs(f.iotTariffId, f.discountTariffId);
+        h = { ...h, baseTariff: f.iotTariffId };
+        await expect(send({ by: a.eve, tariff: accessTariff() }))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
           .withArgs(f.iotTariffId, computeTariffId(accessTariff()));
-        await expect(submit(f, header, { by: a.eve }))
+        await expect(send({ by: a.eve }))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
           .withArgs(f.alpha, a.eve.address);
-        await expect(submit(f, header))
+        await expect(send())
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidBatchPeriod")
           .withArgs(start, start);
-        header = { ...header, periodEnd: good.header.periodEnd };
-        await expect(submit(f, header))
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SequenceMismatch")
-          .withArgs(1, 5);
-        header = { ...header, sequence: 1 };
-        await expect(submit(f, header))
+        h = { ...h, periodEnd: goodHeader.periodEnd };
+        await expect(send()).to.be.revertedWithCustomError(f.clearing, "UsageClearing_SequenceMismatch").withArgs(1, 5);
+        h = { ...h, sequence: 1n };
+        await expect(send())
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RootUsed")
           .withArgs(ethers.ZeroHash, ethers.ZeroHash);
-        header = { ...header, root: good.header.root };
-        await expect(submit(f, header)).to.be.revertedWithCustomError(f.clearing, "UsageClearing_MalformedTotals");
-        await expect(submit(f, { ...header, taxes: good.header.taxes })).to.emit(f.clearing, "BatchSubmitted");
+        h = { ...h, root: goodHeader.root };
+        await expect(send())
+          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
+          .withArgs(goodHeader.totals, totalsHash(NO_TOTALS));
+        h = { ...h, totals: totalsHash(NO_TOTALS) };
+        await expect(send()).to.be.revertedWithCustomError(f.clearing, "UsageClearing_MalformedTotals");
+        [h, totals] = [{ ...h, totals: goodHeader.totals }, goodTotals];
+        await expect(send())
+          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TaxesMismatch")
+          .withArgs(goodHeader.taxes + 1n, goodHeader.taxes);
+        h = { ...h, taxes: goodHeader.taxes };
+        expect(h).to.deep.equal(goodHeader);
+        await expect(send()).to.emit(f.clearing, "BatchSubmitted");
+        expect((await f.clearing.getBatch(good.batchId)).status).to.equal(BatchStatus.Pending);
       });
 
       it("should check the VPMN's status before the period, and the grace before the sequence", async () => {
@@ -150,10 +183,12 @@ describe("UsageClearing.submitBatch", () => {
     describe("when the direction is above 1", () => {
       it("should revert", async () => {
         const f = await loadFixture(deployClearingFixture);
-        const header = { ...usageBatch(f, { sequence: 1 }).header, direction: 2 };
-        await expect(submit(f, header))
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidDirection")
-          .withArgs(2);
+        const [header, totals] = batchArgs(usageBatch(f, { sequence: 1 }).header);
+        for (const direction of [2n, 255n]) {
+          await expect(submitOnChain(f, { ...header, direction }, totals))
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidDirection")
+            .withArgs(direction);
+        }
       });
     });
 
@@ -203,7 +238,42 @@ describe("UsageClearing.submitBatch", () => {
         });
       });
 
-      describe("when the base tariff is not the terms' base tariff of the direction", () => {
+      describe("when the header names another tariff than the terms' base tariff of the direction", () => {
+        it("should revert with the terms' tariff id and the header's, whatever tariff is given", async () => {
+          const f = await loadFixture(deployClearingFixture);
+          // Another tariff of the same terms (direction 0's discount tariff), and one the terms do not name.
+          for (const [tariff, named] of [
+            [discountTariff(), f.discountTariffId],
+            [accessTariff(), f.accessTariffId],
+          ] as const) {
+            for (const direction of [0, 1]) {
+              const { header } = usageBatch(f, { sequence: 1, direction, tariff });
+              expect(header.baseTariff).to.equal(named);
+              const by = direction === 0 ? f.accounts.alice : f.accounts.bob;
+              for (const given of [tariff, f.tariff]) {
+                await expect(submit(f, header, { by, tariff: given }))
+                  .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
+                  .withArgs(f.iotTariffId, named);
+              }
+            }
+          }
+        });
+
+        it("should revert for a header naming another agreement's base tariff", async () => {
+          const f = await loadFixture(deployClearingFixture);
+          const tariff = eightServiceTariff();
+          const other = await agreementWithTariff(f, tariff);
+          // The fixture's IOT tariff is a base tariff of the fixture's agreement, not of this one.
+          const { header } = usageBatch(f, { sequence: 1, agreementId: other.agreementId, usage: ONE_SMS });
+          await expect(submit(f, header, { terms: other.terms, tariff }))
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
+            .withArgs(computeTariffId(tariff), f.iotTariffId);
+          const named = usageBatch(f, { sequence: 1, agreementId: other.agreementId, usage: ONE_SMS, tariff });
+          await expect(submit(f, named.header, { terms: other.terms, tariff })).to.emit(f.clearing, "BatchSubmitted");
+        });
+      });
+
+      describe("when the base tariff given is not the terms' base tariff of the direction", () => {
         it("should revert with the expected and the given tariff ids", async () => {
           const f = await loadFixture(deployClearingFixture);
           const { header } = usageBatch(f, { sequence: 1 });
@@ -289,7 +359,7 @@ describe("UsageClearing.submitBatch", () => {
               const recovered = ethers.verifyTypedData(
                 f.clearingDomain,
                 BATCH_HEADER_TYPES,
-                normalizeBatchHeader(sent),
+                batchHeaderTypedData(f.clearingDomain, sent).message,
                 signature,
               );
               expect(recovered).to.not.equal(f.accounts.aliceSigner.address);
@@ -432,7 +502,7 @@ describe("UsageClearing.submitBatch", () => {
               const f = await loadFixture(withPendingBatch);
               await f.clearing
                 .connect(f.accounts.bob)
-                .reject(f.batch.header, Reject.FileUnreadable, f.terms, f.tariff, NO_RECORDS);
+                .reject(...batchArgs(f.batch.header), Reject.FileUnreadable, f.terms, f.tariff, NO_RECORDS);
               await expect(submit(f, usageBatch(f, { sequence: 1, tag: "resent" }).header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SequenceMismatch")
                 .withArgs(2, 1);
@@ -463,7 +533,7 @@ describe("UsageClearing.submitBatch", () => {
               const tariff = eightServiceTariff();
               const other = await agreementWithTariff(f, tariff);
               const header = {
-                ...usageBatch(f, { sequence: 1, agreementId: other.agreementId, usage: ONE_SMS }).header,
+                ...usageBatch(f, { sequence: 1, agreementId: other.agreementId, usage: ONE_SMS, tariff }).header,
                 root: f.batch.header.root,
               };
               await expect(submit(f, header, { terms: other.terms, tariff }))
@@ -472,19 +542,57 @@ describe("UsageClearing.submitBatch", () => {
             });
           });
 
+          describe("when the totals do not hash to the header's totals", () => {
+            it("should revert with the header's and the given totals' hashes, leaving the lane as it was", async () => {
+              const f = await loadFixture(deployClearingFixture);
+              const { header } = usageBatch(f, { sequence: 1 });
+              const [h, t] = batchArgs(header);
+              const bump = (values: bigint[]) => [values[0] + 1n, ...values.slice(1)];
+              const [, otherBatch] = batchArgs(usageBatch(f, { sequence: 1, usage: ONE_SMS }).header);
+              for (const given of [
+                { ...t, volumes: bump(t.volumes) },
+                { ...t, recordCounts: bump(t.recordCounts) },
+                { ...t, taxes: bump(t.taxes) },
+                otherBatch,
+                NO_TOTALS,
+              ]) {
+                await expect(submitOnChain(f, h, given))
+                  .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
+                  .withArgs(h.totals, totalsHash(given));
+              }
+              expect((await f.clearing.lane(f.agreementId, 0)).sequence).to.equal(0n);
+              expect(await f.clearing.batchOfRoot(h.root)).to.equal(ethers.ZeroHash);
+            });
+
+            it("should revert for a relayed signature of the header sent with other totals", async () => {
+              const f = await loadFixture(deployClearingFixture);
+              const { header } = usageBatch(f, { sequence: 1 });
+              const signature = await signBatchHeader(f.accounts.aliceSigner, f.clearingDomain, header);
+              const [h, t] = batchArgs(header);
+              const given = { ...t, volumes: t.volumes.map((v) => v * 2n) };
+              await expect(submitOnChain(f, h, given, { by: f.accounts.dave, signature }))
+                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
+                .withArgs(h.totals, totalsHash(given));
+            });
+          });
+
           describe("when the per-service arrays are empty or of different lengths", () => {
             it("should revert for empty arrays and for each array of another length", async () => {
               const f = await loadFixture(deployClearingFixture);
               const { header } = usageBatch(f, { sequence: 1 });
-              const malformed = [
-                { ...header, services: [], volumes: [], recordCounts: [], taxes: [] },
-                { ...header, volumes: header.volumes.slice(1) },
-                { ...header, recordCounts: [...header.recordCounts, 1n] },
-                { ...header, taxes: header.taxes.slice(1) },
-                { ...header, services: header.services.slice(1) },
+              const [, t] = batchArgs(header);
+              const malformed: Totals[] = [
+                NO_TOTALS,
+                { ...t, volumes: t.volumes.slice(1) },
+                { ...t, recordCounts: [...t.recordCounts, 1n] },
+                { ...t, taxes: t.taxes.slice(1) },
+                { ...t, services: t.services.slice(1) },
               ];
               for (const bad of malformed) {
-                await expect(submit(f, bad)).to.be.revertedWithCustomError(f.clearing, "UsageClearing_MalformedTotals");
+                await expect(submitOnChain(f, ...withTotals(header, bad))).to.be.revertedWithCustomError(
+                  f.clearing,
+                  "UsageClearing_MalformedTotals",
+                );
               }
             });
           });
@@ -499,7 +607,7 @@ describe("UsageClearing.submitBatch", () => {
                 [[Svc.SmsMO, Svc.SmsMO], 1, Svc.SmsMO], // repeated
               ];
               for (const [services, index, service] of cases) {
-                await expect(submit(f, { ...header, ...base, services }))
+                await expect(submitOnChain(f, ...withTotals(header, { ...base, services })))
                   .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ServiceNotRated")
                   .withArgs(index, service);
               }
@@ -514,11 +622,23 @@ describe("UsageClearing.submitBatch", () => {
                 [[Svc.VoiceMO, Svc.IoTAccess], 1, Svc.IoTAccess],
               ];
               for (const [services, index, service] of cases) {
-                const bad = { ...header, services, volumes: [60n, 1n], recordCounts: [1n, 1n], taxes: [0n, 0n] };
-                await expect(submit(f, bad))
+                const bad = { services, volumes: [60n, 1n], recordCounts: [1n, 1n], taxes: [0n, 0n] };
+                await expect(submitOnChain(f, ...withTotals(header, bad)))
                   .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ServiceNotRated")
                   .withArgs(index, service);
               }
+            });
+
+            it("should judge the arrays before the header's taxes", async () => {
+              const f = await loadFixture(deployClearingFixture);
+              const header = usageBatch(f, { sequence: 1 }).header;
+              const bad = { services: [Svc.VoiceMT], volumes: [60n], recordCounts: [1n], taxes: [5n] };
+              await expect(submitOnChain(f, ...withTotals(header, bad, 4n)))
+                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ServiceNotRated")
+                .withArgs(0, Svc.VoiceMT);
+              await expect(
+                submitOnChain(f, ...withTotals(header, { ...bad, services: [], volumes: [] }, 4n)),
+              ).to.be.revertedWithCustomError(f.clearing, "UsageClearing_MalformedTotals");
             });
           });
 
@@ -532,6 +652,43 @@ describe("UsageClearing.submitBatch", () => {
             });
           });
 
+          describe("when the header's taxes are not the sum of the totals' taxes", () => {
+            it("should revert with the declared taxes and the sum, leaving the lane and the period as they were", async () => {
+              const f = await loadFixture(deployClearingFixture);
+              const { header } = usageBatch(f, { sequence: 1 });
+              const [h, t] = batchArgs(header);
+              const sum = taxesOf(header);
+              expect(sum).to.equal(1_750_000n);
+              for (const declared of [0n, sum - 1n, sum + 1n, t.taxes[t.taxes.length - 1]]) {
+                await expect(submitOnChain(f, { ...h, taxes: declared }, t))
+                  .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TaxesMismatch")
+                  .withArgs(declared, sum);
+              }
+              expect((await f.clearing.lane(f.agreementId, 0)).sequence).to.equal(0n);
+              expect(await f.clearing.periodVolumes(f.agreementId, 0, 0, 4)).to.deep.equal([0n, 0n, 0n, 0n]);
+            });
+
+            it("should revert for taxes declared on a batch whose totals carry none", async () => {
+              const f = await loadFixture(deployClearingFixture);
+              const { header } = usageBatch(f, { sequence: 1, usage: ONE_SMS });
+              const [h, t] = batchArgs(header);
+              expect(t.taxes).to.deep.equal([0n]);
+              await expect(submitOnChain(f, { ...h, taxes: 1n }, t))
+                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TaxesMismatch")
+                .withArgs(1n, 0n);
+            });
+
+            it("should judge the taxes before the amount's bounds", async () => {
+              const f = await loadFixture(deployClearingFixture);
+              const taxes = UINT96_MAX + 1n;
+              const { header } = usageBatch(f, { sequence: 1, usage: ONE_SMS, taxes: { [Svc.SmsMO]: taxes } });
+              const [h, t] = batchArgs(header);
+              await expect(submitOnChain(f, { ...h, taxes: taxes - 1n }, t))
+                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TaxesMismatch")
+                .withArgs(taxes - 1n, taxes);
+            });
+          });
+
           describe("when the charge exceeds uint88 or the taxes exceed uint96", () => {
             it("should revert for a charge above uint88", async () => {
               const f = await loadFixture(deployClearingFixture);
@@ -541,6 +698,7 @@ describe("UsageClearing.submitBatch", () => {
                 sequence: 1,
                 agreementId: other.agreementId,
                 usage: { [Svc.SmsMO]: [10n ** 12n] },
+                tariff,
               });
               const charge = chargeOf(tariff, header);
               expect(charge).to.be.greaterThan(UINT88_MAX);
@@ -575,7 +733,7 @@ describe("UsageClearing.submitBatch", () => {
                 const batch = usageBatch(f, { sequence: 1 });
                 const returned = await f.clearing
                   .connect(f.accounts.alice)
-                  .submitBatch.staticCall(batch.header, f.terms, f.tariff, URI, "0x");
+                  .submitBatch.staticCall(...batchArgs(batch.header), f.terms, f.tariff, URI, "0x");
                 expect(returned).to.equal(batch.batchId);
                 const at = await nextTimestamp();
                 const tx = submit(f, batch.header);

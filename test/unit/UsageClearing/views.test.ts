@@ -2,10 +2,21 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { BATCH_HEADER_TYPES, batchIdOf, hashVoucher, normalizeBatchHeader, VOUCHER_TYPES } from "../../../sdk/src";
+import {
+  BATCH_HEADER_TYPES,
+  BATCH_TOTALS_TYPES,
+  batchHeaderTypedData,
+  batchIdOf,
+  hashBatchTotals,
+  hashVoucher,
+  type BatchHeader,
+  VOUCHER_TYPES,
+} from "../../../sdk/src";
 import type { UsageChallenges } from "../../../sdk/src/typechain";
 import { DAY } from "../../helpers/agreements";
 import {
+  batchArgs,
+  onChain,
   BatchStatus,
   Code,
   deployClearingFixture,
@@ -20,6 +31,72 @@ import { Svc } from "../../helpers/rating";
 import { usageBatch, volumesByPosition, withHeldBatch, withPendingBatch } from "./shared";
 
 const ESCALATION_TIMEOUT = 30n * BigInt(DAY);
+
+/** The EIP-712 types of a batch header, as IUsageClearing documents them. */
+const BATCH_TOTALS_TYPE = "BatchTotals(uint8[] services,uint64[] volumes,uint32[] recordCounts,uint128[] taxes)";
+const BATCH_HEADER_TYPE =
+  "BatchHeader(bytes32 agreementId,uint8 direction,uint32 sequence,uint40 periodStart,uint40 periodEnd," +
+  "bytes32 baseTariff,uint128 taxes,BatchTotals totals,bytes32 root,bytes32 fileHash)" +
+  BATCH_TOTALS_TYPE;
+
+/** EIP-712 `hashStruct` of a header's totals, computed by hand: each array the hash of its 32-byte words. */
+function totalsHashByHand(h: BatchHeader): string {
+  const coder = ethers.AbiCoder.defaultAbiCoder();
+  const words = (type: string, values: readonly unknown[]) =>
+    ethers.keccak256(
+      coder.encode(
+        values.map(() => type),
+        values,
+      ),
+    );
+  return ethers.keccak256(
+    coder.encode(
+      ["bytes32", "bytes32", "bytes32", "bytes32", "bytes32"],
+      [
+        ethers.id(BATCH_TOTALS_TYPE),
+        words("uint8", h.services),
+        words("uint64", h.volumes),
+        words("uint32", h.recordCounts),
+        words("uint128", h.taxes),
+      ],
+    ),
+  );
+}
+
+/** EIP-712 `hashStruct` of a header, computed by hand: the totals nested as their struct hash, the taxes summed. */
+function headerHashByHand(h: BatchHeader): string {
+  const taxes = h.taxes.reduce<bigint>((sum, t) => sum + BigInt(t), 0n);
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(
+      [
+        "bytes32",
+        "bytes32",
+        "uint8",
+        "uint32",
+        "uint40",
+        "uint40",
+        "bytes32",
+        "uint128",
+        "bytes32",
+        "bytes32",
+        "bytes32",
+      ],
+      [
+        ethers.id(BATCH_HEADER_TYPE),
+        h.agreementId,
+        h.direction,
+        h.sequence,
+        h.periodStart,
+        h.periodEnd,
+        h.baseTariff,
+        taxes,
+        totalsHashByHand(h),
+        h.root,
+        h.fileHash,
+      ],
+    ),
+  );
+}
 
 describe("UsageClearing.constructor", () => {
   describe("when an address is zero or the escalation timeout is zero", () => {
@@ -92,12 +169,14 @@ describe("UsageClearing views", () => {
       const { header } = f.batch;
       const record = proofOf(f.batch, 0);
       const calls = [
-        module.connect(f.accounts.bob).reject(header, Reject.Other, f.terms, f.tariff, NO_RECORDS),
+        module.connect(f.accounts.bob).reject(...batchArgs(header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
         module
           .connect(f.accounts.bob)
-          .dispute(header, f.terms, f.tariff, multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]),
-        module.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, header, f.terms, f.tariff, record),
-        module.connect(f.accounts.eve).proveDuplicate(header, record, header, f.terms, f.tariff, proofOf(f.batch, 1)),
+          .dispute(onChain(header), f.tariff, multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]),
+        module.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(header), f.tariff, record),
+        module
+          .connect(f.accounts.eve)
+          .proveDuplicate(onChain(header), record, onChain(header), f.tariff, proofOf(f.batch, 1)),
       ];
       for (const call of calls) {
         await expect(call).to.be.revertedWithCustomError(module, "UsageChallenges_DirectCall");
@@ -132,19 +211,21 @@ describe("UsageClearing views", () => {
       await time.increaseTo(f.finalAt);
       expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(true);
       expect((await f.clearing.getBatch(f.batch.batchId)).status).to.equal(BatchStatus.Pending);
-      await f.clearing.finalize(f.batch.header);
+      await f.clearing.finalize(onChain(f.batch.header));
       expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(true);
     });
 
     it("should be true at once for an accepted batch", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing.connect(f.accounts.bob).accept(f.batch.header);
+      await f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header));
       expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(true);
     });
 
     it("should stay false for a rejected batch, even after its window", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing.connect(f.accounts.bob).reject(f.batch.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
       await time.increaseTo(f.finalAt + 1n);
       expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(false);
     });
@@ -190,7 +271,9 @@ describe("UsageClearing views", () => {
 
     it("should drop a rejected batch's volumes", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing.connect(f.accounts.bob).reject(f.batch.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
       expect(await f.clearing.periodVolumes(f.agreementId, 0, 0, 4)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
   });
@@ -199,16 +282,33 @@ describe("UsageClearing views", () => {
     it("should be empty and closed before clearing, and revert for a direction above 1", async () => {
       const f = await loadFixture(deployClearingFixture);
       const lane = await f.clearing.lane(f.agreementId, 0);
-      expect([lane.sequence, lane.voucherRedeemed, lane.decimals, lane.open]).to.deep.equal([0n, 0n, 0n, false]);
+      expect([
+        lane.sequence,
+        lane.voucherRedeemed,
+        lane.decimals,
+        lane.open,
+        lane.validFrom,
+        lane.periodLength,
+      ]).to.deep.equal([0n, 0n, 0n, false, 0n, 0n]);
       await expect(f.clearing.lane(f.agreementId, 2))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidDirection")
         .withArgs(2);
     });
 
-    it("should hold the last sequence and the decimals once in clearing", async () => {
+    it("should hold the last sequence, the decimals and the agreement's period grid once in clearing", async () => {
       const f = await loadFixture(withPendingBatch);
+      const grid = [BigInt(f.terms.validFrom), BigInt(f.terms.periodLength)];
       const lane = await f.clearing.lane(f.agreementId, 0);
-      expect([lane.sequence, lane.voucherRedeemed, lane.decimals, lane.open]).to.deep.equal([1n, 0n, 6n, true]);
+      expect([
+        lane.sequence,
+        lane.voucherRedeemed,
+        lane.decimals,
+        lane.open,
+        lane.validFrom,
+        lane.periodLength,
+      ]).to.deep.equal([1n, 0n, 6n, true, ...grid]);
+      const other = await f.clearing.lane(f.agreementId, 1);
+      expect([other.sequence, other.open, other.validFrom, other.periodLength]).to.deep.equal([0n, true, ...grid]);
     });
   });
 
@@ -226,7 +326,9 @@ describe("UsageClearing views", () => {
   describe("operatorStats", () => {
     it("should count a rejection against the VPMN only", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing.connect(f.accounts.bob).reject(f.batch.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
       const vpmn = await f.clearing.operatorStats(f.alpha);
       const hpmn = await f.clearing.operatorStats(f.beta);
       expect([vpmn.fraudProven, vpmn.batchesRejected, vpmn.enrolled]).to.deep.equal([0n, 1n, true]);
@@ -239,23 +341,78 @@ describe("UsageClearing views", () => {
       const f = await loadFixture(withPendingBatch);
       expect(await f.clearing.batchOfRoot(f.batch.header.root)).to.equal(f.batch.batchId);
       expect(await f.clearing.batchOfRoot(ethers.id("unused root"))).to.equal(ethers.ZeroHash);
-      await f.clearing.connect(f.accounts.bob).reject(f.batch.header, Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing
+        .connect(f.accounts.bob)
+        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
       expect(await f.clearing.batchOfRoot(f.batch.header.root)).to.equal(f.batch.batchId);
     });
   });
 
-  describe("hashBatchHeader, hashVoucher and hashTypedData", () => {
+  describe("hashBatchHeader", () => {
     it("should give the SDK's batch id for headers of both directions", async () => {
       const f = await loadFixture(deployClearingFixture);
       for (const direction of [0, 1]) {
         const { header } = usageBatch(f, { sequence: 7, direction });
-        expect(await f.clearing.hashBatchHeader(header)).to.equal(batchIdOf(header));
-        expect(await f.clearing.hashBatchHeader(header)).to.equal(
-          ethers.TypedDataEncoder.hashStruct("BatchHeader", BATCH_HEADER_TYPES, normalizeBatchHeader(header)),
+        const id = await f.clearing.hashBatchHeader(onChain(header));
+        expect(id).to.equal(batchIdOf(header));
+        expect(id).to.equal(headerHashByHand(header));
+        expect(id).to.equal(
+          ethers.TypedDataEncoder.hashStruct(
+            "BatchHeader",
+            BATCH_HEADER_TYPES,
+            batchHeaderTypedData(f.clearingDomain, header).message,
+          ),
         );
+        expect(ethers.TypedDataEncoder.from(BATCH_HEADER_TYPES).encodeType("BatchHeader")).to.equal(BATCH_HEADER_TYPE);
       }
     });
 
+    it("should change the batch id with the header's tariff, taxes or totals", async () => {
+      const f = await loadFixture(deployClearingFixture);
+      const { header } = usageBatch(f, { sequence: 1 });
+      const h = onChain(header);
+      const id = await f.clearing.hashBatchHeader(h);
+      for (const other of [
+        { ...h, baseTariff: f.discountTariffId },
+        { ...h, taxes: h.taxes + 1n },
+        { ...h, totals: ethers.id("other totals") },
+      ]) {
+        expect(await f.clearing.hashBatchHeader(other)).to.not.equal(id);
+      }
+    });
+  });
+
+  describe("hashBatchTotals", () => {
+    it("should give the SDK's totals hash, what a header's totals field holds", async () => {
+      const f = await loadFixture(deployClearingFixture);
+      for (const direction of [0, 1]) {
+        const [h, totals] = batchArgs(usageBatch(f, { sequence: 3, direction }).header);
+        const hash = await f.clearing.hashBatchTotals(totals);
+        expect(hash).to.equal(hashBatchTotals(totals));
+        expect(hash).to.equal(ethers.TypedDataEncoder.hashStruct("BatchTotals", BATCH_TOTALS_TYPES, totals));
+        expect(hash).to.equal(h.totals);
+      }
+    });
+
+    it("should hash each array's elements, so that any change of a figure changes it", async () => {
+      const f = await loadFixture(deployClearingFixture);
+      const { header } = usageBatch(f, { sequence: 1 });
+      const [, t] = batchArgs(header);
+      expect(await f.clearing.hashBatchTotals(t)).to.equal(totalsHashByHand(header));
+      const bump = (values: bigint[]) => [values[0] + 1n, ...values.slice(1)];
+      const hash = hashBatchTotals(t);
+      for (const other of [
+        { ...t, volumes: bump(t.volumes) },
+        { ...t, recordCounts: bump(t.recordCounts) },
+        { ...t, taxes: bump(t.taxes) },
+        { ...t, services: t.services.slice(0, 1), volumes: t.volumes.slice(0, 1) },
+      ]) {
+        expect(await f.clearing.hashBatchTotals(other)).to.not.equal(hash);
+      }
+    });
+  });
+
+  describe("hashVoucher and hashTypedData", () => {
     it("should give the SDK's voucher hash", async () => {
       const f = await loadFixture(deployClearingFixture);
       const voucher = {
@@ -275,7 +432,11 @@ describe("UsageClearing views", () => {
       const { header } = usageBatch(f, { sequence: 1 });
       const voucher = { agreementId: f.agreementId, direction: 0, cumulativeAmount: UNIT, expiry: 1_900_000_000n };
       expect(await f.clearing.hashTypedData(batchIdOf(header))).to.equal(
-        ethers.TypedDataEncoder.hash(f.clearingDomain, BATCH_HEADER_TYPES, normalizeBatchHeader(header)),
+        ethers.TypedDataEncoder.hash(
+          f.clearingDomain,
+          BATCH_HEADER_TYPES,
+          batchHeaderTypedData(f.clearingDomain, header).message,
+        ),
       );
       expect(await f.clearing.hashTypedData(hashVoucher(voucher))).to.equal(
         ethers.TypedDataEncoder.hash(f.clearingDomain, VOUCHER_TYPES, voucher),
