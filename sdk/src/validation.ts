@@ -71,3 +71,12 @@ export function requireObject(value: unknown, field: string): void {
   if (typeof value !== "object" || value === null)
     throw new InvalidArgumentError("must be an object", { field, value });
 }
+
+/** Checks a 65-byte ECDSA signature (`0x` + 130 hex digits); with `allowEmpty`, `"0x"` (no signature) passes too. */
+export function toSignature(value: string, field: string, allowEmpty = false): string {
+  if (allowEmpty && value === "0x") return value;
+  if (typeof value !== "string" || !isHexString(value, 65)) {
+    throw new InvalidArgumentError("must be a 65-byte signature (0x and 130 hex digits)", { field, value });
+  }
+  return value;
+}

@@ -13,3 +13,4 @@ export * from "./synthetic";
 export { CSV_REASONS } from "./csv";
 export { JSON_REASONS } from "./json";
 export { MAX_RECORD_CHARS } from "./text";
+export * from "./batch";

@@ -9,7 +9,6 @@
 import {
   AbiCoder,
   getBigInt,
-  isHexString,
   keccak256,
   type BigNumberish,
   type ContractRunner,
@@ -43,7 +42,7 @@ import {
   type NormalizedTerms,
   type TypedDataSigner,
 } from "../typedData/agreements";
-import { requireObject, toAddress, toBytes32, toUint, type UintLike } from "../validation";
+import { requireObject, toAddress, toBytes32, toSignature, toUint, type UintLike } from "../validation";
 import type { BuiltTransaction } from "./registry";
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -242,13 +241,6 @@ export function isBaseTariff(tariff: AgreementTariff): boolean {
 /*//////////////////////////////////////////////////////////////////////////
                                   BUILDERS
 //////////////////////////////////////////////////////////////////////////*/
-
-function toSignature(value: string, field: string): string {
-  if (typeof value !== "string" || !isHexString(value, 65)) {
-    throw new InvalidArgumentError("must be a 65-byte signature (0x and 130 hex digits)", { field, value });
-  }
-  return value;
-}
 
 function toOperatorId(value: UintLike, field = "operatorId"): bigint {
   const id = toUint(value, 32, field);

@@ -28,7 +28,7 @@ import {
   type Voucher,
 } from "../typedData/clearing";
 import type { TypedDataSigner } from "../typedData/agreements";
-import { toAddress, toBytes32, toUint, type UintLike } from "../validation";
+import { toAddress, toBytes32, toSignature, toUint, type UintLike } from "../validation";
 import { normalizeTariff, type AgreementTariff } from "./agreements";
 import type { BuiltTransaction } from "./registry";
 import { sendBuilt } from "./send";
@@ -40,7 +40,7 @@ export const DISPUTE_CODES = [10, 11, 12, 19] as const;
 /** Fatal reason codes of a batch rejection. */
 export const REJECT_CODES = [100, 101, 102, 109] as const;
 /** `BatchStatus` of the contract, by number. */
-export const BATCH_STATUS = ["None", "Pending", "Final", "Rejected"] as const;
+export const BATCH_STATUS = ["None", "Pending", "Final", "Rejected", "Accepted"] as const;
 
 /** A leaf with its Merkle proof. */
 export interface RecordProofArg {
@@ -116,10 +116,16 @@ function codeArg(value: UintLike, allowed: readonly number[], field: string): bi
   return code;
 }
 
+function directionArg(value: UintLike, field: string): bigint {
+  const direction = toUint(value, 8, field);
+  if (direction > 1n) throw new InvalidArgumentError("must be 0 or 1", { field, value });
+  return direction;
+}
+
 function voucherArg(voucher: Voucher) {
   return {
     agreementId: toBytes32(voucher.agreementId, "voucher.agreementId"),
-    direction: toUint(voucher.direction, 8, "voucher.direction"),
+    direction: directionArg(voucher.direction, "voucher.direction"),
     cumulativeAmount: toUint(voucher.cumulativeAmount, 128, "voucher.cumulativeAmount"),
     expiry: toUint(voucher.expiry, 64, "voucher.expiry"),
   };
@@ -158,7 +164,7 @@ export class ClearingTransactionBuilder {
       normalizeTerms(terms),
       normalizeTariff(baseTariff, "baseTariff"),
       String(fileURI),
-      signature,
+      toSignature(signature, "signature", true),
     ]);
   }
 
@@ -247,8 +253,8 @@ export class ClearingTransactionBuilder {
     return this.#tx("resolve", [
       toOnChainBatch(header).header,
       toUint(payAmount, 128, "payAmount"),
-      hpmnSignature,
-      vpmnSignature,
+      toSignature(hpmnSignature, "hpmnSignature"),
+      toSignature(vpmnSignature, "vpmnSignature"),
     ]);
   }
 
@@ -259,7 +265,7 @@ export class ClearingTransactionBuilder {
 
   /** `redeemVoucher` (anyone). */
   redeemVoucher(voucher: Voucher, signature: string): BuiltTransaction {
-    return this.#tx("redeemVoucher", [voucherArg(voucher), signature]);
+    return this.#tx("redeemVoucher", [voucherArg(voucher), toSignature(signature, "signature")]);
   }
 
   /** `pause` (the pauser role). */
@@ -274,7 +280,9 @@ export class ClearingTransactionBuilder {
 
   /** `setEscalationTimeout` (the governor role, after its delay). */
   setEscalationTimeout(timeout: UintLike): BuiltTransaction {
-    return this.#tx("setEscalationTimeout", [toUint(timeout, 32, "timeout")]);
+    const seconds = toUint(timeout, 32, "timeout");
+    if (seconds === 0n) throw new InvalidArgumentError("must be above zero", { field: "timeout", value: timeout });
+    return this.#tx("setEscalationTimeout", [seconds]);
   }
 }
 
@@ -475,15 +483,28 @@ export class SettlementClient {
     this.#contract = new Contract(this.address, settlementIface(), runner);
   }
 
+  /** The same client with another runner. */
+  connect(runner: ContractRunner | null): SettlementClient {
+    return new SettlementClient(this.address, runner);
+  }
+
   /** `settlePeriod` (anyone): tariffs per direction; an empty discount tariff where the terms have none. */
   buildSettlePeriod(
     agreementId: string,
     period: UintLike,
     terms: AgreementTerms,
-    baseTariffs: [AgreementTariff, AgreementTariff],
-    discountTariffs: [AgreementTariff | null, AgreementTariff | null],
+    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+    discountTariffs: readonly [AgreementTariff | null, AgreementTariff | null],
   ): BuiltTransaction {
     const empty = { plans: [] };
+    for (const [field, list] of [
+      ["baseTariffs", baseTariffs],
+      ["discountTariffs", discountTariffs],
+    ] as const) {
+      if (!Array.isArray(list) || list.length !== 2) {
+        throw new InvalidArgumentError("must hold 2 tariffs (direction 0, direction 1)", { field, value: list });
+      }
+    }
     const data = settlementIface().encodeFunctionData("settlePeriod", [
       toBytes32(agreementId, "agreementId"),
       toUint(period, 256, "period"),
@@ -499,8 +520,8 @@ export class SettlementClient {
     agreementId: string,
     period: UintLike,
     terms: AgreementTerms,
-    baseTariffs: [AgreementTariff, AgreementTariff],
-    discountTariffs: [AgreementTariff | null, AgreementTariff | null],
+    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+    discountTariffs: readonly [AgreementTariff | null, AgreementTariff | null],
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
     const tx = this.buildSettlePeriod(agreementId, period, terms, baseTariffs, discountTariffs);
