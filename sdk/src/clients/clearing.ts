@@ -337,29 +337,29 @@ export class ClearingClient {
     };
   }
 
-  /** Whether a batch's charge is final (recorded, or its window is over and it was not rejected). */
+  /** Whether a batch's charge is final (accepted, recorded, or its window is over and it was not rejected). */
   async isFinal(batchId: string): Promise<boolean> {
     return this.#call<boolean>("isFinal", toBytes32(batchId, "batchId"));
   }
 
-  /** The last sequence used on (agreement, direction): the next batch takes this plus one. */
-  async lastSequence(agreementId: string, direction: UintLike): Promise<bigint> {
-    const lane = await this.#call<[bigint, bigint, bigint, boolean]>(
+  /** The state of (agreement, direction): the last sequence used and the cumulative voucher amount redeemed. */
+  async lane(agreementId: string, direction: UintLike): Promise<{ sequence: bigint; voucherRedeemed: bigint }> {
+    const lane = await this.#call<[bigint, bigint]>(
       "lane",
       toBytes32(agreementId, "agreementId"),
-      toUint(direction, 8, "direction"),
+      directionArg(direction, "direction"),
     );
-    return lane[0];
+    return { sequence: lane[0], voucherRedeemed: lane[1] };
+  }
+
+  /** The last sequence used on (agreement, direction): the next batch takes this plus one. */
+  async lastSequence(agreementId: string, direction: UintLike): Promise<bigint> {
+    return (await this.lane(agreementId, direction)).sequence;
   }
 
   /** The cumulative voucher amount redeemed on (agreement, direction). */
   async voucherRedeemed(agreementId: string, direction: UintLike): Promise<bigint> {
-    const lane = await this.#call<[bigint, bigint, bigint, boolean]>(
-      "lane",
-      toBytes32(agreementId, "agreementId"),
-      toUint(direction, 8, "direction"),
-    );
-    return lane[1];
+    return (await this.lane(agreementId, direction)).voucherRedeemed;
   }
 
   /** Fraud proven against a member's batches, and its batches rejected. */
