@@ -51,9 +51,9 @@ interface IUsageClearing {
     /// @notice Emitted once per agreement when it enters clearing.
     event ClearingEnabled(bytes32 indexed agreementId, address indexed token, uint32 partyA, uint32 partyB);
 
-    /// @notice Emitted per batch. With the call's `header` (whose struct hash is `batchId`) and `totals` arguments (whose
-    /// struct hash is `header.totals`), an indexer rebuilds the usage invoice: per-service volumes, record counts and
-    /// taxes.
+    /// @notice Emitted per batch. With the call's `header` (whose struct hash is `batchId`) and `totals` arguments
+    /// (whose struct hash is `header.totals`), an indexer rebuilds the usage invoice: per-service volumes, record
+    /// counts and taxes.
     /// @param period The agreement period the batch belongs to.
     /// @param sequence The batch's sequence number on (agreement, direction).
     /// @param root The Merkle root of its records.
