@@ -941,6 +941,18 @@ describe("CDR ingestion (sdk/src/cdr)", function () {
       });
     }
 
+    // Found by the property above (seed 1467588911): a text chunk ending between the halves of a surrogate pair.
+    for (const format of ["csv", "ndjson", "json"] as const) {
+      it(`should keep a character split between two text chunks whole (${format})`, async function () {
+        const invalid = (await texts())[format].replace("E3", "€ü😀").replace("12345", "12x45");
+        const opts = options({ allowExtraFields: true });
+        const at = invalid.indexOf("😀") + 1; // between the high and the low surrogate
+        const split = await ingestCdrs(asyncChunks<string>([invalid.slice(0, at), invalid.slice(at)]), format, opts);
+        expect(split).to.deep.equal(await ingestCdrs(invalid, format, opts));
+        expect(split.errors.find((e) => e.field === "eventRef")?.value).to.equal("€ü😀");
+      });
+    }
+
     it("should split inside every escape of a JSON string alike (exhaustive cut positions)", async function () {
       const text = `[{"eventRef":"a\\\\b\\"c\\u0041","imsi":"214070000000001","service":"smsMO","eventStart":${T1},"rawVolume":1}]`;
       const reference = await ingestCdrs(text, "json", options());

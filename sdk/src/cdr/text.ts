@@ -58,7 +58,17 @@ export async function* decodeText(source: CdrSource): AsyncGenerator<string, voi
   };
   const chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> =
     typeof source === "string" || source instanceof Uint8Array ? [source] : source;
-  const handle = (text: string): string => {
+  // A text chunk may end between the two halves of a surrogate pair (a character above U+FFFF, e.g. an emoji): the
+  // high half waits for the next chunk, so that no consumer ever sees half a character.
+  let pending = "";
+  const handle = (chunk: string, final = false): string => {
+    let text = pending + chunk;
+    pending = "";
+    const last = text.charCodeAt(text.length - 1);
+    if (!final && last >= 0xd800 && last <= 0xdbff) {
+      pending = text.slice(-1);
+      text = text.slice(0, -1);
+    }
     if (first && text.length > 0) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) return text.slice(1);
@@ -76,6 +86,6 @@ export async function* decodeText(source: CdrSource): AsyncGenerator<string, voi
       if (text.length > 0) yield text;
     }
   }
-  const tail = handle(decode(new Uint8Array(0), true));
+  const tail = handle(decode(new Uint8Array(0), true), true);
   if (tail.length > 0) yield tail;
 }
