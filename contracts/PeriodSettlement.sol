@@ -9,10 +9,11 @@ import { IRoamingAgreements } from "./interfaces/IRoamingAgreements.sol";
 import { ISettlementVault } from "./interfaces/ISettlementVault.sol";
 import { IUsageClearing } from "./interfaces/IUsageClearing.sol";
 import { Rating } from "./libraries/Rating.sol";
+import { TariffHash } from "./libraries/TariffHash.sol";
 import { TypedData } from "./libraries/TypedData.sol";
 import { Agreement, AgreementTerms } from "./types/AgreementTypes.sol";
 import { ClearingConfig, PeriodCorrections } from "./types/ClearingTypes.sol";
-import { Condition, Service, ServiceFigures, ServiceOutcome, Tariff } from "./types/RatingTypes.sol";
+import { Condition, ServiceFigures, ServiceOutcome, Tariff } from "./types/RatingTypes.sol";
 
 /// @title PeriodSettlement
 /// @notice See the documentation in {IPeriodSettlement}.
@@ -207,9 +208,9 @@ contract PeriodSettlement is IPeriodSettlement {
         ServiceFigures memory f,
         uint256 volume
     ) private pure {
-        (bool found, uint256 q) = _position(discount, f.service);
+        (bool found, uint256 q) = TariffHash.positionOf(discount, f.service);
         if (!found) return;
-        (bool oppositeFound, uint256 o) = _position(oppositeBase, f.service);
+        (bool oppositeFound, uint256 o) = TariffHash.positionOf(oppositeBase, f.service);
         uint256 opposite = oppositeFound ? volumes.opposite[o] : 0;
         f.dealValue = Rating.rate(discount.plans[q], volume, opposite, volumes.decimals);
     }
@@ -233,17 +234,7 @@ contract PeriodSettlement is IPeriodSettlement {
     }
 
     function _checkTariff(bytes32 expected, Tariff calldata tariff) private pure {
-        bytes32 given = keccak256(abi.encode(tariff));
+        bytes32 given = TariffHash.ofCalldata(tariff);
         if (given != expected) revert PeriodSettlement_TariffMismatch(expected, given);
-    }
-
-    /// @dev Where `service`'s plan is in the tariff (plans are sorted by service).
-    function _position(Tariff calldata tariff, Service service) private pure returns (bool found, uint256 position) {
-        uint256 n = tariff.plans.length;
-        for (; position < n; ++position) {
-            Service s = tariff.plans[position].service;
-            if (s == service) return (true, position);
-            if (s > service) break;
-        }
     }
 }

@@ -202,7 +202,7 @@ contract UsageChallenges is ClearingBase {
         Tariff calldata baseTariff,
         RecordLeaf calldata leaf
     ) private returns (uint256) {
-        (bool covered, uint256 position) = _position(baseTariff, leaf.service);
+        (bool covered, uint256 position) = TariffHash.positionOf(baseTariff, leaf.service);
         if (!covered) return 0;
         return _removeVolume(ctx, TariffHash.planAt(baseTariff, position), position, leaf.chargedVolume);
     }
@@ -299,7 +299,7 @@ contract UsageChallenges is ClearingBase {
         if (kind == FraudKind.OutsidePeriod) {
             return leaf.eventStart < header.periodStart || leaf.eventStart >= header.periodEnd;
         }
-        (bool covered, uint256 position) = _position(baseTariff, leaf.service);
+        (bool covered, uint256 position) = TariffHash.positionOf(baseTariff, leaf.service);
         if (kind == FraudKind.BadIncrement) {
             return covered && leaf.chargedVolume % TariffHash.planAt(baseTariff, position).increment != 0;
         }

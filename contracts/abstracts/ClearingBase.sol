@@ -20,7 +20,7 @@ import {
     Lane,
     PeriodCorrections
 } from "../types/ClearingTypes.sol";
-import { Condition, ConditionKind, Service, Tariff } from "../types/RatingTypes.sol";
+import { Condition, ConditionKind, Tariff } from "../types/RatingTypes.sol";
 
 /// @title ClearingBase
 /// @notice What {UsageClearing} and its challenge module {UsageChallenges} share: the registry and agreements they
@@ -153,16 +153,6 @@ abstract contract ClearingBase {
 
     function _volumeAt(bytes32 key, uint256 position) internal view returns (uint256) {
         return (ClearingStorage.layout().volumes[key][position >> 2] >> ((position & 3) << 6)) & VOLUME_MASK;
-    }
-
-    /// @dev Where `service`'s plan is in a tariff checked against the batch's id (plans are sorted by service).
-    function _position(Tariff calldata tariff, Service service) internal pure returns (bool found, uint256 position) {
-        uint256 n = TariffHash.planCount(tariff);
-        for (; position < n; ++position) {
-            Service s = TariffHash.planAt(tariff, position).service;
-            if (s == service) return (true, position);
-            if (s > service) break;
-        }
     }
 
     function _checkDirection(uint8 direction) internal pure {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import { ServicePlan, Tariff } from "../types/RatingTypes.sol";
+import { Service, ServicePlan, Tariff } from "../types/RatingTypes.sol";
 
 /// @title TariffHash
 /// @notice The id of a tariff given as calldata, `keccak256(abi.encode(tariff))` ({IRoamingAgreements.tariffIdOf}),
@@ -56,6 +56,16 @@ library TariffHash {
         assembly ("memory-safe") {
             let heads := add(add(tariff, calldataload(tariff)), 0x20)
             plan := add(heads, calldataload(add(heads, shl(5, position))))
+        }
+    }
+
+    /// @notice Where `service`'s plan is in a tariff whose calldata {ofCalldata} checked (plans are sorted by service).
+    function positionOf(Tariff calldata tariff, Service service) internal pure returns (bool found, uint256 position) {
+        uint256 n = planCount(tariff);
+        for (; position < n; ++position) {
+            Service s = planAt(tariff, position).service;
+            if (s == service) return (true, position);
+            if (s > service) break;
         }
     }
 }

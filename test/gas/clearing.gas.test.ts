@@ -251,6 +251,8 @@ describe("Gas: UsageClearing", () => {
       expect(failure, failure).to.equal(undefined);
     });
     if (bound === undefined && target !== undefined) {
+      // Skipped on purpose: the budget is not met yet (see NOT_MET above and the note on issue 5); the pending test
+      // keeps the gap visible in every run until a design change closes it, when NOT_MET drops the key.
       it.skip(`should keep "${name}" within issue 5's budget of ${target.toLocaleString("en")} (not met yet)`);
     }
   }
