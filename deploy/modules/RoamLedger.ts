@@ -7,10 +7,15 @@ import {
   RoamingAgreements__factory,
   SettlementVault__factory,
   UsageClearing__factory,
+  CapacityToken__factory,
+  CapacityMarket__factory,
 } from "../../sdk/src/typechain";
 
 /** Default time after a batch's dispute window from which the arbiter may decide its held part: 30 days. */
 export const DEFAULT_ESCALATION_TIMEOUT = 30 * 24 * 60 * 60;
+
+/** Default base metadata URI of capacity classes (ERC-1155 `{id}` substitution); governance may change it. */
+export const DEFAULT_CAPACITY_BASE_URI = "https://metadata.roamledger.org/capacity/{id}.json";
 
 /** The selectors of the restricted functions of one contract, grouped by the role that may call them. */
 export function selectorsByRole(abi: Interface, table: Record<string, keyof typeof Roles>): Map<bigint, string[]> {
@@ -35,8 +40,10 @@ export function selectorsByRole(abi: Interface, table: Record<string, keyof type
  * - `targetAdminDelay`: delay on later changes of a contract's function roles (default 0).
  * - `escalationTimeout`: seconds after a batch's dispute window from which the arbiter may decide a held part
  *   (default 30 days).
+ * - `capacityBaseURI`: the base metadata URI of capacity classes (default {@link DEFAULT_CAPACITY_BASE_URI}).
  *
- * Usage clearing (`UsageClearing`, which deploys its challenge module) and period settlement (`PeriodSettlement`) are
+ * Usage clearing (`UsageClearing`, which deploys its challenge module), period settlement (`PeriodSettlement`), the
+ * capacity token (`CapacityToken`, for SLA credits) and its market (`CapacityMarket`, for delivery versus payment) are
  * put on the vault's list of suite contracts here. Settlement tokens are allowed afterwards by the governor
  * (`SettlementVault.allowToken`, after its delay).
  */
@@ -50,6 +57,7 @@ export default buildModule("RoamLedger", (m) => {
   const governorDelay = m.getParameter("governorDelay", DEFAULT_GOVERNOR_DELAY);
   const targetAdminDelay = m.getParameter("targetAdminDelay", 0);
   const escalationTimeout = m.getParameter("escalationTimeout", DEFAULT_ESCALATION_TIMEOUT);
+  const capacityBaseURI = m.getParameter("capacityBaseURI", DEFAULT_CAPACITY_BASE_URI);
 
   const manager = m.contract("RoamLedgerManager", [deployer]);
   const registry = m.contract("OperatorRegistry", [manager]);
@@ -59,6 +67,10 @@ export default buildModule("RoamLedger", (m) => {
   const settlement = m.contract("PeriodSettlement", [clearing]);
   m.call(vault, "setSuiteContract", [clearing, true], { id: "suite_clearing" });
   m.call(vault, "setSuiteContract", [settlement, true], { id: "suite_settlement" });
+  const capacity = m.contract("CapacityToken", [manager, registry, vault, capacityBaseURI]);
+  const market = m.contract("CapacityMarket", [manager, registry, vault, capacity]);
+  m.call(vault, "setSuiteContract", [capacity, true], { id: "suite_capacity" });
+  m.call(vault, "setSuiteContract", [market, true], { id: "suite_market" });
 
   for (const [label, id] of Object.entries(Roles)) {
     if (id !== Roles.ADMIN) m.call(manager, "labelRole", [id, label], { id: `label_${label}` });
@@ -74,6 +86,8 @@ export default buildModule("RoamLedger", (m) => {
     },
     { key: "vault", future: vault, abi: SettlementVault__factory.abi, table: FUNCTION_ROLES.SettlementVault },
     { key: "clearing", future: clearing, abi: UsageClearing__factory.abi, table: FUNCTION_ROLES.UsageClearing },
+    { key: "capacity", future: capacity, abi: CapacityToken__factory.abi, table: FUNCTION_ROLES.CapacityToken },
+    { key: "market", future: market, abi: CapacityMarket__factory.abi, table: FUNCTION_ROLES.CapacityMarket },
   ];
   const wiring = governed.flatMap(({ key, future, abi, table }) =>
     [...selectorsByRole(new Interface(abi), table)].map(([role, selectors]) =>
@@ -95,5 +109,5 @@ export default buildModule("RoamLedger", (m) => {
     });
   }
 
-  return { manager, registry, agreements, vault, clearing, settlement };
+  return { manager, registry, agreements, vault, clearing, settlement, capacity, market };
 });

@@ -16,6 +16,8 @@ import { OperatorRegistry__factory } from "./typechain/factories/contracts/Opera
 import { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
 import { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
 import { PeriodSettlement__factory } from "./typechain/factories/contracts/PeriodSettlement__factory";
+import { CapacityToken__factory } from "./typechain/factories/contracts/CapacityToken__factory";
+import { CapacityMarket__factory } from "./typechain/factories/contracts/CapacityMarket__factory";
 import { UsageChallenges__factory } from "./typechain/factories/contracts/UsageChallenges__factory";
 import { UsageClearing__factory } from "./typechain/factories/contracts/UsageClearing__factory";
 import { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";
@@ -86,6 +88,8 @@ export const SUITE_ERROR_SOURCES: readonly ErrorAbiSource[] = [
   { contract: "UsageClearing", abi: UsageClearing__factory.abi },
   { contract: "UsageChallenges", abi: UsageChallenges__factory.abi },
   { contract: "PeriodSettlement", abi: PeriodSettlement__factory.abi },
+  { contract: "CapacityToken", abi: CapacityToken__factory.abi },
+  { contract: "CapacityMarket", abi: CapacityMarket__factory.abi },
   { contract: "RoamLedgerManager", abi: RoamLedgerManager__factory.abi },
   { contract: "AccessManaged", abi: AccessManaged__factory.abi },
 ];

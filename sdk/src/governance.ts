@@ -46,6 +46,17 @@ export const FUNCTION_ROLES = {
     setEscalationTimeout: "GOVERNOR",
     resolveEscalated: "ARBITER",
   },
+  CapacityToken: {
+    createBandPlan: "GOVERNOR",
+    setBaseURI: "GOVERNOR",
+    arbitrateSlaBreach: "ARBITER",
+    pause: "PAUSER",
+    unpause: "GOVERNOR",
+  },
+  CapacityMarket: {
+    pause: "PAUSER",
+    unpause: "GOVERNOR",
+  },
   // Not listed, so ADMIN-only: setSuiteContract (which contracts may record obligations) and recover.
   SettlementVault: {
     allowToken: "GOVERNOR",

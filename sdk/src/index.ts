@@ -40,3 +40,30 @@ export * from "./typedData/clearing";
 export * from "./merkle";
 export * from "./reconcile";
 export * from "./clients/clearing";
+export * from "./capacity";
+export * from "./clients/capacity";
+export * from "./clients/market";
+export type {
+  CapacityToken,
+  CapacityTokenInterface,
+  BandPlanStruct,
+  BandPlanStructOutput,
+  ClassInfoStruct,
+  ClassInfoStructOutput,
+  ClassTermsStruct,
+  ClassTermsStructOutput,
+  SliceTermsStruct,
+  SliceTermsStructOutput,
+  SpectrumTermsStruct,
+  SpectrumTermsStructOutput,
+} from "./typechain/contracts/CapacityToken";
+export { CapacityToken__factory } from "./typechain/factories/contracts/CapacityToken__factory";
+export type {
+  CapacityMarket,
+  CapacityMarketInterface,
+  BidStruct,
+  BidStructOutput,
+  ListingStruct,
+  ListingStructOutput,
+} from "./typechain/contracts/CapacityMarket";
+export { CapacityMarket__factory } from "./typechain/factories/contracts/CapacityMarket__factory";

@@ -4,6 +4,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
 import { encodeTadig } from "../../sdk/src/tadig";
 import type {
+  CapacityMarket,
+  CapacityToken,
   OperatorRegistry,
   PeriodSettlement,
   RoamingAgreements,
@@ -68,6 +70,8 @@ export interface SuiteFixture {
   vault: SettlementVault;
   clearing: UsageClearing;
   settlement: PeriodSettlement;
+  capacity: CapacityToken;
+  market: CapacityMarket;
 }
 
 /** Parameters of the deploy module (see deploy/modules/RoamLedger.ts). */
@@ -109,7 +113,15 @@ export async function deployWith(parameters: SuiteParameters): Promise<Omit<Suit
     "PeriodSettlement",
     await deployed.settlement.getAddress(),
   )) as unknown as PeriodSettlement;
-  return { manager, registry, agreements, vault, clearing, settlement };
+  const capacity = (await ethers.getContractAt(
+    "CapacityToken",
+    await deployed.capacity.getAddress(),
+  )) as unknown as CapacityToken;
+  const market = (await ethers.getContractAt(
+    "CapacityMarket",
+    await deployed.market.getAddress(),
+  )) as unknown as CapacityMarket;
+  return { manager, registry, agreements, vault, clearing, settlement, capacity, market };
 }
 
 /** The suite as the deploy module builds it, with each role held by its own account. */

@@ -1,0 +1,387 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import { getAddress, hexlify, ZeroHash } from "ethers";
+
+import {
+  blockWords,
+  CapacityKind,
+  channelBand,
+  classIdHex,
+  classIdOf,
+  encodeLabel,
+  firstSharedCell,
+  normalizeClassTerms,
+  saltOf,
+  slaCredit,
+  slotAt,
+  spectrumWindow,
+  type ClassTerms,
+  type SpectrumTerms,
+} from "../../sdk/src/capacity";
+import { decodeRoamLedgerError, InvalidArgumentError, RoamLedgerContractError } from "../../sdk/src/errors";
+import { AREA, DAY, deployCapacityFixture, PLAN, sliceTerms, spectrumTerms, USDC } from "../helpers/capacity";
+
+/** Differential runs against the chain: each is a fresh fixture (snapshot revert), a class and a transaction or two. */
+const ID_RUNS = 50;
+const CREDIT_RUNS = 20;
+
+const uint = (bits: number) => fc.bigInt(0n, (1n << BigInt(bits)) - 1n);
+const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b));
+const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(hexlify(b)));
+
+/** Any terms the ABI accepts, whether or not `createClass` would (classIdOf is a pure hash of them). */
+const anyTerms: fc.Arbitrary<ClassTerms> = fc.record({
+  issuerId: fc.bigInt(1n, 2n ** 32n - 1n),
+  kind: fc.constantFrom(...Object.values(CapacityKind)),
+  unit: bytes32,
+  validFrom: uint(40),
+  validUntil: uint(40),
+  maxSupply: uint(64),
+  region: bytes32,
+  salt: bytes32,
+  slice: fc.record({
+    snssai: uint(32),
+    throughputKbps: uint(32),
+    latencyMs: uint(32),
+    availabilityBp: uint(16),
+    creditToken: address,
+    creditPerUnitHour: uint(128),
+  }),
+  spectrum: fc.record({
+    bandPlanId: uint(32),
+    areaId: uint(32),
+    firstChannel: uint(16),
+    channelCount: uint(16),
+    firstSlot: uint(32),
+    slotCount: uint(32),
+    exclusive: fc.boolean(),
+  }),
+});
+
+async function rejectionOf(promise: Promise<unknown>): Promise<RoamLedgerContractError> {
+  try {
+    await promise;
+  } catch (error) {
+    const decoded = decodeRoamLedgerError(error);
+    expect(decoded, String(error)).to.be.instanceOf(RoamLedgerContractError);
+    return decoded!;
+  }
+  expect.fail("expected the transaction to revert");
+}
+
+function expectInvalid(call: () => unknown, field: string): void {
+  let caught: unknown;
+  try {
+    call();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `expected an InvalidArgumentError naming ${field}`).to.be.instanceOf(InvalidArgumentError);
+  expect((caught as InvalidArgumentError).field).to.equal(field);
+}
+
+describe("capacity terms (pure, and against CapacityToken)", function () {
+  describe("classIdOf", function () {
+    it(`should equal the contract's classIdOf for ${ID_RUNS} random terms`, async function () {
+      const { capacity } = await loadFixture(deployCapacityFixture);
+      await fc.assert(
+        fc.asyncProperty(anyTerms, async (terms) => {
+          const id = classIdOf(terms);
+          expect(id).to.equal(await capacity.classIdOf(terms));
+          expect(classIdHex(id)).to.equal(id.toString(16).padStart(64, "0"));
+        }),
+        { numRuns: ID_RUNS, seed: 20260101 },
+      );
+    });
+
+    it("should equal the id of classes the contract created, and change with the salt", async function () {
+      const f = await loadFixture(deployCapacityFixture);
+      expect(classIdOf(f.data)).to.equal(f.dataId);
+      expect((await f.capacity.classInfo(f.dataId)).issuerId).to.equal(f.alpha);
+      const salted = { ...f.data, salt: saltOf(1) };
+      expect(classIdOf(salted)).to.not.equal(f.dataId);
+      expect(classIdOf(salted)).to.equal(await f.capacity.classIdOf(salted));
+      // Equal terms in another spelling (numbers, upper-case hex) have the same id.
+      expect(classIdOf({ ...f.data, issuerId: 1, region: f.data.region.toUpperCase().replace("0X", "0x") })).to.equal(
+        f.dataId,
+      );
+    });
+  });
+
+  describe("slaCredit", function () {
+    it("should round half up, as the contract does", function () {
+      expect(slaCredit(1, 1, 0, 1_800)).to.equal(1n); // 0.5 -> 1
+      expect(slaCredit(1, 1, 0, 1_799)).to.equal(0n); // 0.4997 -> 0
+      expect(slaCredit(1, 1, 0, 5_400)).to.equal(2n); // 1.5 -> 2
+      expect(slaCredit(3, 1, 100, 1_300)).to.equal(1n); // exactly 1
+      expect(slaCredit(10, 2n * USDC, 0, 3_600)).to.equal(20n * USDC);
+      expect(slaCredit(0, 2n * USDC, 0, 3_600)).to.equal(0n);
+      const max = slaCredit(2n ** 64n - 1n, 2n ** 128n - 1n, 0, 2n ** 40n - 1n);
+      expect(max).to.equal(((2n ** 64n - 1n) * (2n ** 128n - 1n) * (2n ** 40n - 1n) + 1_800n) / 3_600n);
+    });
+
+    it(`should equal what the contract credits, for ${CREDIT_RUNS} random breaches (event and vault)`, async function () {
+      const usdcAddress = await (await loadFixture(deployCapacityFixture)).usdc.getAddress();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.bigInt(1n, 20n), // units held
+          fc.oneof(fc.bigInt(0n, 3n), fc.bigInt(1n, 5n * USDC)), // credit per unit-hour
+          fc.integer({ min: 0, max: 20 * DAY }), // breach start, after validFrom
+          fc.integer({ min: 1, max: 5 * DAY }), // breach length
+          async (units, price, offset, length) => {
+            const f = await loadFixture(deployCapacityFixture);
+            const { alice, bob } = f.accounts;
+            const terms = sliceTerms(f, usdcAddress, price, { salt: saltOf(1) });
+            const classId = classIdOf(terms);
+            await f.capacity.connect(alice).createClass(terms, "");
+            await f.capacity.connect(alice).mint(classId, bob, units, "0x");
+            const from = BigInt(terms.validFrom) + BigInt(offset);
+            const to = from + BigInt(length);
+            await time.increaseTo(to);
+            const before = await f.vault.openPositionOf(f.beta, f.usdc);
+            const tx = await f.capacity.connect(alice).recordSlaBreach(terms, from, to, ZeroHash, [bob]);
+            const receipt = (await tx.wait())!;
+            const credited = receipt.logs
+              .map((log) => f.capacity.interface.parseLog(log))
+              .find((parsed) => parsed?.name === "SlaCredited");
+            const expected = slaCredit(units, price, from, to);
+            expect(credited!.args.units).to.equal(units);
+            expect(credited!.args.credit).to.equal(expected);
+            expect((await f.vault.openPositionOf(f.beta, f.usdc)) - before).to.equal(expected);
+          },
+        ),
+        {
+          numRuns: CREDIT_RUNS,
+          seed: 4242,
+          // The rounding edges: exactly half a base unit (rounded up), just under it, and a credit of zero.
+          examples: [
+            [1n, 1n, 0, 1_800],
+            [1n, 1n, 7, 1_799],
+            [3n, 1n, 0, 5_400],
+            [20n, 0n, 0, 3_600],
+          ],
+        },
+      );
+    });
+  });
+
+  describe("the spectrum grid", function () {
+    const plan = { ...PLAN, epoch: 1_000_000n };
+
+    it("should compute a block's window, its slots and its band from the plan", function () {
+      // 15-minute slots from the epoch.
+      expect(spectrumWindow(plan, 0, 1)).to.deep.equal({ validFrom: 1_000_000n, validUntil: 1_000_900n });
+      expect(spectrumWindow(plan, 4n, 8n)).to.deep.equal({ validFrom: 1_003_600n, validUntil: 1_010_800n });
+      expect(slotAt(plan, 1_000_000n)).to.equal(0n);
+      expect(slotAt(plan, 1_000_899n)).to.equal(0n);
+      expect(slotAt(plan, 1_000_900)).to.equal(1n);
+      expect(slotAt(plan, 1_003_600n)).to.equal(4n);
+      // Channels of 5 MHz from 3.55 GHz.
+      expect(channelBand(plan, 0)).to.deep.equal({ lowKHz: 3_550_000n, highKHz: 3_555_000n });
+      expect(channelBand(plan, 2, 3)).to.deep.equal({ lowKHz: 3_560_000n, highKHz: 3_575_000n });
+      expect(channelBand(plan, 29n, 1n)).to.deep.equal({ lowKHz: 3_695_000n, highKHz: 3_700_000n });
+      fc.assert(
+        fc.property(fc.bigInt(0n, 2n ** 24n), fc.bigInt(1n, 2n ** 16n), (first, count) => {
+          const { validFrom, validUntil } = spectrumWindow(plan, first, count);
+          expect(validUntil - validFrom).to.equal(count * plan.slotSeconds);
+          expect(slotAt(plan, validFrom)).to.equal(first);
+          expect(slotAt(plan, validUntil - 1n)).to.equal(first + count - 1n);
+          expect(slotAt(plan, validUntil)).to.equal(first + count);
+        }),
+        { numRuns: 200, seed: 7 },
+      );
+    });
+
+    it("should count the grid words a block reserves (groups of 4 channels x runs of 64 slots touched)", function () {
+      expect(blockWords({ firstChannel: 0, channelCount: 1, firstSlot: 0, slotCount: 64 })).to.equal(1n);
+      expect(blockWords({ firstChannel: 0, channelCount: 4, firstSlot: 0, slotCount: 64 })).to.equal(1n);
+      expect(blockWords({ firstChannel: 0, channelCount: 1, firstSlot: 0, slotCount: 65 })).to.equal(2n);
+      expect(blockWords({ firstChannel: 0, channelCount: 1, firstSlot: 63, slotCount: 2 })).to.equal(2n);
+      expect(blockWords({ firstChannel: 3, channelCount: 2, firstSlot: 0, slotCount: 64 })).to.equal(2n);
+      expect(blockWords({ firstChannel: 1, channelCount: 3, firstSlot: 250, slotCount: 350 })).to.equal(7n);
+      expect(blockWords({ firstChannel: 2, channelCount: 4, firstSlot: 60, slotCount: 96 })).to.equal(6n);
+      expect(blockWords({ firstChannel: 0, channelCount: 30, firstSlot: 0, slotCount: 512 })).to.equal(64n);
+      expect(blockWords({ firstChannel: 0, channelCount: 5, firstSlot: 0, slotCount: 0 })).to.equal(0n);
+    });
+
+    it("should agree with the contract on the window and the word count it enforces", async function () {
+      const f = await loadFixture(deployCapacityFixture);
+      const alice = f.capacity.connect(f.accounts.alice);
+      // A validity off by one second: the contract names the window spectrumWindow computes.
+      const block = { firstChannel: 0, channelCount: 1, firstSlot: 3, slotCount: 5 };
+      const terms = spectrumTerms(f, block);
+      const shifted = { ...terms, validUntil: BigInt(terms.validUntil) + 1n };
+      const mismatch = await rejectionOf(alice.createClass(shifted, ""));
+      expect(mismatch.name).to.equal("CapacityToken_SpectrumWindowMismatch");
+      const window = spectrumWindow(f.plan, block.firstSlot, block.slotCount);
+      expect(mismatch.args).to.deep.equal({ expectedFrom: window.validFrom, expectedUntil: window.validUntil });
+      // 64 words pass; 96 are refused with the count blockWords computes.
+      await alice.createClass(
+        spectrumTerms(f, { firstChannel: 0, channelCount: 30, firstSlot: 0, slotCount: 512 }),
+        "",
+      );
+      const big = { firstChannel: 0, channelCount: 30, firstSlot: 2_048, slotCount: 768 }; // 8 groups x 12 runs
+      const tooLarge = await rejectionOf(alice.createClass(spectrumTerms(f, big), ""));
+      expect(tooLarge.name).to.equal("CapacityToken_BlockTooLarge");
+      expect(tooLarge.args).to.deep.equal({ words: blockWords(big), maxWords: 64n });
+      expect(blockWords(big)).to.equal(96n);
+    });
+
+    describe("firstSharedCell against the contract's overlap refusal", function () {
+      /** Alpha's exclusive block A; then `block` (by beta) is created, or refused at the cell the SDK predicts. */
+      const a = { firstChannel: 2, channelCount: 3, firstSlot: 10, slotCount: 10 };
+      const a2 = { firstChannel: 10, channelCount: 1, firstSlot: 250, slotCount: 10 };
+      const cases: [string, typeof a, Partial<SpectrumTerms> & typeof a, boolean][] = [
+        ["the next channels, same slots", a, { firstChannel: 5, channelCount: 2, firstSlot: 10, slotCount: 10 }, false],
+        ["the previous channels", a, { firstChannel: 0, channelCount: 2, firstSlot: 12, slotCount: 3 }, false],
+        ["the next slots, same channels", a, { firstChannel: 2, channelCount: 3, firstSlot: 20, slotCount: 5 }, false],
+        ["the previous slots", a, { firstChannel: 2, channelCount: 3, firstSlot: 0, slotCount: 10 }, false],
+        ["a diagonal corner", a, { firstChannel: 5, channelCount: 1, firstSlot: 20, slotCount: 1 }, false],
+        ["another area", a, { ...a, areaId: AREA + 1n }, false],
+        [
+          "one shared cell (last channel, last slot)",
+          a,
+          { firstChannel: 4, channelCount: 2, firstSlot: 19, slotCount: 3 },
+          true,
+        ],
+        [
+          "one shared cell (first channel, first slot)",
+          a,
+          { firstChannel: 0, channelCount: 3, firstSlot: 5, slotCount: 6 },
+          true,
+        ],
+        ["the same block", a, a, true],
+        ["a block inside", a, { firstChannel: 3, channelCount: 1, firstSlot: 12, slotCount: 2 }, true],
+        [
+          "a shared cell past a word boundary",
+          a2,
+          { firstChannel: 10, channelCount: 2, firstSlot: 259, slotCount: 3 },
+          true,
+        ],
+        [
+          "shared cells across a word boundary",
+          a2,
+          { firstChannel: 9, channelCount: 2, firstSlot: 255, slotCount: 3 },
+          true,
+        ],
+      ];
+      for (const [title, first, block, overlaps] of cases) {
+        it(`should ${overlaps ? "refuse" : "allow"} ${title}`, async function () {
+          const f = await loadFixture(deployCapacityFixture);
+          const termsA = spectrumTerms(f, first);
+          const termsB = spectrumTerms(f, block, { issuerId: f.beta });
+          await f.capacity.connect(f.accounts.alice).createClass(termsA, "");
+          const shared = firstSharedCell(termsA.spectrum, termsB.spectrum);
+          const create = f.capacity.connect(f.accounts.bob).createClass(termsB, "");
+          if (!overlaps) {
+            expect(shared).to.equal(undefined);
+            await create;
+            expect((await f.capacity.classInfo(classIdOf(termsB))).issuerId).to.equal(f.beta);
+            return;
+          }
+          expect(shared).to.not.equal(undefined);
+          const error = await rejectionOf(create);
+          expect(error.name).to.equal("CapacityToken_SpectrumOverlap");
+          expect(error.args).to.deep.equal({ channel: shared!.channel, slot: shared!.slot });
+          expect(await f.capacity.isReserved(1, AREA, shared!.channel, shared!.slot)).to.equal(true);
+        });
+      }
+
+      it("should report overlaps geometrically: a shared (non-exclusive) block may overlap, as the grid allows", async function () {
+        const f = await loadFixture(deployCapacityFixture);
+        const termsA = spectrumTerms(f, a);
+        const shared = spectrumTerms(f, { ...a, exclusive: false }, { issuerId: f.beta });
+        await f.capacity.connect(f.accounts.alice).createClass(termsA, "");
+        await f.capacity.connect(f.accounts.bob).createClass(shared, "");
+        expect(firstSharedCell(termsA.spectrum, shared.spectrum)).to.deep.equal({ channel: 2n, slot: 10n });
+        expect(firstSharedCell(termsA.spectrum, { ...shared.spectrum, bandPlanId: 2n })).to.equal(undefined);
+      });
+    });
+  });
+
+  describe("input validation", function () {
+    it("should name the field of every invalid input", function () {
+      const base: ClassTerms = {
+        issuerId: 1,
+        kind: CapacityKind.Data,
+        unit: encodeLabel("GB"),
+        validFrom: 1,
+        validUntil: 2,
+        maxSupply: 1,
+        region: ZeroHash,
+        salt: ZeroHash,
+        slice: {
+          snssai: 0,
+          throughputKbps: 0,
+          latencyMs: 0,
+          availabilityBp: 0,
+          creditToken: ethers.ZeroAddress,
+          creditPerUnitHour: 0,
+        },
+        spectrum: {
+          bandPlanId: 0,
+          areaId: 0,
+          firstChannel: 0,
+          channelCount: 0,
+          firstSlot: 0,
+          slotCount: 0,
+          exclusive: false,
+        },
+      };
+      expect(normalizeClassTerms(base).issuerId).to.equal(1n);
+      const termCases: [Partial<ClassTerms> | ((t: ClassTerms) => ClassTerms), string][] = [
+        [{ kind: 5 as CapacityKind }, "kind"],
+        [{ issuerId: 0 }, "issuerId"],
+        [{ issuerId: 2n ** 32n }, "issuerId"],
+        [{ issuerId: 1.5 }, "issuerId"],
+        [{ unit: "GB" }, "unit"],
+        [{ validFrom: 2n ** 40n }, "validFrom"],
+        [{ validUntil: -1 }, "validUntil"],
+        [{ maxSupply: 2n ** 64n }, "maxSupply"],
+        [{ region: "DEUD1" }, "region"],
+        [{ salt: "0x12" }, "salt"],
+        [(t) => ({ ...t, slice: { ...t.slice, snssai: 2n ** 32n } }), "slice.snssai"],
+        [(t) => ({ ...t, slice: { ...t.slice, throughputKbps: -1 } }), "slice.throughputKbps"],
+        [(t) => ({ ...t, slice: { ...t.slice, latencyMs: 2n ** 32n } }), "slice.latencyMs"],
+        [(t) => ({ ...t, slice: { ...t.slice, availabilityBp: 2 ** 16 } }), "slice.availabilityBp"],
+        [(t) => ({ ...t, slice: { ...t.slice, creditToken: "0x12" } }), "slice.creditToken"],
+        [(t) => ({ ...t, slice: { ...t.slice, creditPerUnitHour: 2n ** 128n } }), "slice.creditPerUnitHour"],
+        [(t) => ({ ...t, spectrum: { ...t.spectrum, bandPlanId: 2n ** 32n } }), "spectrum.bandPlanId"],
+        [(t) => ({ ...t, spectrum: { ...t.spectrum, areaId: -1 } }), "spectrum.areaId"],
+        [(t) => ({ ...t, spectrum: { ...t.spectrum, firstChannel: 2 ** 16 } }), "spectrum.firstChannel"],
+        [(t) => ({ ...t, spectrum: { ...t.spectrum, channelCount: 2 ** 16 } }), "spectrum.channelCount"],
+        [(t) => ({ ...t, spectrum: { ...t.spectrum, firstSlot: 2n ** 32n } }), "spectrum.firstSlot"],
+        [(t) => ({ ...t, spectrum: { ...t.spectrum, slotCount: 0.5 } }), "spectrum.slotCount"],
+      ];
+      for (const [change, field] of termCases) {
+        const terms = typeof change === "function" ? change(base) : { ...base, ...change };
+        expectInvalid(() => normalizeClassTerms(terms), field);
+        expectInvalid(() => classIdOf(terms), field);
+      }
+      expectInvalid(() => classIdHex(-1n), "classId");
+      expectInvalid(() => classIdHex(2n ** 256n), "classId");
+      expectInvalid(() => saltOf(-1), "salt");
+      expectInvalid(() => encodeLabel(""), "unit");
+      expectInvalid(() => encodeLabel("x".repeat(32), "region"), "region");
+      expectInvalid(() => encodeLabel("Gigabyte\u00e9"), "unit");
+      const plan = { ...PLAN, epoch: 1_000n };
+      expectInvalid(() => spectrumWindow({ ...plan, slotSeconds: 0 }, 0, 1), "plan.slotSeconds");
+      expectInvalid(() => spectrumWindow({ ...plan, epoch: 2n ** 40n }, 0, 1), "plan.epoch");
+      expectInvalid(() => spectrumWindow(plan, -1, 1), "firstSlot");
+      expectInvalid(() => spectrumWindow(plan, 0, 0), "slotCount");
+      expectInvalid(() => slotAt(plan, 999), "timestamp");
+      expectInvalid(() => slotAt(plan, 2n ** 40n), "timestamp");
+      expectInvalid(() => slotAt({ ...plan, slotSeconds: 0 }, 1_000), "plan.slotSeconds");
+      expectInvalid(() => channelBand(plan, 2 ** 16), "firstChannel");
+      expectInvalid(() => channelBand(plan, 0, 2 ** 16), "channelCount");
+      expectInvalid(() => channelBand({ ...plan, channelWidthKHz: 2n ** 32n }, 0), "plan.channelWidthKHz");
+      expectInvalid(() => channelBand({ ...plan, originKHz: -1n }, 0), "plan.originKHz");
+      expectInvalid(() => slaCredit(1, 1, 10, 10), "to");
+      expectInvalid(() => slaCredit(1, 1, 2n ** 40n, 2n ** 40n + 1n), "from");
+      expectInvalid(() => slaCredit(-1, 1, 0, 1), "units");
+      expectInvalid(() => slaCredit(1, 2n ** 128n, 0, 1), "creditPerUnitHour");
+    });
+  });
+});
