@@ -15,6 +15,7 @@ import { ISettlementVault } from "./interfaces/ISettlementVault.sol";
 import { IUsageClearing } from "./interfaces/IUsageClearing.sol";
 import { ClearingHashes } from "./libraries/ClearingHashes.sol";
 import { ClearingStorage } from "./libraries/ClearingStorage.sol";
+import { RateCard } from "./libraries/RateCard.sol";
 import { Rating } from "./libraries/Rating.sol";
 import { TypedData } from "./libraries/TypedData.sol";
 import { Agreement, AgreementTerms } from "./types/AgreementTypes.sol";
@@ -31,12 +32,12 @@ import {
     RecordMultiProof,
     RecordProof,
     Resolution,
+    SubmissionTerms,
     Voucher
 } from "./types/ClearingTypes.sol";
 import { OperatorStatus } from "./types/OperatorTypes.sol";
-import { Service, ServicePlan, Tariff } from "./types/RatingTypes.sol";
+import { Condition, ConditionKind, Tariff } from "./types/RatingTypes.sol";
 import { TokenConfig } from "./types/VaultTypes.sol";
-import { TariffHash } from "./libraries/TariffHash.sol";
 import { UsageChallenges } from "./UsageChallenges.sol";
 
 /// @title UsageClearing
@@ -127,6 +128,15 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         _checkDirection(direction);
         return $.lanes[agreementId][direction];
+    }
+
+    /// @inheritdoc IUsageClearing
+    function submissionTerms(
+        bytes32 termsHash,
+        uint8 direction,
+        bytes32 baseTariff
+    ) external view override returns (SubmissionTerms memory) {
+        return ClearingStorage.layout().submissionTerms[_submissionKey(termsHash, direction, baseTariff)];
     }
 
     /// @inheritdoc IUsageClearing
@@ -243,26 +253,44 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IUsageClearing
-    function enableClearing(bytes32 agreementId, AgreementTerms calldata terms) external override {
+    function enableClearing(
+        bytes32 agreementId,
+        AgreementTerms calldata terms,
+        Tariff[2] calldata baseTariffs
+    ) external override {
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         (Agreement memory a, , bytes32 hash) = _agreements.termsAt(agreementId, 0);
         if (TypedData.hashTerms(terms) != hash) revert UsageClearing_TermsMismatch(agreementId, 0);
         if ($.configs[agreementId].token != address(0)) revert UsageClearing_ClearingAlreadyEnabled(agreementId);
         _enable(agreementId, terms.token, a);
+        _cacheTerms(agreementId, 0, hash, terms, baseTariffs);
+    }
+
+    /// @inheritdoc IUsageClearing
+    function cacheTerms(
+        bytes32 agreementId,
+        uint32 version,
+        AgreementTerms calldata terms,
+        Tariff[2] calldata baseTariffs
+    ) external override {
+        bytes32 hash = _agreements.termsHash(agreementId, version);
+        if (TypedData.hashTerms(terms) != hash) revert UsageClearing_TermsMismatch(agreementId, version);
+        if (ClearingStorage.layout().configs[agreementId].token == address(0)) {
+            revert UsageClearing_ClearingNotEnabled(agreementId);
+        }
+        _cacheTerms(agreementId, version, hash, terms, baseTariffs);
     }
 
     /// @inheritdoc IUsageClearing
     function submitBatch(
         BatchHeader calldata header,
-        BatchTotals calldata totals,
-        AgreementTerms calldata terms,
-        Tariff calldata baseTariff,
+        uint256[] calldata totals,
         string calldata fileURI,
         bytes calldata signature
     ) external override whenNotPaused returns (bytes32 batchId) {
         batchId = ClearingHashes.hashHeader(header);
-        (uint256 period, uint8 decimals) = _checkSubmission(batchId, header, terms, baseTariff, signature);
-        Recorded memory r = _recordBatch(batchId, header, totals, terms, baseTariff, period, decimals);
+        (uint256 period, uint8 decimals, SubmissionTerms memory st) = _checkSubmission(batchId, header, signature);
+        Recorded memory r = _recordBatch(batchId, header, totals, st, period, decimals);
         _emitSubmitted(batchId, header, period, r, fileURI);
     }
 
@@ -381,25 +409,22 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
                                   PRIVATE FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @dev The checks of a submission: the terms and tariff, who submits, the period, the sequence and the root
-    /// (enabling clearing on the agreement's first batch). Returns the agreement period and the token's decimals.
+    /// @dev The checks of a submission: the terms in force (cached), who submits, the period, the lane, the sequence
+    /// and the root. Returns the agreement period, the token's decimals and what the terms give the submission.
     function _checkSubmission(
         bytes32 batchId,
         BatchHeader calldata header,
-        AgreementTerms calldata terms,
-        Tariff calldata baseTariff,
         bytes calldata signature
-    ) private returns (uint256 period, uint8 decimals) {
+    ) private view returns (uint256 period, uint8 decimals, SubmissionTerms memory st) {
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        Agreement memory a = _loadTerms(header, terms, baseTariff);
+        Agreement memory a;
+        (a, st) = _loadSubmissionTerms(header);
         (uint32 vpmn, ) = _parties(a.partyA, a.partyB, header.direction);
         _authorizeSubmitter(vpmn, batchId, signature);
-        period = _checkBatchPeriod(header, a, terms.submissionGrace);
+        period = _checkBatchPeriod(header, a, st.submissionGrace);
         Lane memory laneState = $.lanes[header.agreementId][header.direction];
-        if (!laneState.open) {
-            _enable(header.agreementId, terms.token, a);
-            laneState = $.lanes[header.agreementId][header.direction];
-        }
+        // Cached terms are found by their hash: another agreement with the same terms may have cached them.
+        if (!laneState.open) revert UsageClearing_ClearingNotEnabled(header.agreementId);
         if (header.sequence != uint256(laneState.sequence) + 1) {
             revert UsageClearing_SequenceMismatch(laneState.sequence + 1, header.sequence);
         }
@@ -412,32 +437,31 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     function _recordBatch(
         bytes32 batchId,
         BatchHeader calldata header,
-        BatchTotals calldata totals,
-        AgreementTerms calldata terms,
-        Tariff calldata baseTariff,
+        uint256[] calldata totals,
+        SubmissionTerms memory st,
         uint256 period,
         uint8 decimals
     ) private returns (Recorded memory r) {
-        _checkTotals(header, totals);
+        bytes32 given = ClearingHashes.hashPackedTotals(totals);
+        if (given != header.totals) revert UsageClearing_TotalsMismatch(header.totals, given);
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         $.lanes[header.agreementId][header.direction].sequence = header.sequence;
         $.batchOfRoot[header.root] = batchId;
         bytes32 key = _periodKey(header.agreementId, header.direction, period);
-        r.charge = _rateBatch(totals, baseTariff, key, decimals);
-        r.taxes = _trackTaxes(totals, terms.conditions[header.direction], key, true);
+        r.charge = _rateBatch(totals, st, key, decimals);
+        r.taxes = _addTaxes(totals, st.taxedServices, key);
         if (r.taxes != header.taxes) revert UsageClearing_TaxesMismatch(header.taxes, r.taxes);
         if (r.charge > type(uint88).max || r.charge + r.taxes > type(uint96).max) {
             revert UsageClearing_AmountTooLarge(r.charge + r.taxes);
         }
-        r.finalAt = uint40(block.timestamp + terms.disputeWindow);
-        $.batches[batchId] = Batch({
-            finalAt: r.finalAt,
-            status: BatchStatus.Pending,
-            charge: uint88(r.charge),
-            held: 0,
-            round: 0,
-            challenged: 0
-        });
+        r.finalAt = uint40(block.timestamp + st.disputeWindow);
+        // Batch({finalAt, status: Pending, charge, held: 0, round: 0, challenged: 0}), its one slot written at once.
+        uint256 packed = uint256(r.finalAt) | (uint256(uint8(BatchStatus.Pending)) << 40) | (r.charge << 48);
+        Batch storage stored = $.batches[batchId];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(stored.slot, packed)
+        }
     }
 
     function _emitSubmitted(
@@ -487,6 +511,41 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (!$.stats[operatorId].enrolled) $.stats[operatorId].enrolled = true;
     }
 
+    /// @dev Caches what submissions need of `terms` (version `version`, hash `hash`) per direction, after checking the
+    /// base tariffs given against the terms' ids; creates the rate card of a tariff met for the first time.
+    function _cacheTerms(
+        bytes32 agreementId,
+        uint32 version,
+        bytes32 hash,
+        AgreementTerms calldata terms,
+        Tariff[2] calldata baseTariffs
+    ) private {
+        ClearingStorage.Layout storage $ = ClearingStorage.layout();
+        for (uint8 direction; direction < 2; ++direction) {
+            bytes32 tariffId = terms.baseTariff[direction];
+            Tariff calldata tariff = baseTariffs[direction];
+            _checkTariff(tariffId, tariff);
+            address card = $.rateCards[tariffId];
+            uint256 size;
+            if (card == address(0)) {
+                (card, size) = RateCard.create(tariff);
+                $.rateCards[tariffId] = card;
+            } else {
+                size = card.code.length - 1;
+            }
+            Condition calldata condition = terms.conditions[direction];
+            bool tracked = condition.kind == ConditionKind.ContractRevenue && condition.includingTaxes;
+            $.submissionTerms[_submissionKey(hash, direction, tariffId)] = SubmissionTerms({
+                rateCard: card,
+                disputeWindow: terms.disputeWindow,
+                submissionGrace: terms.submissionGrace,
+                taxedServices: tracked ? condition.includedServices : 0,
+                rateCardSize: uint16(size)
+            });
+        }
+        emit TermsCached(agreementId, version, hash);
+    }
+
     /// @dev Pays `payAmount` of the held part and waives the rest; the next dispute opens a new round.
     function _resolve(
         bytes32 batchId,
@@ -508,71 +567,286 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         }
     }
 
-    /// @dev Rates a batch: per service, the increase of the base plan's period result as its volume is added.
+    /// @dev Rates a batch and adds its volumes to the period's running volumes, in one pass over its services: each
+    /// strictly above the one before, its plan found in the base tariff's rate card ({RateCard}) from the previous
+    /// service's plan on, charged the increase of the plan's period result `R(V + v) − R(V)` (base plans, Threshold
+    /// and Access, never decrease as the volume grows; `R(0) = 0`). Each volume word is read and written once, and
+    /// both results come from one walk over the tiers: the same sums and the one rounding as {Rating.rateBase}.
+    /// Written as one assembly loop (a submission's hottest code: a Solidity loop costs ~1,400 gas more per service),
+    /// hence longer than the usual function.
+    // solhint-disable-next-line function-max-lines
     function _rateBatch(
-        BatchTotals calldata totals,
-        Tariff calldata baseTariff,
+        uint256[] calldata totals,
+        SubmissionTerms memory st,
         bytes32 key,
         uint8 decimals
     ) private returns (uint256 charge) {
-        uint256 n = totals.services.length;
-        if (n == 0 || totals.volumes.length != n || totals.recordCounts.length != n || totals.taxes.length != n)
-            revert UsageClearing_MalformedTotals();
-        uint256 position;
-        uint256 amount;
-        for (uint256 i; i < n; ++i) {
-            (amount, position) = _rateService(totals, baseTariff, key, decimals, i, position);
-            charge += amount;
+        uint256 n = totals.length;
+        if (n == 0) revert UsageClearing_MalformedTotals();
+        uint256 cardAt;
+        {
+            mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().volumes[key];
+            uint256 scale = 10 ** uint256(decimals); // at most 10^18: the vault allows no token with more decimals
+            bytes4 notRated = UsageClearing_ServiceNotRated.selector;
+            bytes4 volumeOverflow = UsageClearing_VolumeOverflow.selector;
+            bytes4 amountOverflow = Rating.Rating_AmountOverflow.selector;
+            address card = st.rateCard;
+            uint256 size = st.rateCardSize;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                // Allocated: the rate card, then five words just below the new free memory pointer: three error
+                // selectors, the decimals' scale and the slot of the period's volume words.
+                cardAt := mload(0x40)
+                extcodecopy(card, cardAt, 1, size)
+                let top := add(add(cardAt, size), 0xa0)
+                mstore(0x40, top)
+                mstore(sub(top, 0xa0), notRated)
+                mstore(sub(top, 0x80), volumeOverflow)
+                mstore(sub(top, 0x60), amountOverflow)
+                mstore(sub(top, 0x40), scale)
+                mstore(sub(top, 0x20), words.slot)
+            }
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            /// Reverts with the error whose selector is `which` bytes below the free memory pointer, and arguments `a`
+            /// and `b`.
+            function fail(which, a, b) {
+                let m := mload(0x40)
+                mstore(m, mload(sub(m, which)))
+                mstore(add(m, 4), a)
+                mstore(add(m, 0x24), b)
+                revert(m, 0x44)
+            }
+            /// Service `i` (of the packed totals whose words start at `ptr`), strictly above service `i - 1`.
+            function serviceAt(ptr, i) -> service {
+                service := and(calldataload(add(ptr, shl(5, i))), 0xff)
+                if gt(service, 8) {
+                    revert(0, 0) // not a Service, as Solidity's decoder reverts
+                }
+                if i {
+                    if iszero(gt(service, and(calldataload(add(ptr, shl(5, sub(i, 1)))), 0xff))) {
+                        fail(0xa0, i, service)
+                    }
+                }
+            }
+            /// The plan of `service` (service `i`), searched from plan `from` (its header at `at`) on, among `plans`:
+            /// its header's address and its position.
+            function planOf(at, from, plans, i, service) -> plan, position {
+                plan := at
+                for {
+                    position := from
+                } 1 {
+                    position := add(position, 1)
+                } {
+                    if eq(position, plans) {
+                        fail(0xa0, i, service)
+                    }
+                    let planService := and(mload(plan), 0xff)
+                    if iszero(lt(planService, service)) {
+                        if gt(planService, service) {
+                            fail(0xa0, i, service)
+                        }
+                        break
+                    }
+                    plan := add(plan, shl(5, add(and(shr(8, mload(plan)), 0xff), 1)))
+                }
+            }
+            /// The slot of volume word `index` of the period.
+            function wordSlot(index) -> slot {
+                mstore(0, index)
+                mstore(0x20, mload(sub(mload(0x40), 0x20)))
+                slot := keccak256(0, 0x40)
+            }
+            function min(a, b) -> m {
+                m := a
+                if lt(b, a) {
+                    m := b
+                }
+            }
+            /// Σ over the tiers reached of fixedPrice * U + linearPrice * (part of the volume in the tier), for the
+            /// volumes after (`next`) and before (`current`) the batch, over the plan whose header is at `plan`.
+            function tierSums(plan, unit, current, next) -> sumNext, sumCurrent {
+                let tier := add(plan, 0x20)
+                let last := add(plan, shl(5, and(shr(8, mload(plan)), 0xff)))
+                for {} iszero(gt(tier, last)) {
+                    tier := add(tier, 0x20)
+                } {
+                    let word := mload(tier)
+                    let start := shr(192, word)
+                    if iszero(gt(next, start)) {
+                        break
+                    }
+                    let end := not(0)
+                    if lt(tier, last) {
+                        end := shr(192, mload(add(tier, 0x20)))
+                    }
+                    let fixedPart := mul(and(shr(96, word), 0xffffffffffffffffffffffff), unit)
+                    let linear := and(word, 0xffffffffffffffffffffffff)
+                    sumNext := add(sumNext, add(fixedPart, mul(linear, sub(min(next, end), start))))
+                    if gt(current, start) {
+                        sumCurrent := add(sumCurrent, add(fixedPart, mul(linear, sub(min(current, end), start))))
+                    }
+                }
+            }
+            /// `R(next) − R(current)` under a plan: the one rounding (half up) of {Rating.toAmount} applied to each
+            /// sum; R(current) <= R(next), which must fit uint128.
+            function marginal(plan, service, current, next) -> amount {
+                let unit := 1
+                if or(lt(service, 2), eq(service, 5)) {
+                    unit := 60 // VoiceMO, VoiceMT, VoLTE: per minute ({Rating.ratingUnit})
+                }
+                if eq(service, 4) {
+                    unit := 1000000 // Data: per MB
+                }
+                let sumNext, sumCurrent := tierSums(plan, unit, current, next)
+                let factor := mload(sub(mload(0x40), 0x40))
+                let denominator := mul(unit, 1000000000000000000)
+                let half := shr(1, denominator)
+                amount := div(add(mul(sumNext, factor), half), denominator)
+                if gt(amount, 0xffffffffffffffffffffffffffffffff) {
+                    fail(0x60, service, amount)
+                }
+                amount := sub(amount, div(add(mul(sumCurrent, factor), half), denominator))
+            }
+            /// Rates the `count` services of the packed totals at `entries` and adds their volumes, each volume word
+            /// read and written once (positions ascend). `card` is the rate card in memory.
+            function rateAll(entries, count, card) -> total {
+                let plans := mload(card)
+                let plan := add(card, 0x20)
+                let position := 0
+                let word := 0
+                for {
+                    let i := 0
+                } lt(i, count) {
+                    i := add(i, 1)
+                } {
+                    let service := serviceAt(entries, i)
+                    {
+                        let previous := shr(2, position)
+                        plan, position := planOf(plan, position, plans, i, service)
+                        if iszero(i) {
+                            word := sload(wordSlot(shr(2, position)))
+                        }
+                        if and(iszero(iszero(i)), iszero(eq(shr(2, position), previous))) {
+                            sstore(wordSlot(previous), word)
+                            word := sload(wordSlot(shr(2, position)))
+                        }
+                    }
+                    // The running volume: uint64 at (position % 4) of word position / 4.
+                    let volume := and(shr(8, calldataload(add(entries, shl(5, i)))), 0xffffffffffffffff)
+                    let shift := shl(6, and(position, 3))
+                    let current := and(shr(shift, word), 0xffffffffffffffff)
+                    volume := add(current, volume)
+                    if gt(volume, 0xffffffffffffffff) {
+                        fail(0x80, service, volume)
+                    }
+                    word := or(and(word, not(shl(shift, 0xffffffffffffffff))), shl(shift, volume))
+                    total := add(total, marginal(plan, service, current, volume))
+                }
+                sstore(wordSlot(shr(2, position)), word)
+            }
+            // The packed totals (their words checked clean by {ClearingHashes.hashPackedTotals}) and the rate card.
+            charge := rateAll(totals.offset, n, cardAt)
         }
     }
 
-    /// @dev Rates service `i` of the totals (strictly above service `i - 1`), whose plan is found from `position` on.
-    function _rateService(
-        BatchTotals calldata totals,
-        Tariff calldata baseTariff,
-        bytes32 key,
-        uint8 decimals,
-        uint256 i,
-        uint256 from
-    ) private returns (uint256 amount, uint256 position) {
-        Service service = totals.services[i];
-        if (i != 0 && service <= totals.services[i - 1]) revert UsageClearing_ServiceNotRated(i, service);
-        uint256 plans = TariffHash.planCount(baseTariff);
-        position = from;
-        while (position < plans && TariffHash.planAt(baseTariff, position).service < service) ++position;
-        if (position == plans) revert UsageClearing_ServiceNotRated(i, service);
-        ServicePlan calldata plan = TariffHash.planAt(baseTariff, position);
-        if (plan.service != service) revert UsageClearing_ServiceNotRated(i, service);
-        amount = _addVolume(key, plan, position, totals.volumes[i], decimals);
+    /// @dev The batch's total taxes; adds those of `taxedServices` (the services a ContractRevenue condition with taxes
+    /// includes: the only taxes a period settlement needs) to the period's corrections. {ClearingBase._trackTaxes} on
+    /// submission, with the condition cached.
+    function _addTaxes(uint256[] calldata totals, uint256 taxedServices, bytes32 key) private returns (uint256 total) {
+        uint256 included;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            for {
+                let i := 0
+            } lt(i, totals.length) {
+                i := add(i, 1)
+            } {
+                // Words checked clean when hashed: the tax is the top 128 bits used; the service was range-checked by
+                // the rating.
+                let entry := calldataload(add(totals.offset, shl(5, i)))
+                let tax := shr(104, entry)
+                total := add(total, tax)
+                if and(shr(and(entry, 0xff), taxedServices), 1) {
+                    included := add(included, tax)
+                }
+            }
+        }
+        if (included != 0) {
+            PeriodCorrections storage corrections = ClearingStorage.layout().corrections[key];
+            corrections.includedTaxes = (corrections.includedTaxes + included).toUint128();
+        }
     }
 
-    /// @dev Raises the running volume at `position` by `volume`; returns `R(V + volume) − R(V)` (base plans, Threshold
-    /// and Access, never decrease as the volume grows).
-    function _addVolume(
-        bytes32 key,
-        ServicePlan calldata planData,
-        uint256 position,
-        uint256 volume,
-        uint8 decimals
-    ) private returns (uint256) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        uint256 word = $.volumes[key][position >> 2];
-        uint256 shift = (position & 3) << 6;
-        uint256 current = (word >> shift) & VOLUME_MASK;
-        uint256 next = current + volume;
-        if (next > VOLUME_MASK) revert UsageClearing_VolumeOverflow(planData.service, next);
-        $.volumes[key][position >> 2] = (word & ~(VOLUME_MASK << shift)) | (next << shift);
-        // R(0) = 0: no tier is reached by a zero volume (the first batch of a period rates once per service).
-        uint256 before = current == 0 ? 0 : Rating.rateBase(planData, current, decimals);
-        return Rating.rateBase(planData, next, decimals) - before;
+    /// @dev The agreement's record and what a submission needs of its terms in force at the batch's start: the terms
+    /// cached with the header's base tariff as the direction's. The agreements contract is asked by a plain static
+    /// call whose result (the suite's own contract's clean encoding) is read as it is.
+    function _loadSubmissionTerms(
+        BatchHeader calldata header
+    ) private view returns (Agreement memory a, SubmissionTerms memory st) {
+        uint8 direction = header.direction;
+        _checkDirection(direction);
+        address target = address(_agreements);
+        bytes4 selector = IRoamingAgreements.termsAt.selector;
+        bytes32 agreementId = header.agreementId;
+        uint256 start = header.periodStart;
+        uint256 version;
+        bytes32 hash;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 4), agreementId)
+            mstore(add(m, 0x24), start)
+            if iszero(staticcall(gas(), target, m, 0x44, 0, 0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            // (Agreement: eight static words, uint32 version, bytes32 hash)
+            if lt(returndatasize(), 0x140) {
+                revert(0, 0)
+            }
+            returndatacopy(a, 0, 0x100)
+            returndatacopy(0, 0x100, 0x40)
+            version := mload(0)
+            hash := mload(0x20)
+        }
+        st = ClearingStorage.layout().submissionTerms[_submissionKey(hash, direction, header.baseTariff)];
+        if (st.rateCard == address(0)) {
+            revert UsageClearing_TermsNotCached(agreementId, uint32(version), header.baseTariff);
+        }
     }
 
     /// @dev Checks who submits: the caller (admin or active key of the VPMN), or the signer of the header (an active
-    /// key) when a relayer brings a signature; the VPMN must be active.
+    /// key) when a relayer brings a signature; the VPMN must be active. The registry is asked by a plain static call.
     function _authorizeSubmitter(uint32 vpmn, bytes32 batchId, bytes calldata signature) private view {
         bool relayed = signature.length != 0;
         address account = relayed ? ECDSA.recover(_hashTypedDataV4(batchId), signature) : msg.sender;
-        (bool isAdmin, bool isActiveSigner, OperatorStatus status) = _registry.accessOf(account, vpmn);
+        address target = address(_registry);
+        bytes4 selector = IOperatorRegistry.accessOf.selector;
+        bool isAdmin;
+        bool isActiveSigner;
+        OperatorStatus status;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 4), account)
+            mstore(add(m, 0x24), vpmn)
+            if iszero(staticcall(gas(), target, m, 0x44, 0, 0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            // (bool isAdmin, bool isActiveSigner, OperatorStatus status)
+            if lt(returndatasize(), 0x60) {
+                revert(0, 0)
+            }
+            returndatacopy(m, 0, 0x60)
+            isAdmin := mload(m)
+            isActiveSigner := mload(add(m, 0x20))
+            status := mload(add(m, 0x40))
+        }
         if (relayed) {
             if (!isActiveSigner) revert UsageClearing_SignerNotAuthorized(vpmn, account);
         } else if (!isAdmin && !isActiveSigner) {
@@ -627,6 +901,18 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (c.token == address(0)) revert UsageClearing_ClearingNotEnabled(agreementId);
         (parties.vpmn, parties.hpmn) = _parties(c.partyA, c.partyB, direction);
         parties.token = c.token;
+    }
+
+    /// @dev Where the cached submission terms of (`termsHash`, `direction`, `baseTariff`) are.
+    function _submissionKey(bytes32 termsHash, uint8 direction, bytes32 baseTariff) private pure returns (bytes32 key) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40) // scratch above the free memory pointer, not kept
+            mstore(m, termsHash)
+            mstore(add(m, 0x20), direction)
+            mstore(add(m, 0x40), baseTariff)
+            key := keccak256(m, 0x60)
+        }
     }
 
     /// @dev Runs the current call in {challenges} on this contract's state and returns or reverts what it does.

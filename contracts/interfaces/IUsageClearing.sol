@@ -17,6 +17,7 @@ import {
     PeriodCorrections,
     RecordMultiProof,
     RecordProof,
+    SubmissionTerms,
     Voucher
 } from "../types/ClearingTypes.sol";
 import { OperatorStatus } from "../types/OperatorTypes.sol";
@@ -31,8 +32,12 @@ import { Service, Tariff } from "../types/RatingTypes.sol";
 /// {ISettlementVault} (HPMN pays VPMN) on the first touch. Real-time vouchers signed by the HPMN charge at once. Each
 /// agreement period's discount deal is settled by {IPeriodSettlement} from the running volumes kept here.
 /// @dev Batches are keyed by their id, the EIP-712 struct hash of their header; calls about a batch take the header
-/// back as calldata. Terms and tariffs are never stored: calls that need them take them as calldata and check them
-/// against {IRoamingAgreements} (terms in force at the batch's period start; tariff ids in those terms).
+/// back as calldata. A submission carries neither the terms nor the tariff: what it needs of a version of the terms
+/// (dispute window, submission grace, taxed services, and the base tariff's rate card, see {RateCard}) is cached once
+/// per version and direction by {enableClearing} and {cacheTerms}, keyed by the terms' hash, and found through the
+/// version {IRoamingAgreements.termsAt} says is in force at the batch's period start. The other calls that need terms
+/// or tariffs take them as calldata and check them against {IRoamingAgreements} (terms in force at the batch's period
+/// start) or the header (its base tariff id).
 ///
 /// Rating: per (agreement, direction, period) the contract keeps the running volume `V_s` of each base-tariff
 /// service. A batch adding `v_s` is charged `Σ_s R_s(V_s + v_s) − R_s(V_s)`, `R_s` being the base plan's rounded
@@ -50,6 +55,10 @@ interface IUsageClearing {
 
     /// @notice Emitted once per agreement when it enters clearing.
     event ClearingEnabled(bytes32 indexed agreementId, address indexed token, uint32 partyA, uint32 partyB);
+
+    /// @notice Emitted when what submissions need of version `version` of an agreement's terms (hash `termsHash`) is
+    /// cached, both directions ({submissionTerms}).
+    event TermsCached(bytes32 indexed agreementId, uint32 indexed version, bytes32 termsHash);
 
     /// @notice Emitted per batch. With the call's `header` (whose struct hash is `batchId`) and `totals` arguments
     /// (whose struct hash is `header.totals`), an indexer rebuilds the usage invoice: per-service volumes, record
@@ -139,6 +148,11 @@ interface IUsageClearing {
     /// @notice The tariff id `given` (of a tariff passed in, or the one a header names) is not `expected` (the terms'
     /// base tariff of the direction, or the one the batch's header names).
     error UsageClearing_TariffMismatch(bytes32 expected, bytes32 given);
+
+    /// @notice Version `version` of the agreement's terms, the one in force at the batch's start, is not cached with
+    /// `baseTariff` (the header's) as the base tariff of the batch's direction: the terms were never cached
+    /// ({enableClearing} for version 0, {cacheTerms}), or the header names another tariff than theirs.
+    error UsageClearing_TermsNotCached(bytes32 agreementId, uint32 version, bytes32 baseTariff);
 
     /// @notice The agreement `agreementId` is not in clearing yet.
     error UsageClearing_ClearingNotEnabled(bytes32 agreementId);
@@ -270,6 +284,15 @@ interface IUsageClearing {
     /// @notice The state of one (agreement, direction): last sequence, voucher amount redeemed.
     function lane(bytes32 agreementId, uint8 direction) external view returns (Lane memory);
 
+    /// @notice What submissions need of the terms whose hash is `termsHash` ({TypedData.hashTerms}) for `direction`,
+    /// when their base tariff of the direction is `baseTariff`, as {enableClearing} or {cacheTerms} cached it; all zero
+    /// when not cached (or when `baseTariff` is not the terms' base tariff of the direction).
+    function submissionTerms(
+        bytes32 termsHash,
+        uint8 direction,
+        bytes32 baseTariff
+    ) external view returns (SubmissionTerms memory);
+
     /// @notice One batch's record.
     function getBatch(bytes32 batchId) external view returns (Batch memory);
 
@@ -338,35 +361,62 @@ interface IUsageClearing {
                                   MEMBER FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Puts an agreement in clearing (anyone may; {submitBatch} does it on first use otherwise): records its
-    /// token, decimals and parties.
-    /// @dev Emits {ClearingEnabled}. Requirements: `terms` are version 0 of the agreement; the vault allows the token;
-    /// not enabled before.
-    function enableClearing(bytes32 agreementId, AgreementTerms calldata terms) external;
+    /// @notice Puts an agreement in clearing (anyone may; once, before its first batch): records its token, decimals
+    /// and parties, and caches what submissions need of its terms (version 0) as {cacheTerms} does.
+    /// @dev Emits {ClearingEnabled} and {TermsCached}. Requirements, in this order: `terms` are version 0 of the
+    /// agreement; not enabled before; the vault allows the token; `baseTariffs[d]` is the terms' base tariff of
+    /// direction `d` (each hashes to its id).
+    function enableClearing(
+        bytes32 agreementId,
+        AgreementTerms calldata terms,
+        Tariff[2] calldata baseTariffs
+    ) external;
+
+    /// @notice Caches what submitting batches needs of version `version` of an agreement's terms (anyone may; once per
+    /// version, after an amendment: {enableClearing} caches version 0), so that submissions carry neither the terms
+    /// nor the tariff: per direction, the dispute window, the submission grace, the services whose taxes a period
+    /// settlement tracks, and the base tariff's rate card (created once per tariff). Entries are keyed by the terms'
+    /// hash, so the terms of one version are never taken for another's; caching again rewrites the same entries.
+    /// @dev Emits {TermsCached}. Requirements, in this order: `terms` hash to version `version` of the agreement (an
+    /// unknown agreement or version reverts in {IRoamingAgreements.termsHash}); the agreement is in clearing;
+    /// `baseTariffs[d]` is the terms' base tariff of direction `d`.
+    function cacheTerms(
+        bytes32 agreementId,
+        uint32 version,
+        AgreementTerms calldata terms,
+        Tariff[2] calldata baseTariffs
+    ) external;
 
     /// @notice Submits a usage batch, rates it with the base tariff and opens its dispute window.
-    /// @dev Emits {BatchSubmitted} (and {ClearingEnabled} on the agreement's first batch).
+    /// @dev Emits {BatchSubmitted}. The terms in force at the batch's start must have been cached ({enableClearing},
+    /// {cacheTerms}): the batch is rated with the rate card of their base tariff of the direction, its window is their
+    /// dispute window.
     ///
     /// Requirements, checked in this order:
     /// - Not paused; `direction` is 0 or 1.
-    /// - `terms` are the agreement's terms in force at `periodStart`; `header.baseTariff` is their base tariff of the
-    ///   direction, and `baseTariff` is that tariff.
+    /// - The agreement's terms in force at `periodStart` are cached with `header.baseTariff` as their base tariff of
+    ///   the direction.
     /// - With an empty `signature`, the caller is the VPMN's admin or one of its active signer keys; otherwise
     ///   `signature` is the EIP-712 signature of the header by an active signer key of the VPMN (any relayer may
     ///   send it). The VPMN is active.
     /// - `periodStart < periodEnd <= now`, inside one agreement period and the validity window.
     /// - `now <= end of that period + submissionGrace`.
+    /// - The agreement is in clearing.
     /// - `sequence` is the previous sequence of (agreement, direction) plus one.
     /// - The root is not zero and was never used.
-    /// - `totals` hash to `header.totals`; their arrays have one equal, non-zero length; services strictly
-    ///   ascending, each in the base tariff; running volumes fit uint64; `header.taxes` is the sum of their taxes;
-    ///   the charge fits uint88 and the charge plus the taxes uint96 (what the vault accepts as one obligation).
+    /// - `totals` hash to `header.totals` (a word with bits above its fields reverts without data); they are not
+    ///   empty; services strictly ascending, each in the base tariff; running volumes fit uint64; `header.taxes` is
+    ///   the sum of their taxes; the charge fits uint88 and the charge plus the taxes uint96 (what the vault accepts
+    ///   as one obligation).
+    /// @param totals The batch's {BatchTotals} packed, one word per service: `service | volume << 8 | recordCount <<
+    /// 72 | tax << 104` (232 bits); hashed unpacked ({ClearingHashes.hashPackedTotals}), as the header's `totals`.
+    /// @param fileURI Where the encrypted record file can be fetched ({BatchSubmitted}).
+    /// @param signature Empty when the caller submits for the VPMN; else a VPMN signer key's EIP-712 signature of the
+    /// header, brought by a relayer.
     /// @return batchId The batch id ({hashBatchHeader}).
     function submitBatch(
         BatchHeader calldata header,
-        BatchTotals calldata totals,
-        AgreementTerms calldata terms,
-        Tariff calldata baseTariff,
+        uint256[] calldata totals,
         string calldata fileURI,
         bytes calldata signature
     ) external returns (bytes32 batchId);

@@ -42,8 +42,22 @@ library ClearingHashes {
 
     /// @notice The EIP-712 struct hash of a batch header: the batch id. The header is static, its `totals` field
     /// already the struct hash of the totals, so its encoding is the typehash and its ten words.
-    function hashHeader(BatchHeader calldata h) internal pure returns (bytes32) {
-        return keccak256(abi.encode(BATCH_HEADER_TYPEHASH, h));
+    /// @dev Hashed straight from the calldata words, after the range checks Solidity's decoder would make (a field
+    /// above its type reverts without data): uint8 direction, uint32 sequence, uint40 periods, uint128 taxes.
+    function hashHeader(BatchHeader calldata h) internal pure returns (bytes32 result) {
+        bytes32 typehash = BATCH_HEADER_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let dirty := or(shr(8, calldataload(add(h, 0x20))), shr(32, calldataload(add(h, 0x40))))
+            dirty := or(dirty, or(shr(40, calldataload(add(h, 0x60))), shr(40, calldataload(add(h, 0x80)))))
+            if or(dirty, shr(128, calldataload(add(h, 0xc0)))) {
+                revert(0, 0)
+            }
+            let m := mload(0x40) // scratch above the free memory pointer, not kept
+            mstore(m, typehash)
+            calldatacopy(add(m, 0x20), h, 0x140)
+            result := keccak256(m, 0x160)
+        }
     }
 
     /// @notice The EIP-712 struct hash of a batch's totals (each array: the hash of its 32-byte elements).
@@ -72,6 +86,45 @@ library ClearingHashes {
             d := keccak256(m, shl(5, taxes.length))
         }
         return keccak256(abi.encode(BATCH_TOTALS_TYPEHASH, a, b, c, d));
+    }
+
+    /// @notice The EIP-712 struct hash of a batch's totals given packed, one word per service: `service |
+    /// volume << 8 | recordCount << 72 | tax << 104` ({IUsageClearing.submitBatch}); the same hash as {hashTotals} of
+    /// the unpacked arrays.
+    /// @dev Reverts without data, as Solidity's decoder does for a value above its type, for a word with bits above
+    /// the 232 its fields take: the packing is then one-to-one, and the fields read later are the ones hashed.
+    function hashPackedTotals(uint256[] calldata entries) internal pure returns (bytes32 result) {
+        bytes32 typehash = BATCH_TOTALS_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let n := entries.length
+            let size := shl(5, n)
+            let m := mload(0x40) // scratch above the free memory pointer, not kept: four arrays of n words
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                let entry := calldataload(add(entries.offset, shl(5, i)))
+                if shr(232, entry) {
+                    revert(0, 0)
+                }
+                let at := add(m, shl(5, i))
+                mstore(at, and(entry, 0xff))
+                at := add(at, size)
+                mstore(at, and(shr(8, entry), 0xffffffffffffffff))
+                at := add(at, size)
+                mstore(at, and(shr(72, entry), 0xffffffff))
+                mstore(add(at, size), shr(104, entry))
+            }
+            let out := add(m, shl(2, size))
+            mstore(out, typehash)
+            mstore(add(out, 0x20), keccak256(m, size))
+            mstore(add(out, 0x40), keccak256(add(m, size), size))
+            mstore(add(out, 0x60), keccak256(add(m, shl(1, size)), size))
+            mstore(add(out, 0x80), keccak256(add(m, mul(3, size)), size))
+            result := keccak256(out, 0xa0)
+        }
     }
 
     /// @notice The EIP-712 struct hash of a voucher.

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import { Batch, ClearingConfig, Lane, OperatorClearingStats, PeriodCorrections } from "../types/ClearingTypes.sol";
+import {
+    Batch,
+    ClearingConfig,
+    Lane,
+    OperatorClearingStats,
+    PeriodCorrections,
+    SubmissionTerms
+} from "../types/ClearingTypes.sol";
 
 /// @title ClearingStorage
 /// @notice The state of usage clearing, in one ERC-7201 namespace shared by {UsageClearing} and the module it
@@ -20,6 +27,10 @@ library ClearingStorage {
         mapping(bytes32 batchId => mapping(uint256 word => uint256 bits)) challenged;
         mapping(uint32 operatorId => OperatorClearingStats stats) stats;
         uint32 escalationTimeout;
+        // Per keccak256(abi.encode(termsHash, direction, baseTariffId)): what a submission needs of those terms.
+        mapping(bytes32 key => SubmissionTerms terms) submissionTerms;
+        // Per base tariff id: the contract holding its rate card, created once.
+        mapping(bytes32 tariffId => address rateCard) rateCards;
     }
 
     /// @dev `keccak256(abi.encode(uint256(keccak256("roamledger.storage.UsageClearing")) - 1))` with its last byte

@@ -66,7 +66,9 @@ struct BatchHeader {
 }
 
 /// @notice A batch's per-service figures, aligned arrays: `services` strictly ascending, each covered by the base
-/// tariff.
+/// tariff. What the header's `totals` hashes ({ClearingHashes.hashTotals}) and {IUsageClearing.reject} takes;
+/// {IUsageClearing.submitBatch} takes the same figures packed, one word per service (`service | volume << 8 |
+/// recordCount << 72 | tax << 104`), and hashes them unpacked.
 /// @param volumes Per service, the charged volume (after per-record rounding to the increment), in volume units.
 /// @param recordCounts Per service, the number of records.
 /// @param taxes Per service, the taxes charged with the usage, in settlement-token base units.
@@ -150,6 +152,24 @@ struct Lane {
     bool open;
     uint40 validFrom;
     uint32 periodLength;
+}
+
+/// @notice What submitting a batch needs of one version of an agreement's terms, for one direction: cached once by
+/// {IUsageClearing.enableClearing} (version 0) or {IUsageClearing.cacheTerms} (a later version), keyed by the terms'
+/// hash, the direction and the direction's base tariff id, so that submissions carry neither the terms nor the tariff.
+/// @dev One slot: rateCard (20) + disputeWindow (4) + submissionGrace (4) + taxedServices (2) + rateCardSize (2).
+/// @param rateCard The contract whose code holds the base tariff's rate card ({RateCard}); zero: not cached.
+/// @param disputeWindow The terms' dispute window.
+/// @param submissionGrace The terms' submission grace.
+/// @param taxedServices The services whose taxes a period settlement tracks: the direction's condition's included
+/// services when it is ContractRevenue with taxes, none otherwise.
+/// @param rateCardSize The rate card's length in bytes.
+struct SubmissionTerms {
+    address rateCard;
+    uint32 disputeWindow;
+    uint32 submissionGrace;
+    uint16 taxedServices;
+    uint16 rateCardSize;
 }
 
 /// @notice Corrections kept per (agreement, direction, period), written only when non-zero.

@@ -7,6 +7,7 @@ import {
   batchIdOf,
   clearingDomain,
   computeTariffId,
+  packBatchTotals,
   toOnChainBatch,
   type AgreementTariff,
   type AgreementTerms,
@@ -157,10 +158,16 @@ export function onChain(header: BatchHeader) {
   return toOnChainBatch(header).header;
 }
 
-/** `submitBatch`'s and `reject`'s first two arguments for an SDK header: the static header and the totals. */
+/** `reject`'s first two arguments for an SDK header: the static header and the totals (arrays). */
 export function batchArgs(header: BatchHeader) {
   const { header: h, totals } = toOnChainBatch(header);
   return [h, totals] as const;
+}
+
+/** `submitBatch`'s first two arguments for an SDK header: the static header and the packed totals. */
+export function submitArgs(header: BatchHeader) {
+  const { header: h, totals } = toOnChainBatch(header);
+  return [h, packBatchTotals(totals)] as const;
 }
 
 /** The Merkle proof of the leaf at file position `index` of a batch. */

@@ -106,9 +106,13 @@ describe("End to end: 10,000 CDRs from CSV to settlement", () => {
       fileHash: ethers.id("encrypted alpha-beta-0001.csv"),
     };
 
-    // 3. Alpha submits it: one transaction for the whole file.
+    // 3. Alpha puts the agreement in clearing (once: its terms and base tariffs cached), then submits the batch: one
+    // transaction for the whole file.
     const vpmn = new ClearingClient(f.clearingAddress, a.alice);
-    const submitted = await vpmn.submitBatch(header, f.terms, f.tariff, { fileURI: "ipfs://alpha-beta-0001" });
+    expect(await vpmn.isTermsCached(f.terms, 0)).to.equal(false);
+    await vpmn.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
+    expect(await vpmn.isTermsCached(f.terms, 0)).to.equal(true);
+    const submitted = await vpmn.submitBatch(header, { fileURI: "ipfs://alpha-beta-0001" });
     expect(submitted.charge).to.be.greaterThan(0n);
 
     // 4. Beta reconciles against its own subscribers of the period.

@@ -48,6 +48,7 @@ interface Real {
   people: HardhatEthersSigner[];
 }
 
+/** Sends are thunks, called only once the model has made its prediction: no transaction promise waits unhandled. */
 async function refused(tx: Promise<ContractTransactionResponse>): Promise<void> {
   await expect(tx).to.be.reverted;
   stats.refused++;
@@ -87,11 +88,11 @@ class Mint implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(m: Model, { f, people }: Real) {
-    const tx = f.capacity.connect(people[0]).mint(f.dataId, people[this.to], this.amount, "0x");
+    const send = () => f.capacity.connect(people[0]).mint(f.dataId, people[this.to], this.amount, "0x");
     const t = await now();
     const ok = m.active[0] && m.minted + this.amount <= 1_000n && t < BigInt(f.data.validUntil) && isMember(m, this.to);
-    if (!ok) return refused(tx);
-    await tx;
+    if (!ok) return refused(send());
+    await send();
     m.minted += this.amount;
     m.units[this.to] += this.amount;
   }
@@ -106,12 +107,13 @@ class Transfer implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(m: Model, { f, people }: Real) {
-    const tx = f.capacity
-      .connect(people[this.from])
-      .safeTransferFrom(people[this.from], people[this.to], f.dataId, this.amount, "0x");
+    const send = () =>
+      f.capacity
+        .connect(people[this.from])
+        .safeTransferFrom(people[this.from], people[this.to], f.dataId, this.amount, "0x");
     const ok = m.units[this.from] >= this.amount && (await now()) < BigInt(f.data.validUntil) && isMember(m, this.to);
-    if (!ok) return refused(tx);
-    await tx;
+    if (!ok) return refused(send());
+    await send();
     m.units[this.from] -= this.amount;
     m.units[this.to] += this.amount;
   }
@@ -125,7 +127,7 @@ class Redeem implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(m: Model, { f, people }: Real) {
-    const tx = f.capacity.connect(people[this.who]).redeem(f.dataId, this.amount, ethers.ZeroHash);
+    const send = () => f.capacity.connect(people[this.who]).redeem(f.dataId, this.amount, ethers.ZeroHash);
     const t = await now();
     const ok =
       this.who < 3 &&
@@ -133,8 +135,8 @@ class Redeem implements fc.AsyncCommand<Model, Real> {
       m.units[this.who] >= this.amount &&
       t >= BigInt(f.data.validFrom) &&
       t < BigInt(f.data.validUntil);
-    if (!ok) return refused(tx);
-    await tx;
+    if (!ok) return refused(send());
+    await send();
     m.units[this.who] -= this.amount;
     m.redeemed += this.amount;
   }
@@ -152,14 +154,15 @@ class List implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, { f, people }: Real) {
     const t = await now();
     const expiry = t + BigInt(this.days * DAY);
-    const tx = f.market.connect(people[this.seller]).list(f.dataId, f.usdc, this.unitPrice, this.quantity, expiry);
+    const send = () =>
+      f.market.connect(people[this.seller]).list(f.dataId, f.usdc, this.unitPrice, this.quantity, expiry);
     const ok =
       isMember(m, this.seller) &&
       this.quantity > 0n &&
       m.units[this.seller] >= this.quantity &&
       t < BigInt(f.data.validUntil);
-    if (!ok) return refused(tx);
-    await tx;
+    if (!ok) return refused(send());
+    await send();
     m.listings.push({ owner: this.seller, remaining: this.quantity, unitPrice: this.unitPrice, expiry });
   }
   toString = () => `List(${this.seller}, ${this.quantity} @ ${this.unitPrice}, ${this.days} d)`;
@@ -197,7 +200,8 @@ class Buy implements fc.AsyncCommand<Model, Real> {
           ? f.accounts.bobPayout.address
           : f.accounts.carol.address;
     const buyerWallet = people[this.buyer].address;
-    const tx = f.market.connect(people[this.buyer]).buy(id, this.quantity, this.direct ? PayVia.Direct : PayVia.Vault);
+    const send = () =>
+      f.market.connect(people[this.buyer]).buy(id, this.quantity, this.direct ? PayVia.Direct : PayVia.Vault);
     const t = await now();
     const funds = this.direct ? (m.wallets.get(buyerWallet) ?? 0n) : (m.free[this.buyer] ?? 0n);
     const ok =
@@ -211,8 +215,8 @@ class Buy implements fc.AsyncCommand<Model, Real> {
       funds >= price &&
       m.units[l.owner] >= this.quantity &&
       t < BigInt(f.data.validUntil);
-    if (!ok) return refused(tx);
-    await tx;
+    if (!ok) return refused(send());
+    await send();
     stats.fills++;
     l.remaining -= this.quantity;
     m.units[l.owner] -= this.quantity;
@@ -239,9 +243,10 @@ class PlaceBid implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, { f, people }: Real) {
     const t = await now();
     const expiry = t + BigInt(this.days * DAY);
-    const tx = f.market.connect(people[this.buyer]).bid(f.dataId, f.usdc, this.unitPrice, this.quantity, expiry);
-    if (!isMember(m, this.buyer) || this.quantity === 0n || t >= BigInt(f.data.validUntil)) return refused(tx);
-    await tx;
+    const send = () =>
+      f.market.connect(people[this.buyer]).bid(f.dataId, f.usdc, this.unitPrice, this.quantity, expiry);
+    if (!isMember(m, this.buyer) || this.quantity === 0n || t >= BigInt(f.data.validUntil)) return refused(send());
+    await send();
     m.bids.push({ owner: this.buyer, remaining: this.quantity, unitPrice: this.unitPrice, expiry });
   }
   toString = () => `Bid(${this.buyer}, ${this.quantity} @ ${this.unitPrice}, ${this.days} d)`;
@@ -260,7 +265,7 @@ class FillBid implements fc.AsyncCommand<Model, Real> {
     const b = m.bids[id - 1];
     this.quantity = fillQuantity(this.share, b.remaining);
     const price = this.quantity * b.unitPrice;
-    const tx = f.market.connect(people[this.seller]).fillBid(id, this.quantity);
+    const send = () => f.market.connect(people[this.seller]).fillBid(id, this.quantity);
     const t = await now();
     const ok =
       b.remaining > 0n &&
@@ -273,8 +278,8 @@ class FillBid implements fc.AsyncCommand<Model, Real> {
       m.free[b.owner] >= price &&
       m.units[this.seller] >= this.quantity &&
       t < BigInt(f.data.validUntil);
-    if (!ok) return refused(tx);
-    await tx;
+    if (!ok) return refused(send());
+    await send();
     stats.fills++;
     b.remaining -= this.quantity;
     m.units[this.seller] -= this.quantity;
@@ -297,9 +302,9 @@ class Cancel implements fc.AsyncCommand<Model, Real> {
     const id = (this.index % orders.length) + 1;
     const o = orders[id - 1];
     const market = f.market.connect(people[this.who]);
-    const tx = this.bid ? market.cancelBid(id) : market.cancelListing(id);
-    if (o.remaining === 0n || o.owner !== this.who) return refused(tx);
-    await tx;
+    const send = () => (this.bid ? market.cancelBid(id) : market.cancelListing(id));
+    if (o.remaining === 0n || o.owner !== this.who) return refused(send());
+    await send();
     o.remaining = 0n;
   }
   toString = () => `Cancel(${this.who}, ${this.bid ? "bid" : "listing"} #${this.index})`;

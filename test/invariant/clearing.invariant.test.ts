@@ -9,6 +9,7 @@ import { DAY, PERIOD } from "../helpers/agreements";
 import { campaignSize } from "../helpers/campaign";
 import {
   batchArgs,
+  submitArgs,
   onChain,
   buildBatch,
   deployClearingFixture,
@@ -151,9 +152,7 @@ class Submit implements fc.AsyncCommand<Model, Real> {
       leaves,
       taxes: { [Svc.Data]: BigInt(sequence) * 1000n },
     });
-    const tx = f.clearing
-      .connect(f.accounts.alice)
-      .submitBatch(...batchArgs(batch.header), f.terms, f.tariff, "", "0x");
+    const tx = f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(batch.header), "", "0x");
     const deadline = start + BigInt(PERIOD) + BigInt(f.terms.submissionGrace);
     if (BigInt(await time.latest()) + 1n > deadline) return refused(tx);
     let charge = 0n;
@@ -367,7 +366,7 @@ function checked(command: fc.AsyncCommand<Model, Real>): fc.AsyncCommand<Model, 
 
 async function invariantFixture(): Promise<ClearingFixture> {
   const f = await deployClearingFixture();
-  await f.clearing.enableClearing(f.agreementId, f.terms);
+  await f.clearing.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
   return f;
 }
 

@@ -33,7 +33,13 @@ import { InvalidArgumentError, RoamLedgerContractError, SignerRequiredError } fr
 import { buildRecordTree } from "../../sdk/src/merkle";
 import { rate, Service, type PlanKind, type ServicePlan, type Tariff } from "../../sdk/src/rating";
 import { normalizeTerms } from "../../sdk/src/typedData/agreements";
-import { batchIdOf, signResolution, toOnChainBatch, type BatchHeader } from "../../sdk/src/typedData/clearing";
+import {
+  batchIdOf,
+  packBatchTotals,
+  signResolution,
+  toOnChainBatch,
+  type BatchHeader,
+} from "../../sdk/src/typedData/clearing";
 import { PeriodSettlement__factory } from "../../sdk/src/typechain/factories/contracts/PeriodSettlement__factory";
 import { UsageClearing__factory } from "../../sdk/src/typechain/factories/contracts/UsageClearing__factory";
 import { DAY, discountTariff, PERIOD } from "../helpers/agreements";
@@ -145,7 +151,8 @@ async function clientFixture() {
 /** {@link clientFixture} with the prepared batch submitted by alpha. */
 async function submittedFixture() {
   const f = await clientFixture();
-  const submitted = await f.vpmnClient.submitBatch(f.prepared.header, f.terms, f.tariff, { fileURI: "ipfs://alpha-1" });
+  await f.vpmnClient.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
+  const submitted = await f.vpmnClient.submitBatch(f.prepared.header, { fileURI: "ipfs://alpha-1" });
   return { ...f, submitted };
 }
 
@@ -371,7 +378,7 @@ describe("ClearingTransactionBuilder", function () {
 
   describe("when the input is bad", function () {
     it("should refuse a bad header in every call that takes one", async function () {
-      const { prepared, terms, tariff, clearingAddress } = await loadFixture(clientFixture);
+      const { prepared, terms, tariff, clearingAddress, agreementId } = await loadFixture(clientFixture);
       const build = new ClearingTransactionBuilder(clearingAddress);
       const h = prepared.header;
       const bad: [BatchHeader, string][] = [
@@ -392,7 +399,7 @@ describe("ClearingTransactionBuilder", function () {
       const noRecords = { leaves: [], proof: [], proofFlags: [] };
       const record = { leaf: prepared.leaves[0], proof: prepared.tree.proof(0) };
       for (const [header, field] of bad) {
-        expectInvalidSync(() => build.submitBatch(header, terms, tariff), field);
+        expectInvalidSync(() => build.submitBatch(header), field);
         expectInvalidSync(() => build.accept(header), field);
         expectInvalidSync(() => build.finalize(header), field);
         expectInvalidSync(() => build.reject(header, 102, terms, tariff, noRecords), field);
@@ -401,8 +408,17 @@ describe("ClearingTransactionBuilder", function () {
         expectInvalidSync(() => build.resolve(header, 0, "0x", "0x"), field);
         expectInvalidSync(() => build.resolveEscalated(header, 0), field);
       }
-      expectInvalidSync(() => build.submitBatch(h, terms, { plans: [] }), "baseTariff.plans");
-      expectInvalidSync(() => build.enableClearing("0x00", terms), "agreementId");
+      expectInvalidSync(
+        () => build.enableClearing(agreementId, terms, [tariff, { plans: [] }]),
+        "baseTariffs[1].plans",
+      );
+      expectInvalidSync(
+        () => build.enableClearing(agreementId, terms, [tariff] as unknown as [typeof tariff, typeof tariff]),
+        "baseTariffs",
+      );
+      expectInvalidSync(() => build.enableClearing("0x00", terms, [tariff, tariff]), "agreementId");
+      expectInvalidSync(() => build.cacheTerms(agreementId, 2n ** 32n, terms, [tariff, tariff]), "version");
+      expectInvalidSync(() => build.cacheTerms(agreementId, 1, terms, [{ plans: [] }, tariff]), "baseTariffs[0].plans");
     });
 
     it("should refuse bad codes, kinds, proofs and amounts", async function () {
@@ -469,18 +485,23 @@ describe("ClearingTransactionBuilder", function () {
       expectInvalidSync(() => build.redeemVoucher(voucher, "0x"), "signature");
       expectInvalidSync(() => build.resolve(h, 0, "nonsense", signature), "hpmnSignature");
       expectInvalidSync(() => build.resolve(h, 0, signature, "0x12"), "vpmnSignature");
-      expectInvalidSync(() => build.submitBatch(h, terms, tariff, "", "0x1234"), "signature");
-      expect(build.submitBatch(h, terms, tariff, "", "0x").to).to.equal(clearingAddress);
+      expectInvalidSync(() => build.submitBatch(h, "", "0x1234"), "signature");
+      // Packed totals: aligned arrays, each figure within its type.
+      const one = { services: [Service.SmsMO], volumes: [1n], recordCounts: [1n], taxes: [0n] };
+      expectInvalidSync(() => packBatchTotals({ ...one, volumes: [] }), "totals");
+      expectInvalidSync(() => packBatchTotals({ ...one, volumes: [2n ** 64n] }), "totals.volumes[0]");
+      expectInvalidSync(() => packBatchTotals({ ...one, taxes: [2n ** 128n] }), "totals.taxes[0]");
+      expect(packBatchTotals({ ...one, taxes: [2n ** 128n - 1n] })).to.deep.equal([
+        BigInt(Service.SmsMO) | (1n << 8n) | (1n << 72n) | ((2n ** 128n - 1n) << 104n),
+      ]);
+      expect(build.submitBatch(h, "", "0x").to).to.equal(clearingAddress);
     });
 
     it("should send nothing when a client's input is bad", async function () {
       const { prepared, terms, tariff, clearingAddress } = await loadFixture(clientFixture);
       const runner = recordingRunner();
       const client = new ClearingClient(clearingAddress, runner);
-      await expectInvalid(
-        client.submitBatch(withField(prepared.header, { direction: 2 }), terms, tariff),
-        "header.direction",
-      );
+      await expectInvalid(client.submitBatch(withField(prepared.header, { direction: 2 })), "header.direction");
       await expectInvalid(client.reject(prepared.header, 99, terms, tariff), "reasonCode");
       await expectInvalid(client.dispute(prepared.header, tariff, multiProof(prepared, [0, 1]), [10]), "codes");
       await expectInvalid(
@@ -494,18 +515,21 @@ describe("ClearingTransactionBuilder", function () {
 
   describe("when the input is good", function () {
     it("should encode submitBatch with the on-chain header and totals, value 0", async function () {
-      const { prepared, terms, tariff, clearing, clearingAddress } = await loadFixture(clientFixture);
+      const { prepared, clearing, clearingAddress } = await loadFixture(clientFixture);
       const build = new ClearingTransactionBuilder(clearingAddress);
       const relayed = `0x${"11".repeat(65)}`;
-      const tx = build.submitBatch(prepared.header, terms, tariff, "ipfs://alpha-1", relayed);
+      const tx = build.submitBatch(prepared.header, "ipfs://alpha-1", relayed);
       expect(tx.to).to.equal(clearingAddress);
       expect(tx.value).to.equal(0n);
       const batch = toOnChainBatch(prepared.header);
-      const [header, totals, decodedTerms, baseTariff, fileURI, signature] = decodeClearing("submitBatch", tx.data);
+      const [header, totals, fileURI, signature] = decodeClearing("submitBatch", tx.data);
       expect(header).to.deep.equal(plain(batch.header));
-      expect(totals).to.deep.equal(plain(batch.totals));
-      expect(decodedTerms).to.deep.equal(plain(normalizeTerms(terms)));
-      expect(baseTariff).to.deep.equal(plain(normalizeTariff(tariff)));
+      // The totals packed, one word per service: service | volume << 8 | recordCount << 72 | tax << 104.
+      expect(totals).to.deep.equal(packBatchTotals(batch.totals));
+      const { services, volumes, recordCounts, taxes } = batch.totals;
+      expect(
+        (totals as bigint[]).map((w) => [w & 0xffn, (w >> 8n) & (2n ** 64n - 1n), (w >> 72n) & 0xffffffffn, w >> 104n]),
+      ).to.deep.equal(services.map((s, i) => [BigInt(s), volumes[i], recordCounts[i], taxes[i]]));
       expect([fileURI, signature]).to.deep.equal(["ipfs://alpha-1", relayed]);
       // The header's taxes are the sum of the per-service taxes; its totals field their struct hash.
       expect(batch.header.taxes).to.equal(prepared.header.taxes.reduce((s, t) => BigInt(s) + BigInt(t), 0n));
@@ -557,7 +581,21 @@ describe("ClearingTransactionBuilder", function () {
           build.redeemVoucher({ agreementId, direction: 1, cumulativeAmount: 9n, expiry: 10 }, sig),
           [{ agreementId, direction: 1n, cumulativeAmount: 9n, expiry: 10n }, sig],
         ],
-        ["enableClearing", build.enableClearing(agreementId, terms), [agreementId, plain(normalizeTerms(terms))]],
+        [
+          "enableClearing",
+          build.enableClearing(agreementId, terms, [tariff, tariff]),
+          [agreementId, plain(normalizeTerms(terms)), [plain(normalizeTariff(tariff)), plain(normalizeTariff(tariff))]],
+        ],
+        [
+          "cacheTerms",
+          build.cacheTerms(agreementId, 3, terms, [tariff, tariff]),
+          [
+            agreementId,
+            3n,
+            plain(normalizeTerms(terms)),
+            [plain(normalizeTariff(tariff)), plain(normalizeTariff(tariff))],
+          ],
+        ],
         ["setEscalationTimeout", build.setEscalationTimeout(86_400), [86_400n]],
         ["pause", build.pause(), []],
         ["unpause", build.unpause(), []],
@@ -622,23 +660,22 @@ describe("ClearingClient", function () {
       const f = await loadFixture(submittedFixture);
       const records = fileRecords(BigInt(f.terms.validFrom)).slice(0, 3);
       const again = prepareBatch(await ingest(f, csvOf(records)), batchOptions(f, { fileHash: keccakText("file 2") }));
-      const error = await expectRevert(
-        f.vpmnClient.submitBatch(again.header, f.terms, f.tariff),
-        "UsageClearing_SequenceMismatch",
-      );
+      const error = await expectRevert(f.vpmnClient.submitBatch(again.header), "UsageClearing_SequenceMismatch");
       expect(error.args).to.deep.equal({ expected: 2n, given: 1n });
       expect(await f.reader.lastSequence(f.agreementId, 0)).to.equal(1n);
     });
 
-    it("should decode a call by the wrong party, and a wrong tariff", async function () {
+    it("should decode a call by the wrong party, a wrong tariff, and terms not cached", async function () {
       const f = await loadFixture(submittedFixture);
       const wrongParty = await expectRevert(f.vpmnClient.accept(f.prepared.header), "UsageClearing_NotOperatorAccount");
       expect(wrongParty.args).to.deep.equal({ operatorId: f.hpmn, caller: f.accounts.alice.address });
-      const next = prepareBatch(f.ingested, batchOptions(f, { sequence: 2, fileHash: keccakText("file 2") }));
       await expectRevert(
-        f.vpmnClient.submitBatch(next.header, f.terms, discountTariff()),
+        f.vpmnClient.cacheTerms(f.agreementId, 0, f.terms, [f.tariff, discountTariff()]),
         "UsageClearing_TariffMismatch",
       );
+      const named = prepareBatch(f.ingested, batchOptions(f, { sequence: 2, baseTariff: f.discountTariffId }));
+      const notCached = await expectRevert(f.vpmnClient.submitBatch(named.header), "UsageClearing_TermsNotCached");
+      expect(notCached.args).to.deep.equal({ agreementId: f.agreementId, version: 0n, baseTariff: f.discountTariffId });
       await expectRevert(f.anyone.finalize(f.prepared.header), "UsageClearing_NotFinalizable");
     });
   });
@@ -650,10 +687,11 @@ describe("ClearingClient", function () {
       const header = f.prepared.header;
       for (const client of [f.reader, offline]) {
         for (const write of [
-          () => client.submitBatch(header, f.terms, f.tariff),
+          () => client.submitBatch(header),
           () => client.accept(header),
           () => client.finalize(header),
-          () => client.enableClearing(f.agreementId, f.terms),
+          () => client.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]),
+          () => client.cacheTerms(f.agreementId, 0, f.terms, [f.tariff, f.tariff]),
           () =>
             client.redeemVoucher(
               { agreementId: f.agreementId, direction: 0, cumulativeAmount: 1, expiry: 1 },
@@ -741,9 +779,9 @@ describe("ClearingClient", function () {
       const expiry = BigInt(await time.latest()) + BigInt(DAY);
       const voucher = { agreementId: f.agreementId, direction: 0, cumulativeAmount: 5n * UNIT, expiry };
       const signature = await f.hpmnClient.signVoucher(f.accounts.bobSigner, voucher);
-      // Clearing is enabled by the agreement's first batch, or explicitly.
+      // Clearing is enabled once per agreement, before its first batch.
       await expectRevert(f.anyone.redeemVoucher(voucher, signature), "UsageClearing_ClearingNotEnabled");
-      await f.anyone.enableClearing(f.agreementId, f.terms);
+      await f.anyone.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
       await f.anyone.redeemVoucher(voucher, signature);
       expect(await f.reader.voucherRedeemed(f.agreementId, 0)).to.equal(5n * UNIT);
       expect(await f.reader.voucherRedeemed(f.agreementId, 1)).to.equal(0n);

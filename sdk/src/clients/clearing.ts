@@ -7,6 +7,7 @@
 import {
   Contract,
   Interface,
+  ZeroAddress,
   type ContractRunner,
   type Overrides,
   type TransactionReceipt,
@@ -17,10 +18,11 @@ import { InvalidArgumentError, withDecodedErrors } from "../errors";
 import { leafTuple, type RecordLeaf } from "../merkle/leaf";
 import { PeriodSettlement__factory } from "../typechain/factories/contracts/PeriodSettlement__factory";
 import { UsageClearing__factory } from "../typechain/factories/contracts/UsageClearing__factory";
-import { normalizeTerms, type AgreementTerms } from "../typedData/agreements";
+import { hashAgreementTerms, normalizeTerms, type AgreementTerms } from "../typedData/agreements";
 import {
   batchIdOf,
   clearingDomain,
+  packBatchTotals,
   signVoucher,
   toOnChainBatch,
   type BatchHeader,
@@ -122,6 +124,16 @@ function directionArg(value: UintLike, field: string): bigint {
   return direction;
 }
 
+function baseTariffsArg(baseTariffs: readonly [AgreementTariff, AgreementTariff]) {
+  if (!Array.isArray(baseTariffs) || baseTariffs.length !== 2) {
+    throw new InvalidArgumentError("must hold 2 tariffs (direction 0, direction 1)", {
+      field: "baseTariffs",
+      value: baseTariffs,
+    });
+  }
+  return baseTariffs.map((t, i) => normalizeTariff(t, `baseTariffs[${i}]`));
+}
+
 function voucherArg(voucher: Voucher) {
   return {
     agreementId: toBytes32(voucher.agreementId, "voucher.agreementId"),
@@ -144,25 +156,50 @@ export class ClearingTransactionBuilder {
     return { to: this.address, data: clearingIface().encodeFunctionData(name, args), value: 0n };
   }
 
-  /** `enableClearing` (anyone; `terms` = version 0). */
-  enableClearing(agreementId: string, terms: AgreementTerms): BuiltTransaction {
-    return this.#tx("enableClearing", [toBytes32(agreementId, "agreementId"), normalizeTerms(terms)]);
+  /**
+   * `enableClearing` (anyone, once per agreement, before its first batch): `terms` = version 0, `baseTariffs` = their
+   * base tariffs of direction 0 and 1. Also caches what submissions need of those terms (see {@link cacheTerms}).
+   */
+  enableClearing(
+    agreementId: string,
+    terms: AgreementTerms,
+    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+  ): BuiltTransaction {
+    return this.#tx("enableClearing", [
+      toBytes32(agreementId, "agreementId"),
+      normalizeTerms(terms),
+      baseTariffsArg(baseTariffs),
+    ]);
   }
 
-  /** `submitBatch` by a VPMN account, or by anyone with `signature` of a VPMN signer key (relayed). */
-  submitBatch(
-    header: BatchHeader,
+  /**
+   * `cacheTerms` (anyone, once per terms version after an amendment): `terms` = version `version` of the agreement,
+   * `baseTariffs` = their base tariffs of direction 0 and 1. Batches whose period starts under that version can be
+   * submitted once it is cached.
+   */
+  cacheTerms(
+    agreementId: string,
+    version: UintLike,
     terms: AgreementTerms,
-    baseTariff: AgreementTariff,
-    fileURI = "",
-    signature = "0x",
+    baseTariffs: readonly [AgreementTariff, AgreementTariff],
   ): BuiltTransaction {
+    return this.#tx("cacheTerms", [
+      toBytes32(agreementId, "agreementId"),
+      toUint(version, 32, "version"),
+      normalizeTerms(terms),
+      baseTariffsArg(baseTariffs),
+    ]);
+  }
+
+  /**
+   * `submitBatch` by a VPMN account, or by anyone with `signature` of a VPMN signer key (relayed). The terms in force
+   * at the batch's start must be cached ({@link enableClearing}, {@link cacheTerms}).
+   */
+  submitBatch(header: BatchHeader, fileURI = "", signature = "0x"): BuiltTransaction {
     const batch = toOnChainBatch(header);
     return this.#tx("submitBatch", [
       batch.header,
-      batch.totals,
-      normalizeTerms(terms),
-      normalizeTariff(baseTariff, "baseTariff"),
+      packBatchTotals(batch.totals),
       String(fileURI),
       toSignature(signature, "signature", true),
     ]);
@@ -368,19 +405,56 @@ export class ClearingClient {
     return { fraudProven: s[0], batchesRejected: s[1] };
   }
 
-  /** Puts an agreement in clearing (one-time; `submitBatch` does it on first use otherwise). */
-  async enableClearing(agreementId: string, terms: AgreementTerms, overrides?: Overrides): Promise<TransactionReceipt> {
-    return this.#send("enableClearing", this.build.enableClearing(agreementId, terms), overrides);
+  /**
+   * Whether what submissions need of `terms` for `direction` is cached (by {@link enableClearing} or
+   * {@link cacheTerms}): batches of that direction whose period starts while those terms are in force can be
+   * submitted.
+   */
+  async isTermsCached(terms: AgreementTerms, direction: UintLike): Promise<boolean> {
+    const d = directionArg(direction, "direction");
+    const normalized = normalizeTerms(terms);
+    const cached = await this.#call<[string]>(
+      "submissionTerms",
+      hashAgreementTerms(terms),
+      d,
+      normalized.baseTariff[Number(d)],
+    );
+    return cached[0] !== ZeroAddress;
   }
 
-  /** Submits a batch; returns its id, charge and window end from the `BatchSubmitted` event. */
+  /**
+   * Puts an agreement in clearing (one-time, before its first batch), caching what submissions need of its terms
+   * (version 0, with their base tariffs of direction 0 and 1).
+   */
+  async enableClearing(
+    agreementId: string,
+    terms: AgreementTerms,
+    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    return this.#send("enableClearing", this.build.enableClearing(agreementId, terms, baseTariffs), overrides);
+  }
+
+  /** Caches what submissions need of version `version` of an agreement's terms (one-time, after an amendment). */
+  async cacheTerms(
+    agreementId: string,
+    version: UintLike,
+    terms: AgreementTerms,
+    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+    overrides?: Overrides,
+  ): Promise<TransactionReceipt> {
+    return this.#send("cacheTerms", this.build.cacheTerms(agreementId, version, terms, baseTariffs), overrides);
+  }
+
+  /**
+   * Submits a batch (the terms in force at its start must be cached); returns its id, charge and window end from the
+   * `BatchSubmitted` event.
+   */
   async submitBatch(
     header: BatchHeader,
-    terms: AgreementTerms,
-    baseTariff: AgreementTariff,
     options: { fileURI?: string; signature?: string; overrides?: Overrides } = {},
   ): Promise<SubmittedBatch> {
-    const tx = this.build.submitBatch(header, terms, baseTariff, options.fileURI, options.signature);
+    const tx = this.build.submitBatch(header, options.fileURI, options.signature);
     const receipt = await this.#send("submitBatch", tx, options.overrides);
     const batchId = batchIdOf(header);
     for (const log of receipt.logs) {

@@ -14,17 +14,20 @@
  * {@link verifyRecordMultiProof} replay OpenZeppelin Contracts 5.7 `MerkleProof.verifyCalldata` and
  * `MerkleProof.multiProofVerifyCalldata` step by step.
  *
- * Speed: the leaves are ABI-encoded by hand into one preallocated buffer and hashed with an unrolled Keccak-f[1600]
- * working on 32-bit words in place (no allocation per hash); node hashes live in one flat `Int32Array` (8 words, 32
- * bytes per node) and the leaf hashes are sorted by index with a word-wise comparison. The result is checked against
- * `StandardMerkleTree` in `test/sdk/merkle.test.ts`.
+ * Speed: the leaves are ABI-encoded by hand, chunk by chunk, into the memory of the WebAssembly batch Keccak of
+ * `./keccak` and hashed there, the leaf hashes are radix-sorted on their first 32 bits, and the inner nodes are hashed
+ * in WebAssembly too (no allocation per hash). Where WebAssembly is unavailable (or with `{ wasm: false }`), an
+ * unrolled pure-JS Keccak-f[1600] on 32-bit words does the same work. Node hashes live in one flat `Int32Array` (8
+ * words, 32 bytes per node). The result is checked against `StandardMerkleTree` in `test/sdk/merkle.test.ts` and
+ * `test/sdk/keccak.test.ts` (both paths).
  *
- * Pure: no Node-only API, no dependence on the platform's byte order; runs in browsers.
+ * Pure: no Node-only API; runs in browsers. The WebAssembly path is used on little-endian platforms only.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { InvalidArgumentError } from "../errors";
 import { leafTuple, RECORD_LEAF_TYPES, type RecordLeaf, type RecordLeafTuple } from "./leaf";
+import { wasmKeccak, type WasmKeccak } from "./keccak";
 
 /*//////////////////////////////////////////////////////////////////////////
                                  KECCAK-256
@@ -531,37 +534,37 @@ function leafFieldError(
 
 /**
  * Writes `abi.encode(recordId, subscriberHash, uint8 service, uint64 eventStart, uint64 chargedVolume,
- * uint32 index)` into `out` (192 bytes), checking every field. Only the value bytes are written: the padding bytes of
+ * uint32 index)` into `out[at..at + 192]`, checking every field. Only the value bytes are written: the padding bytes of
  * `out` must be zero. A bad field throws, named `name.key` or `name[position].key` (built only then: this runs once
  * per leaf of a million-leaf tree).
  */
-function encodeLeafInto(leaf: RecordLeaf, out: Uint8Array, name: string, position: number): void {
+function encodeLeafInto(leaf: RecordLeaf, out: Uint8Array, name: string, position: number, at = 0): void {
   if (typeof leaf !== "object" || leaf === null) throw leafFieldError(name, position, "", "not a record leaf", leaf);
-  if (!parseBytes32(leaf.recordId, out, 0)) {
+  if (!parseBytes32(leaf.recordId, out, at)) {
     throw leafFieldError(name, position, "recordId", BYTES32_REASON, leaf.recordId);
   }
-  if (!parseBytes32(leaf.subscriberHash, out, 32)) {
+  if (!parseBytes32(leaf.subscriberHash, out, at + 32)) {
     throw leafFieldError(name, position, "subscriberHash", BYTES32_REASON, leaf.subscriberHash);
   }
   const service: unknown = leaf.service;
   if (typeof service !== "number" || !Number.isInteger(service) || service < 0 || service > 255) {
     throw leafFieldError(name, position, "service", "not a uint8", service);
   }
-  out[95] = service;
-  if (!writeUint64(leaf.eventStart, out, 120)) {
+  out[at + 95] = service;
+  if (!writeUint64(leaf.eventStart, out, at + 120)) {
     throw leafFieldError(name, position, "eventStart", "not a uint64 bigint", leaf.eventStart);
   }
-  if (!writeUint64(leaf.chargedVolume, out, 152)) {
+  if (!writeUint64(leaf.chargedVolume, out, at + 152)) {
     throw leafFieldError(name, position, "chargedVolume", "not a uint64 bigint", leaf.chargedVolume);
   }
   const index: unknown = leaf.index;
   if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= UINT32_LIMIT) {
     throw leafFieldError(name, position, "index", "not a uint32", index);
   }
-  out[188] = index >>> 24;
-  out[189] = (index >>> 16) & 0xff;
-  out[190] = (index >>> 8) & 0xff;
-  out[191] = index & 0xff;
+  out[at + 188] = index >>> 24;
+  out[at + 189] = (index >>> 16) & 0xff;
+  out[at + 190] = (index >>> 8) & 0xff;
+  out[at + 191] = index & 0xff;
 }
 
 /** Checks and hashes one leaf, writing its 8 words to `out[at..]` (see {@link encodeLeafInto} for the names). */
@@ -594,6 +597,44 @@ export function fastRecordLeafHash(leaf: RecordLeaf): string {
   return hashHex(words, 0);
 }
 
+/** Leaves encoded per chunk by the WebAssembly path (192 bytes each: 1.5 MiB). */
+const ENCODE_CHUNK = 8192;
+
+/**
+ * The input positions of `n` leaf hashes (8 words each from `words[base]`) sorted ascending as unsigned 256-bit
+ * numbers, equal hashes in input order (as `Array.prototype.sort`, which is stable, leaves them): a stable LSD radix
+ * sort on the first 32 bits (two 16-bit passes), then each run of equal first words sorted by the full hash.
+ */
+function sortedLeafOrder(words: Int32Array, base: number, n: number): Uint32Array {
+  const prefix = new Uint32Array(n);
+  let order = new Uint32Array(n);
+  let spare = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    prefix[i] = byteSwap(words[base + i * WORDS]);
+    order[i] = i;
+  }
+  const counts = new Uint32Array(65_537);
+  for (const shift of [0, 16]) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((prefix[i] >>> shift) & 0xffff) + 1]++;
+    for (let d = 1; d <= 65_536; d++) counts[d] += counts[d - 1];
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      spare[counts[(prefix[i] >>> shift) & 0xffff]++] = i;
+    }
+    [order, spare] = [spare, order];
+  }
+  for (let k = 0; k < n;) {
+    let end = k + 1;
+    while (end < n && prefix[order[end]] === prefix[order[k]]) end++;
+    if (end - k > 1) {
+      order.subarray(k, end).sort((a, b) => compareHashes(words, base + a * WORDS, words, base + b * WORDS) || a - b);
+    }
+    k = end;
+  }
+  return order;
+}
+
 /*//////////////////////////////////////////////////////////////////////////
                                   THE TREE
 //////////////////////////////////////////////////////////////////////////*/
@@ -623,6 +664,15 @@ export interface RecordMultiProofInput {
   readonly proof: readonly string[];
   /** One flag per hashing step. */
   readonly proofFlags: readonly boolean[];
+}
+
+/** Options of {@link buildRecordTree}. */
+export interface BuildRecordTreeOptions {
+  /**
+   * Hash with the WebAssembly Keccak of `./keccak` when it is available (default true); false forces the pure-JS
+   * Keccak (same tree, several times slower).
+   */
+  readonly wasm?: boolean;
 }
 
 /**
@@ -660,7 +710,7 @@ export class RecordTree {
    *
    * @throws InvalidArgumentError if `leaves` is empty or a leaf field is out of range.
    */
-  static build(leaves: readonly RecordLeaf[]): RecordTree {
+  static build(leaves: readonly RecordLeaf[], options: BuildRecordTreeOptions = {}): RecordTree {
     if (!Array.isArray(leaves)) {
       throw new InvalidArgumentError("not an array of record leaves", { field: "leaves", value: leaves });
     }
@@ -669,17 +719,13 @@ export class RecordTree {
       throw new InvalidArgumentError("a batch needs at least one record", { field: "leaves", value: leaves });
     }
     const copy = Object.freeze(leaves.slice());
+    const wasm = options.wasm === false ? undefined : wasmKeccak();
+    if (wasm !== undefined) return RecordTree.#buildWasm(copy, wasm);
     // 1. Leaf hashes, in input order.
     const hashes = new Int32Array(n * WORDS);
     for (let i = 0; i < n; i++) hashLeafWords(copy[i], hashes, i * WORDS, "leaves", i);
     // 2. Input positions sorted by leaf hash; ties (identical leaves) keep input order, as Array.prototype.sort does.
-    const prefix = new Uint32Array(n);
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      prefix[i] = byteSwap(hashes[i * WORDS]);
-      order[i] = i;
-    }
-    order.sort((a, b) => prefix[a] - prefix[b] || compareHashes(hashes, a * WORDS, hashes, b * WORDS) || a - b);
+    const order = sortedLeafOrder(hashes, 0, n);
     // 3. The k-th smallest leaf is node 2n - 2 - k; inner nodes from the last to the root.
     const total = 2 * n - 1;
     const nodes = new Int32Array(total * WORDS);
@@ -694,6 +740,48 @@ export class RecordTree {
     }
     for (let i = n - 2; i >= 0; i--) hashPair(nodes, (2 * i + 1) * WORDS, nodes, (2 * i + 2) * WORDS, nodes, i * WORDS);
     return new RecordTree(copy, nodes, inputAt, treeIndexOf);
+  }
+
+  /**
+   * {@link build} on the WebAssembly hasher: the leaves are encoded chunk by chunk into its memory and hashed there
+   * (two `hashMany` passes: `keccak256(keccak256(encoding))`), sorted, laid out as the tree's last `n` nodes, and the
+   * inner nodes are computed by its `tree` function; the nodes are then copied out. Same layout and tie-breaking as the
+   * pure-JS path.
+   */
+  static #buildWasm(leaves: readonly RecordLeaf[], wasm: WasmKeccak): RecordTree {
+    const n = leaves.length;
+    const total = 2 * n - 1;
+    const chunk = Math.min(n, ENCODE_CHUNK);
+    // Heap: leaf hashes (n * 32) | nodes ((2n - 1) * 32) | encoding chunk (chunk * 192).
+    const hashesAt = wasm.reserve(n * 32 + total * 32 + chunk * LEAF_BYTES);
+    const nodesAt = hashesAt + n * 32;
+    const encodeAt = nodesAt + total * 32;
+    const bytes = wasm.bytes;
+    bytes.fill(0, encodeAt, encodeAt + chunk * LEAF_BYTES);
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      for (let k = 0; k < count; k++) {
+        encodeLeafInto(leaves[start + k], bytes, "leaves", start + k, encodeAt + k * LEAF_BYTES);
+      }
+      const out = hashesAt + start * 32;
+      wasm.hashMany(encodeAt, LEAF_BYTES, LEAF_BYTES, out, count);
+      wasm.hashMany(out, 32, 32, out, count);
+    }
+    const words = new Int32Array(wasm.buffer);
+    const order = sortedLeafOrder(words, hashesAt >>> 2, n);
+    const treeIndexOf = new Uint32Array(n);
+    const inputAt = new Uint32Array(n);
+    for (let k = 0; k < n; k++) {
+      const input = order[k];
+      const t = total - 1 - k;
+      const from = (hashesAt >>> 2) + input * WORDS;
+      words.copyWithin((nodesAt >>> 2) + t * WORDS, from, from + WORDS);
+      treeIndexOf[input] = t;
+      inputAt[t - (n - 1)] = input;
+    }
+    wasm.tree(nodesAt, n);
+    const nodes = words.slice(nodesAt >>> 2, (nodesAt >>> 2) + total * WORDS);
+    return new RecordTree(leaves, nodes, inputAt, treeIndexOf);
   }
 
   /** The number of leaves. */
@@ -811,8 +899,8 @@ export class RecordTree {
  * @throws InvalidArgumentError if `leaves` is empty (a batch has at least one record) or a leaf field is out of its
  * Solidity type's range (`field` names it, e.g. `"leaves[3].eventStart"`).
  */
-export function buildRecordTree(leaves: readonly RecordLeaf[]): RecordTree {
-  return RecordTree.build(leaves);
+export function buildRecordTree(leaves: readonly RecordLeaf[], options: BuildRecordTreeOptions = {}): RecordTree {
+  return RecordTree.build(leaves, options);
 }
 
 /**

@@ -229,6 +229,44 @@ export function hashBatchTotals(totals: OnChainBatchTotals): string {
   return TypedDataEncoder.hashStruct("BatchTotals", BATCH_TOTALS_TYPES, totals);
 }
 
+/**
+ * The totals as `submitBatch` takes them: one word per service, `service | volume << 8 | recordCount << 72 |
+ * tax << 104` (the contract hashes them unpacked: {@link hashBatchTotals} of the arrays is the header's `totals`).
+ * `reject` takes the arrays ({@link toOnChainBatch}'s `totals`).
+ */
+export function packBatchTotals(totals: OnChainBatchTotals): bigint[] {
+  const { services, volumes, recordCounts, taxes } = totals;
+  const n = services.length;
+  if (volumes.length !== n || recordCounts.length !== n || taxes.length !== n) {
+    throw new InvalidArgumentError("per-service arrays must be of one length", { field: "totals", value: totals });
+  }
+  return services.map((service, i) => {
+    const field = (value: UintLike, bits: number, name: string) => toUint(value, bits, `totals.${name}[${i}]`);
+    return (
+      field(service, 8, "services") |
+      (field(volumes[i], 64, "volumes") << 8n) |
+      (field(recordCounts[i], 32, "recordCounts") << 72n) |
+      (field(taxes[i], 128, "taxes") << 104n)
+    );
+  });
+}
+
+/**
+ * The per-service figures of packed totals words (`service | volume << 8 | recordCount << 72 | tax << 104`), e.g.
+ * read back from a `submitBatch` call: the inverse of {@link packBatchTotals}.
+ */
+export function unpackBatchTotals(words: readonly UintLike[]): OnChainBatchTotals {
+  const totals: OnChainBatchTotals = { services: [], volumes: [], recordCounts: [], taxes: [] };
+  words.forEach((value, i) => {
+    const word = toUint(value, 232, `totals[${i}]`);
+    totals.services.push(Number(word & 0xffn) as Service);
+    totals.volumes.push((word >> 8n) & (2n ** 64n - 1n));
+    totals.recordCounts.push((word >> 72n) & (2n ** 32n - 1n));
+    totals.taxes.push(word >> 104n);
+  });
+  return totals;
+}
+
 /** The header and totals arguments the contract takes for `header`. */
 export function toOnChainBatch(header: BatchHeader): { header: OnChainBatchHeader; totals: OnChainBatchTotals } {
   const message = headerMessage(normalizeBatchHeader(header));

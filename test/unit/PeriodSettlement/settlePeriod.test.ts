@@ -118,7 +118,7 @@ function fixtureCondition(f: ClearingFixture): Condition {
 /** The clearing fixture with the agreement in clearing and no usage. */
 async function enabled(): Promise<ClearingFixture> {
   const f = await loadFixture(deployClearingFixture);
-  await f.clearing.enableClearing(f.agreementId, f.terms);
+  await f.clearing.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
   return f;
 }
 

@@ -16,7 +16,7 @@ function readyAt(terms: AgreementTerms, period: number): bigint {
 /** The clearing fixture with the agreement in clearing and the clock past period 1's readiness. */
 async function readyToSettle(): Promise<ClearingFixture> {
   const f = await loadFixture(deployClearingFixture);
-  await f.clearing.enableClearing(f.agreementId, f.terms);
+  await f.clearing.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
   await time.increaseTo(readyAt(f.terms, 1));
   return f;
 }

@@ -14,7 +14,7 @@ import { rate } from "../../../sdk/src/rating/engine";
 import type { PlanKind, Service, ServicePlan } from "../../../sdk/src/rating/types";
 import { DAY, iotTariff, signedOffer } from "../../helpers/agreements";
 import {
-  batchArgs,
+  submitArgs,
   BatchStatus as HelperBatchStatus,
   buildBatch,
   deployClearingFixture,
@@ -140,15 +140,22 @@ export function multiProofOfValues(
   return { leaves: multi.leaves.map((v) => leafFromTuple(v)), proof: multi.proof, proofFlags: multi.proofFlags };
 }
 
-/** Submits `batch` as the visited network's admin of its direction (alice for 0, bob for 1). */
+/**
+ * Submits `batch` as the visited network's admin of its direction (alice for 0, bob for 1), after putting its agreement
+ * in clearing with `terms` (version 0) and `tariff` (its base tariff both ways) if it is not yet.
+ */
 export async function submit(
   f: ClearingFixture,
   batch: Batch,
   terms: AgreementTerms = f.terms,
   tariff: AgreementTariff = f.tariff,
 ): Promise<void> {
+  const agreementId = String(batch.header.agreementId);
+  if ((await f.clearing.clearingConfig(agreementId)).token === ethers.ZeroAddress) {
+    await f.clearing.enableClearing(agreementId, terms, [tariff, tariff]);
+  }
   const vpmnAdmin = Number(batch.header.direction) === 0 ? f.accounts.alice : f.accounts.bob;
-  await f.clearing.connect(vpmnAdmin).submitBatch(...batchArgs(batch.header), terms, tariff, "ipfs://batch", "0x");
+  await f.clearing.connect(vpmnAdmin).submitBatch(...submitArgs(batch.header), "ipfs://batch", "0x");
 }
 
 /** The running volumes of a period, by IOT plan position. */
@@ -206,7 +213,7 @@ export const A_TAXES = 2_000_000n;
 /** The clearing fixture with the agreement in clearing and batches A and B submitted. */
 export async function twoBatches(): Promise<TwoBatches> {
   const f = await loadFixture(deployClearingFixture);
-  await f.clearing.enableClearing(f.agreementId, f.terms);
+  await f.clearing.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
   const a = batchA(f);
   const b = batchB(f);
   await submit(f, a);

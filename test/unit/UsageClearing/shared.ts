@@ -20,7 +20,7 @@ import {
 import type { RecordLeaf } from "../../../sdk/src/merkle/leaf";
 import { DAY, PERIOD, signedAmendment } from "../../helpers/agreements";
 import {
-  batchArgs,
+  submitArgs,
   onChain,
   BatchStatus as HelperBatchStatus,
   buildBatch,
@@ -125,27 +125,47 @@ export function usageBatch(f: ClearingFixture, options: BatchOptions): Batch {
 
 export interface SubmitOptions {
   by?: HardhatEthersSigner;
+  /**
+   * The agreement's version-0 terms and its base tariff (both directions), with which {@link inClearing} puts it in
+   * clearing before the batch if it is not yet (default: the fixture's).
+   */
   terms?: AgreementTerms;
   tariff?: AgreementTariff;
   uri?: string;
   signature?: string;
 }
 
-/** Submits `header` as the VPMN of direction 0 (alice) unless told otherwise. */
-export function submit(
+/**
+ * Puts `agreementId` in clearing unless it already is (`enableClearing`, which caches its version-0 terms): the
+ * one-time step a VPMN takes before its first batch, so that a test's first submission finds the agreement ready.
+ */
+export async function inClearing(f: ClearingFixture, agreementId: string, options: SubmitOptions = {}): Promise<void> {
+  if ((await f.clearing.clearingConfig(agreementId)).token !== ethers.ZeroAddress) return;
+  if ((await f.agreements.getAgreement(agreementId).catch(() => null)) === null) return; // unknown: left to the test
+  const tariff = options.tariff ?? f.tariff;
+  await f.clearing.enableClearing(agreementId, options.terms ?? f.terms, [tariff, tariff]);
+}
+
+/** Caches version `version` of the fixture agreement's terms (`cacheTerms`, base tariff `tariff` both ways). */
+export async function cached(
+  f: ClearingFixture,
+  version: number,
+  terms: AgreementTerms,
+  tariff: AgreementTariff = f.tariff,
+): Promise<ContractTransactionResponse> {
+  return f.clearing.cacheTerms(f.agreementId, version, terms, [tariff, tariff]);
+}
+
+/** Submits `header` as the VPMN of direction 0 (alice) unless told otherwise (its agreement put in clearing first). */
+export async function submit(
   f: ClearingFixture,
   header: BatchHeader,
   options: SubmitOptions = {},
 ): Promise<ContractTransactionResponse> {
+  await inClearing(f, String(header.agreementId), options);
   return f.clearing
     .connect(options.by ?? f.accounts.alice)
-    .submitBatch(
-      ...batchArgs(header),
-      options.terms ?? f.terms,
-      options.tariff ?? f.tariff,
-      options.uri ?? URI,
-      options.signature ?? "0x",
-    );
+    .submitBatch(...submitArgs(header), options.uri ?? URI, options.signature ?? "0x");
 }
 
 /** A batch's totals as the contract takes them (`BatchTotals`), any service id allowed. */
@@ -160,24 +180,32 @@ export type OnChainHeader = ReturnType<typeof onChain>;
 
 /**
  * `submitBatch` with on-chain pieces given as they are, so that a test may send what the SDK would refuse to build
- * (a direction above 1, malformed totals, a header whose fields disagree with its totals).
+ * (a direction above 1, empty totals, a header whose fields disagree with its totals), the totals packed.
  */
-export function submitOnChain(
+export async function submitOnChain(
   f: ClearingFixture,
   header: OnChainHeader,
   totals: Totals,
   options: SubmitOptions = {},
 ): Promise<ContractTransactionResponse> {
+  await inClearing(f, header.agreementId, options);
   return f.clearing
     .connect(options.by ?? f.accounts.alice)
-    .submitBatch(
-      header,
-      totals,
-      options.terms ?? f.terms,
-      options.tariff ?? f.tariff,
-      options.uri ?? URI,
-      options.signature ?? "0x",
-    );
+    .submitBatch(header, packed(totals), options.uri ?? URI, options.signature ?? "0x");
+}
+
+/**
+ * `totals` packed as `submitBatch` takes them (`service | volume << 8 | recordCount << 72 | tax << 104` per service),
+ * without the SDK's checks, so that a test may send out-of-range values (aligned arrays only).
+ */
+export function packed(totals: Totals): bigint[] {
+  return totals.services.map(
+    (s, i) =>
+      BigInt(s) |
+      (BigInt(totals.volumes[i]) << 8n) |
+      (BigInt(totals.recordCounts[i]) << 72n) |
+      (BigInt(totals.taxes[i]) << 104n),
+  );
 }
 
 /**
@@ -322,12 +350,12 @@ export async function signedResolution(
 /** The clearing fixture with the agreement put in clearing by `enableClearing` (no batch yet). */
 export async function enabled(): Promise<ClearingFixture> {
   const f = await loadFixture(deployClearingFixture);
-  await f.clearing.enableClearing(f.agreementId, f.terms);
+  await f.clearing.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
   return f;
 }
 
 export interface PendingFixture extends ClearingFixture {
-  /** Batch 1 of direction 0 ({@link USAGE}, {@link TAXES}), submitted by alice; its first batch enabled clearing. */
+  /** Batch 1 of direction 0 ({@link USAGE}, {@link TAXES}), submitted by alice (the agreement put in clearing first). */
   batch: Batch;
   /** Its charge and taxes, computed with the SDK engine. */
   charge: bigint;
@@ -338,7 +366,7 @@ export interface PendingFixture extends ClearingFixture {
 }
 
 export async function withPendingBatch(): Promise<PendingFixture> {
-  const f = await loadFixture(deployClearingFixture);
+  const f = await loadFixture(enabled);
   const batch = usageBatch(f, { sequence: 1 });
   const submittedAt = await nextTimestamp();
   await submit(f, batch.header);

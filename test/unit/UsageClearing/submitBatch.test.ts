@@ -5,13 +5,14 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-help
 import {
   BATCH_HEADER_TYPES,
   batchHeaderTypedData,
-  computeTariffId,
+  hashAgreementTerms,
   signBatchHeader,
   type AgreementTariff,
 } from "../../../sdk/src";
-import { accessTariff, DAY, discountTariff, PERIOD } from "../../helpers/agreements";
+import { accessTariff, DAY, discountTariff, PERIOD, signedOffer } from "../../helpers/agreements";
 import {
   batchArgs,
+  submitArgs,
   agreementWithTariff,
   deployClearingFixture,
   eightServiceTariff,
@@ -23,10 +24,12 @@ import { Kind, Svc } from "../../helpers/rating";
 import {
   amendFromSecondPeriod,
   BatchStatus,
+  cached,
   chargeOf,
   enabled,
   firstDay,
   nextTimestamp,
+  packed,
   periodResult,
   Status,
   submit,
@@ -67,21 +70,21 @@ function dearTariff(): AgreementTariff {
 
 /** The fixture with alice's signer key revoked by alice. */
 async function withRevokedVpmnKey(): Promise<ClearingFixture> {
-  const f = await loadFixture(deployClearingFixture);
+  const f = await loadFixture(enabled);
   await f.registry.connect(f.accounts.alice).revokeSigner(f.alpha, f.accounts.aliceSigner);
   return f;
 }
 
 /** The fixture with the VPMN of direction 0 (alpha) suspended by the pauser. */
 async function withSuspendedVpmn(): Promise<ClearingFixture> {
-  const f = await loadFixture(deployClearingFixture);
+  const f = await loadFixture(enabled);
   await f.registry.connect(f.accounts.pauser).suspendOperator(f.alpha, ethers.id("decision 1"));
   return f;
 }
 
 /** The fixture with the agreement terminated by alice on day 100 (inside its fourth period, [90, 120) days). */
 async function withEarlyEnd(): Promise<ClearingFixture & { endAt: bigint }> {
-  const f = await loadFixture(deployClearingFixture);
+  const f = await loadFixture(enabled);
   const endAt = BigInt(f.terms.validFrom) + 100n * BigInt(DAY);
   await f.agreements.connect(f.accounts.alice).terminate(f.agreementId, f.terms, endAt);
   return { ...f, endAt };
@@ -90,7 +93,7 @@ async function withEarlyEnd(): Promise<ClearingFixture & { endAt: bigint }> {
 describe("UsageClearing.submitBatch", () => {
   describe("when the contract is paused", () => {
     it("should revert", async () => {
-      const f = await loadFixture(deployClearingFixture);
+      const f = await loadFixture(enabled);
       await f.clearing.connect(f.accounts.pauser).pause();
       const { header } = usageBatch(f, { sequence: 1 });
       await expect(submit(f, header)).to.be.revertedWithCustomError(f.clearing, "EnforcedPause");
@@ -105,12 +108,11 @@ describe("UsageClearing.submitBatch", () => {
   describe("when the contract is not paused", () => {
     describe("when several requirements fail at once", () => {
       it("should report the first failing one in the documented order", async () => {
-        const f = await loadFixture(deployClearingFixture);
+        const f = await loadFixture(enabled);
         const a = f.accounts;
         const good = usageBatch(f, { sequence: 1 });
         const [goodHeader, goodTotals] = batchArgs(good.header);
         const start = goodHeader.periodStart;
-        const altered = { ...f.terms, disputeWindow: 1 };
         let h = {
           ...goodHeader,
           direction: 2n,
@@ -122,21 +124,14 @@ describe("UsageClearing.submitBatch", () => {
         };
         let totals: Totals = NO_TOTALS;
         const send = (options: Parameters<typeof submitOnChain>[3] = {}) => submitOnChain(f, h, totals, options);
-        await expect(send({ by: a.eve, terms: altered, tariff: accessTariff() }))
+        await expect(send({ by: a.eve }))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidDirection")
           .withArgs(2);
         h = { ...h, direction: 0n };
-        await expect(send({ by: a.eve, terms: altered, tariff: accessTariff() }))
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-          .withArgs(f.agreementId, 0);
-        // The header's tariff is checked before the tariff given.
-        await expect(send({ by: a.eve, tariff: accessTariff() }))
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-          .withArgs(f.iotTariffId, f.discountTariffId);
+        await expect(send({ by: a.eve }))
+          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsNotCached")
+          .withArgs(f.agreementId, 0, f.discountTariffId);
         h = { ...h, baseTariff: f.iotTariffId };
-        await expect(send({ by: a.eve, tariff: accessTariff() }))
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-          .withArgs(f.iotTariffId, computeTariffId(accessTariff()));
         await expect(send({ by: a.eve }))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
           .withArgs(f.alpha, a.eve.address);
@@ -171,7 +166,7 @@ describe("UsageClearing.submitBatch", () => {
         await expect(submit(f, { ...header, periodEnd: header.periodStart }))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_OperatorNotActive")
           .withArgs(f.alpha, Status.Suspended);
-        const g = await loadFixture(deployClearingFixture);
+        const g = await loadFixture(enabled);
         const deadline = BigInt(g.terms.validFrom) + BigInt(PERIOD) + BigInt(g.terms.submissionGrace);
         await time.increaseTo(deadline + 1n);
         await expect(submit(g, { ...header, root: ethers.ZeroHash }))
@@ -182,7 +177,7 @@ describe("UsageClearing.submitBatch", () => {
 
     describe("when the direction is above 1", () => {
       it("should revert", async () => {
-        const f = await loadFixture(deployClearingFixture);
+        const f = await loadFixture(enabled);
         const [header, totals] = batchArgs(usageBatch(f, { sequence: 1 }).header);
         for (const direction of [2n, 255n]) {
           await expect(submitOnChain(f, { ...header, direction }, totals))
@@ -193,33 +188,31 @@ describe("UsageClearing.submitBatch", () => {
     });
 
     describe("when the direction is 0 or 1", () => {
-      describe("when the terms are not those in force at the batch's start", () => {
-        it("should revert for altered terms", async () => {
+      describe("when the terms in force at the batch's start are not cached with the header's base tariff", () => {
+        it("should revert for an agreement whose terms were never cached (not in clearing)", async () => {
           const f = await loadFixture(deployClearingFixture);
           const { header } = usageBatch(f, { sequence: 1 });
-          const altered = { ...f.terms, disputeWindow: 1 };
-          await expect(submit(f, header, { terms: altered }))
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-            .withArgs(f.agreementId, 0);
+          await expect(f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(header), URI, "0x"))
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsNotCached")
+            .withArgs(f.agreementId, 0, f.iotTariffId);
         });
 
-        it("should judge by periodStart: version 0 before an amendment's start, version 1 from it", async () => {
-          const f = await loadFixture(deployClearingFixture);
+        it("should judge by periodStart: version 0 before an amendment's start, version 1 from it once cached", async () => {
+          const f = await loadFixture(enabled);
           const amended = await amendFromSecondPeriod(f);
-          // The amended terms are not in force in the first period, even once they apply.
-          const first = usageBatch(f, { sequence: 1 });
-          await expect(submit(f, first.header, { terms: amended }))
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-            .withArgs(f.agreementId, 0);
           const secondStart = BigInt(f.terms.validFrom) + BigInt(PERIOD);
           await time.increaseTo(secondStart + BigInt(DAY));
           const second = usageBatch(f, { sequence: 1, periodStart: secondStart, periodEnd: secondStart + BigInt(DAY) });
+          // Version 0 is cached, version 1 (in force from the second period) is not yet.
           await expect(submit(f, second.header))
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-            .withArgs(f.agreementId, 1);
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsNotCached")
+            .withArgs(f.agreementId, 1, f.iotTariffId);
+          await expect(cached(f, 1, amended))
+            .to.emit(f.clearing, "TermsCached")
+            .withArgs(f.agreementId, 1, hashAgreementTerms(amended));
           // Version 1 applies from its start: its 5-day window is the batch's.
           const at = await nextTimestamp();
-          await expect(submit(f, second.header, { terms: amended }))
+          await expect(submit(f, second.header))
             .to.emit(f.clearing, "BatchSubmitted")
             .withArgs(
               second.batchId,
@@ -233,14 +226,27 @@ describe("UsageClearing.submitBatch", () => {
               at + 5n * BigInt(DAY),
               URI,
             );
-          // The first period is still open (grace) and still takes version 0.
-          await expect(submit(f, usageBatch(f, { sequence: 2 }).header)).to.emit(f.clearing, "BatchSubmitted");
+          // The first period is still open (grace) and still takes version 0, its window of 7 days.
+          const first = usageBatch(f, { sequence: 2 });
+          const later = await nextTimestamp();
+          await expect(submit(f, first.header))
+            .to.emit(f.clearing, "BatchSubmitted")
+            .withArgs(
+              first.batchId,
+              f.agreementId,
+              0,
+              2,
+              0,
+              first.header.root,
+              chargeOf(f.tariff, first.header),
+              taxesOf(first.header),
+              later + BigInt(f.terms.disputeWindow),
+              URI,
+            );
         });
-      });
 
-      describe("when the header names another tariff than the terms' base tariff of the direction", () => {
-        it("should revert with the terms' tariff id and the header's, whatever tariff is given", async () => {
-          const f = await loadFixture(deployClearingFixture);
+        it("should revert for a header naming another tariff than the terms' base tariff of the direction", async () => {
+          const f = await loadFixture(enabled);
           // Another tariff of the same terms (direction 0's discount tariff), and one the terms do not name.
           for (const [tariff, named] of [
             [discountTariff(), f.discountTariffId],
@@ -250,52 +256,32 @@ describe("UsageClearing.submitBatch", () => {
               const { header } = usageBatch(f, { sequence: 1, direction, tariff });
               expect(header.baseTariff).to.equal(named);
               const by = direction === 0 ? f.accounts.alice : f.accounts.bob;
-              for (const given of [tariff, f.tariff]) {
-                await expect(submit(f, header, { by, tariff: given }))
-                  .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-                  .withArgs(f.iotTariffId, named);
-              }
+              await expect(submit(f, header, { by }))
+                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsNotCached")
+                .withArgs(f.agreementId, 0, named);
             }
           }
         });
 
         it("should revert for a header naming another agreement's base tariff", async () => {
-          const f = await loadFixture(deployClearingFixture);
+          const f = await loadFixture(enabled);
           const tariff = eightServiceTariff();
           const other = await agreementWithTariff(f, tariff);
           // The fixture's IOT tariff is a base tariff of the fixture's agreement, not of this one.
           const { header } = usageBatch(f, { sequence: 1, agreementId: other.agreementId, usage: ONE_SMS });
           await expect(submit(f, header, { terms: other.terms, tariff }))
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-            .withArgs(computeTariffId(tariff), f.iotTariffId);
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsNotCached")
+            .withArgs(other.agreementId, 0, f.iotTariffId);
           const named = usageBatch(f, { sequence: 1, agreementId: other.agreementId, usage: ONE_SMS, tariff });
-          await expect(submit(f, named.header, { terms: other.terms, tariff })).to.emit(f.clearing, "BatchSubmitted");
+          await expect(submit(f, named.header)).to.emit(f.clearing, "BatchSubmitted");
         });
       });
 
-      describe("when the base tariff given is not the terms' base tariff of the direction", () => {
-        it("should revert with the expected and the given tariff ids", async () => {
-          const f = await loadFixture(deployClearingFixture);
-          const { header } = usageBatch(f, { sequence: 1 });
-          await expect(submit(f, header, { tariff: accessTariff() }))
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-            .withArgs(f.iotTariffId, computeTariffId(accessTariff()));
-          // Another tariff of the same terms (direction 0's discount tariff) is not a base tariff, on either direction.
-          for (const direction of [0, 1]) {
-            const { header: other } = usageBatch(f, { sequence: 1, direction });
-            const by = direction === 0 ? f.accounts.alice : f.accounts.bob;
-            await expect(submit(f, other, { by, tariff: discountTariff() }))
-              .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-              .withArgs(f.iotTariffId, f.discountTariffId);
-          }
-        });
-      });
-
-      describe("when the terms and the tariff are those in force", () => {
+      describe("when the terms in force are cached with the header's base tariff", () => {
         describe("when the caller sends no signature", () => {
           describe("when the caller is neither the VPMN's admin nor one of its active signer keys", () => {
             it("should revert for an attacker, the HPMN's admin and key, and a third operator's admin", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const a = f.accounts;
               const { header } = usageBatch(f, { sequence: 1 });
               for (const who of [a.eve, a.bob, a.bobSigner, a.carol]) {
@@ -306,7 +292,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for party A's accounts on direction 1 (party B is its VPMN)", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const a = f.accounts;
               const { header } = usageBatch(f, { sequence: 1, direction: 1 });
               for (const who of [a.alice, a.aliceSigner]) {
@@ -329,7 +315,7 @@ describe("UsageClearing.submitBatch", () => {
         describe("when a relayer sends a signature", () => {
           describe("when the signer is not an active signer key of the VPMN", () => {
             it("should revert for an attacker's, the HPMN key's and the VPMN admin's signatures", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const a = f.accounts;
               const { header } = usageBatch(f, { sequence: 1 });
               // The admin may send a batch itself, but its signature is not a signer key's.
@@ -342,7 +328,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for a key the VPMN revoked, even if it signed before the revocation", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const { header } = usageBatch(f, { sequence: 1 });
               const signature = await signBatchHeader(f.accounts.aliceSigner, f.clearingDomain, header);
               await f.registry.connect(f.accounts.alice).revokeSigner(f.alpha, f.accounts.aliceSigner);
@@ -352,7 +338,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for a signature of another header (it recovers another address)", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const signed = usageBatch(f, { sequence: 1 }).header;
               const sent = { ...signed, volumes: signed.volumes.map((v) => BigInt(v) + 60n) };
               const signature = await signBatchHeader(f.accounts.aliceSigner, f.clearingDomain, signed);
@@ -387,7 +373,7 @@ describe("UsageClearing.submitBatch", () => {
         describe("when the submitter may act for the VPMN and the VPMN is active", () => {
           describe("when the batch period is empty, not over, or not inside one period and the validity", () => {
             it("should revert for an empty and for a reversed period", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const [start] = firstDay(f);
               for (const [periodStart, periodEnd] of [
                 [start + 100n, start + 100n],
@@ -401,7 +387,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for a period starting before validFrom", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const [start, end] = firstDay(f);
               const { header } = usageBatch(f, { sequence: 1, periodStart: start - 1n, periodEnd: end });
               await expect(submit(f, header))
@@ -410,7 +396,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for a period that is not over (periodEnd after now)", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const at = await nextTimestamp();
               const [start] = firstDay(f);
               const { header } = usageBatch(f, { sequence: 1, periodStart: start, periodEnd: at + 1n });
@@ -420,7 +406,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for a period crossing an agreement period boundary", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const boundary = BigInt(f.terms.validFrom) + BigInt(PERIOD);
               await time.increaseTo(boundary + BigInt(DAY));
               const { header } = usageBatch(f, { sequence: 1, periodStart: boundary - 10n, periodEnd: boundary + 1n });
@@ -430,7 +416,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for a period after the validity window", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const validUntil = BigInt(f.terms.validUntil);
               await time.increaseTo(validUntil + BigInt(DAY));
               const { header } = usageBatch(f, { sequence: 1, periodStart: validUntil, periodEnd: validUntil + 10n });
@@ -453,7 +439,7 @@ describe("UsageClearing.submitBatch", () => {
 
           describe("when the period's submission grace is over", () => {
             it("should revert with the period and its deadline (its end plus the grace)", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const deadline = BigInt(f.terms.validFrom) + BigInt(PERIOD) + BigInt(f.terms.submissionGrace);
               await time.setNextBlockTimestamp(deadline + 1n);
               await expect(submit(f, usageBatch(f, { sequence: 1 }).header))
@@ -472,7 +458,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should still accept a batch at the deadline itself", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const deadline = BigInt(f.terms.validFrom) + BigInt(PERIOD) + BigInt(f.terms.submissionGrace);
               await time.setNextBlockTimestamp(deadline);
               await expect(submit(f, usageBatch(f, { sequence: 1 }).header)).to.emit(f.clearing, "BatchSubmitted");
@@ -481,7 +467,7 @@ describe("UsageClearing.submitBatch", () => {
 
           describe("when the sequence is not the previous one plus one", () => {
             it("should revert for a first batch numbered 0 or 2", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               for (const sequence of [0, 2]) {
                 await expect(submit(f, usageBatch(f, { sequence }).header))
                   .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SequenceMismatch")
@@ -512,7 +498,7 @@ describe("UsageClearing.submitBatch", () => {
 
           describe("when the root is zero or was used before", () => {
             it("should revert for a zero root", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const header = { ...usageBatch(f, { sequence: 1 }).header, root: ethers.ZeroHash };
               await expect(submit(f, header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RootUsed")
@@ -544,7 +530,7 @@ describe("UsageClearing.submitBatch", () => {
 
           describe("when the totals do not hash to the header's totals", () => {
             it("should revert with the header's and the given totals' hashes, leaving the lane as it was", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const { header } = usageBatch(f, { sequence: 1 });
               const [h, t] = batchArgs(header);
               const bump = (values: bigint[]) => [values[0] + 1n, ...values.slice(1)];
@@ -565,7 +551,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for a relayed signature of the header sent with other totals", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const { header } = usageBatch(f, { sequence: 1 });
               const signature = await signBatchHeader(f.accounts.aliceSigner, f.clearingDomain, header);
               const [h, t] = batchArgs(header);
@@ -576,30 +562,39 @@ describe("UsageClearing.submitBatch", () => {
             });
           });
 
-          describe("when the per-service arrays are empty or of different lengths", () => {
-            it("should revert for empty arrays and for each array of another length", async () => {
-              const f = await loadFixture(deployClearingFixture);
+          describe("when the totals are empty", () => {
+            it("should revert", async () => {
+              const f = await loadFixture(enabled);
               const { header } = usageBatch(f, { sequence: 1 });
-              const [, t] = batchArgs(header);
-              const malformed: Totals[] = [
-                NO_TOTALS,
-                { ...t, volumes: t.volumes.slice(1) },
-                { ...t, recordCounts: [...t.recordCounts, 1n] },
-                { ...t, taxes: t.taxes.slice(1) },
-                { ...t, services: t.services.slice(1) },
-              ];
-              for (const bad of malformed) {
-                await expect(submitOnChain(f, ...withTotals(header, bad))).to.be.revertedWithCustomError(
-                  f.clearing,
-                  "UsageClearing_MalformedTotals",
-                );
-              }
+              await expect(submitOnChain(f, ...withTotals(header, NO_TOTALS))).to.be.revertedWithCustomError(
+                f.clearing,
+                "UsageClearing_MalformedTotals",
+              );
+            });
+          });
+
+          describe("when a packed totals word has bits above its fields, or a service is not one", () => {
+            it("should revert without data, as the ABI decoder does for a value out of range", async () => {
+              const f = await loadFixture(enabled);
+              const { header } = usageBatch(f, { sequence: 1, usage: ONE_SMS });
+              const [h, t] = batchArgs(header);
+              const [word] = packed(t);
+              const send = (words: bigint[], totals: Totals = t) =>
+                f.clearing
+                  .connect(f.accounts.alice)
+                  .submitBatch({ ...h, totals: totalsHash(totals) }, words, URI, "0x");
+              await expect(send([word | (1n << 232n)])).to.be.revertedWithoutReason();
+              await expect(send([word | (1n << 255n)])).to.be.revertedWithoutReason();
+              // A service id above the last service (8), hashed as such.
+              const alien = { ...t, services: [9] };
+              await expect(send(packed(alien), alien)).to.be.revertedWithoutReason();
+              await expect(send([word])).to.emit(f.clearing, "BatchSubmitted");
             });
           });
 
           describe("when the services are not strictly ascending or one is not in the base tariff", () => {
             it("should revert at the first service out of order, with its index", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const base = { recordCounts: [1n, 1n], taxes: [0n, 0n], volumes: [60n, 1n] };
               const header = usageBatch(f, { sequence: 1 }).header;
               const cases: [number[], number, number][] = [
@@ -614,7 +609,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert at the first service the base tariff has no plan for", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const header = usageBatch(f, { sequence: 1 }).header;
               // The IOT tariff rates voice MO, SMS MO, data and VoLTE: not voice MT, nor IoT access.
               const cases: [number[], number, number][] = [
@@ -630,21 +625,22 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should judge the arrays before the header's taxes", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const header = usageBatch(f, { sequence: 1 }).header;
               const bad = { services: [Svc.VoiceMT], volumes: [60n], recordCounts: [1n], taxes: [5n] };
               await expect(submitOnChain(f, ...withTotals(header, bad, 4n)))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ServiceNotRated")
                 .withArgs(0, Svc.VoiceMT);
-              await expect(
-                submitOnChain(f, ...withTotals(header, { ...bad, services: [], volumes: [] }, 4n)),
-              ).to.be.revertedWithCustomError(f.clearing, "UsageClearing_MalformedTotals");
+              await expect(submitOnChain(f, ...withTotals(header, NO_TOTALS, 4n))).to.be.revertedWithCustomError(
+                f.clearing,
+                "UsageClearing_MalformedTotals",
+              );
             });
           });
 
           describe("when a running volume would exceed uint64", () => {
             it("should revert with the service and the volume it would reach", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               await submit(f, usageBatch(f, { sequence: 1, usage: { [Svc.SmsMO]: [UINT64_MAX] } }).header);
               await expect(submit(f, usageBatch(f, { sequence: 2, usage: ONE_SMS }).header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_VolumeOverflow")
@@ -654,7 +650,7 @@ describe("UsageClearing.submitBatch", () => {
 
           describe("when the header's taxes are not the sum of the totals' taxes", () => {
             it("should revert with the declared taxes and the sum, leaving the lane and the period as they were", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const { header } = usageBatch(f, { sequence: 1 });
               const [h, t] = batchArgs(header);
               const sum = taxesOf(header);
@@ -669,7 +665,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for taxes declared on a batch whose totals carry none", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const { header } = usageBatch(f, { sequence: 1, usage: ONE_SMS });
               const [h, t] = batchArgs(header);
               expect(t.taxes).to.deep.equal([0n]);
@@ -679,7 +675,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should judge the taxes before the amount's bounds", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const taxes = UINT96_MAX + 1n;
               const { header } = usageBatch(f, { sequence: 1, usage: ONE_SMS, taxes: { [Svc.SmsMO]: taxes } });
               const [h, t] = batchArgs(header);
@@ -691,7 +687,7 @@ describe("UsageClearing.submitBatch", () => {
 
           describe("when the charge exceeds uint88 or the taxes exceed uint96", () => {
             it("should revert for a charge above uint88", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const tariff = dearTariff();
               const other = await agreementWithTariff(f, tariff);
               const { header } = usageBatch(f, {
@@ -708,7 +704,7 @@ describe("UsageClearing.submitBatch", () => {
             });
 
             it("should revert for taxes above uint96", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const taxes = UINT96_MAX + 1n;
               const { header } = usageBatch(f, { sequence: 1, usage: ONE_SMS, taxes: { [Svc.SmsMO]: taxes } });
               await expect(submit(f, header))
@@ -718,7 +714,7 @@ describe("UsageClearing.submitBatch", () => {
 
             // The vault takes at most uint96 per obligation, and a batch is recorded as one: its charge plus taxes.
             it("should revert when taxes that fit uint96 alone overflow it with the charge", async () => {
-              const f = await loadFixture(deployClearingFixture);
+              const f = await loadFixture(enabled);
               const { header } = usageBatch(f, { sequence: 1, usage: ONE_SMS, taxes: { [Svc.SmsMO]: UINT96_MAX } });
               await expect(submit(f, header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_AmountTooLarge")
@@ -728,18 +724,16 @@ describe("UsageClearing.submitBatch", () => {
 
           describe("when every requirement holds", () => {
             describe("given the agreement's first batch", () => {
-              it("should enable clearing, emit ClearingEnabled and BatchSubmitted, and return the batch id", async () => {
-                const f = await loadFixture(deployClearingFixture);
+              it("should emit BatchSubmitted and return the batch id", async () => {
+                const f = await loadFixture(enabled);
                 const batch = usageBatch(f, { sequence: 1 });
                 const returned = await f.clearing
                   .connect(f.accounts.alice)
-                  .submitBatch.staticCall(...batchArgs(batch.header), f.terms, f.tariff, URI, "0x");
+                  .submitBatch.staticCall(...submitArgs(batch.header), URI, "0x");
                 expect(returned).to.equal(batch.batchId);
                 const at = await nextTimestamp();
                 const tx = submit(f, batch.header);
-                await expect(tx)
-                  .to.emit(f.clearing, "ClearingEnabled")
-                  .withArgs(f.agreementId, f.tokenAddress, f.alpha, f.beta);
+                await expect(tx).to.not.emit(f.clearing, "ClearingEnabled");
                 await expect(tx)
                   .to.emit(f.clearing, "BatchSubmitted")
                   .withArgs(
@@ -754,12 +748,24 @@ describe("UsageClearing.submitBatch", () => {
                     at + BigInt(f.terms.disputeWindow),
                     URI,
                   );
-                const config = await f.clearing.clearingConfig(f.agreementId);
-                expect([config.token, config.partyA, config.partyB]).to.deep.equal([f.tokenAddress, f.alpha, f.beta]);
+              });
+
+              it("should revert for an agreement not in clearing whose identical terms another agreement cached", async () => {
+                const f = await loadFixture(enabled);
+                // A second offer of the same terms, accepted: another agreement, the same terms hash.
+                const { offer, signature, offerHash } = await signedOffer(f, { terms: f.terms, nonce: 78n });
+                await f.agreements.connect(f.accounts.bob).acceptOffer(offer, signature);
+                const twin = await f.agreements.agreementIdOf(offerHash, f.beta);
+                const { header } = usageBatch(f, { sequence: 1, agreementId: twin });
+                await expect(f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(header), URI, "0x"))
+                  .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ClearingNotEnabled")
+                  .withArgs(twin);
+                await f.clearing.enableClearing(twin, f.terms, [f.tariff, f.tariff]);
+                await expect(submit(f, header)).to.emit(f.clearing, "BatchSubmitted");
               });
 
               it("should store the batch, advance the lane, record the root and the period's volumes", async () => {
-                const f = await loadFixture(deployClearingFixture);
+                const f = await loadFixture(enabled);
                 const batch = usageBatch(f, { sequence: 1 });
                 const at = await nextTimestamp();
                 await submit(f, batch.header);

@@ -323,7 +323,7 @@ describe("UsageClearing views", () => {
       const f = await loadFixture(deployClearingFixture);
       const before = await f.clearing.clearingConfig(f.agreementId);
       expect([before.token, before.partyA, before.partyB]).to.deep.equal([ethers.ZeroAddress, 0n, 0n]);
-      await f.clearing.enableClearing(f.agreementId, f.terms);
+      await f.clearing.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
       const after = await f.clearing.clearingConfig(f.agreementId);
       expect([after.token, after.partyA, after.partyB]).to.deep.equal([f.tokenAddress, f.alpha, f.beta]);
     });

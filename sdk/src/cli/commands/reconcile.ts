@@ -1,0 +1,201 @@
+/**
+ * `roamledger reconcile` and `roamledger dispute`: the home network checks a visited network's batch file against its
+ * own records (SDK `reconcileBatches`), then proves the fraud and raises the disputes on chain.
+ */
+import type { Command } from "commander";
+
+import { prepareBatch } from "../../cdr/batch";
+import { ClearingClient } from "../../clients/clearing";
+import type { Service } from "../../rating/types";
+import { FraudKind } from "../../reconcile/codes";
+import { buildDisputes, buildFraudProofs, reconcileBatches } from "../../reconcile";
+import type { ReconcileBatch, ReconciliationReport } from "../../reconcile/types";
+import type { BatchHeader } from "../../typedData/clearing";
+import { agreementView, headerOfRoot, parseBytes32, parseDirection, ratingTariff, type AgreementView } from "../chain";
+import { readCdrFile } from "../cdrfile";
+import type { Context } from "../context";
+import { CliUserError } from "../errors";
+import type { Action } from "../program";
+import { sharedSecret } from "./usage";
+
+interface ReconcileOptions {
+  home: string;
+  agreement: string;
+  direction: string;
+  secret?: string;
+  progress?: boolean;
+}
+
+function options(command: Command): Command {
+  return command
+    .requiredOption("--home <file>", "the home network's own records of the period (CDR file)")
+    .requiredOption("--agreement <id>", "the agreement id (bytes32)")
+    .requiredOption("--direction <0|1>", "the direction of the batch")
+    .option("--secret <bytes32>", "the parties' shared secret (default: env ROAMLEDGER_SHARED_SECRET)")
+    .option("--progress", "always draw the progress bar");
+}
+
+export function register(program: Command, action: Action): void {
+  options(
+    program
+      .command("reconcile <batchFile>")
+      .description(
+        "reconcile the visited network's batch file (its batch found on chain by root) against the home records: " +
+          "matched, mismatched, extra, missing, the provable fraud and the disputes; sends nothing",
+      ),
+  ).action(action(reconcile));
+  options(
+    program
+      .command("dispute <batchFile>")
+      .description(
+        "reconcile as `reconcile` does, then send the fraud proofs and the disputes it built (home network)",
+      ),
+  ).action(action(dispute));
+}
+
+interface Reconciled {
+  view: AgreementView;
+  header: BatchHeader;
+  batch: ReconcileBatch;
+  report: ReconciliationReport;
+}
+
+async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Promise<Reconciled> {
+  const agreementId = parseBytes32(opts.agreement, "agreement");
+  const direction = parseDirection(opts.direction);
+  const secret = sharedSecret(ctx, opts.secret);
+  const view = await agreementView(ctx, agreementId, direction);
+  const ingest = {
+    agreementId,
+    direction,
+    sharedSecret: secret,
+    validFrom: view.terms.validFrom,
+    validUntil: view.terms.validUntil,
+    periodLength: view.terms.periodLength,
+    tariff: ratingTariff(view.baseTariff),
+    progress: opts.progress,
+  };
+  const { result } = await readCdrFile(ctx, batchFile, ingest);
+  const prepared = prepareBatch(result, {
+    agreementId,
+    direction,
+    sequence: 1n,
+    periodStart: 0n,
+    periodEnd: 1n,
+    baseTariff: view.baseTariffId,
+    fileHash: `0x${"00".repeat(32)}`,
+  });
+  const found = await headerOfRoot(ctx, prepared.header.root);
+  if (found === undefined) {
+    throw new CliUserError(`no batch on chain has the root of ${batchFile} (${prepared.header.root})`, "batchFile");
+  }
+  const home = await readCdrFile(ctx, opts.home, ingest);
+  const subscribers = new Set(home.result.records.map((r) => r.subscriberHash));
+  const clearing = new ClearingClient((await ctx.addresses()).clearing, await ctx.provider());
+  const batch: ReconcileBatch = {
+    batchId: found.batchId,
+    sequence: BigInt(found.header.sequence),
+    periodStart: BigInt(found.header.periodStart),
+    periodEnd: BigInt(found.header.periodEnd),
+    leaves: prepared.leaves,
+    tree: prepared.tree,
+    final: await clearing.isFinal(found.batchId),
+  };
+  const report = reconcileBatches({
+    home: { subscribers, records: home.result.leaves },
+    batches: [batch],
+    increments: new Map(view.baseTariff.plans.map((p) => [Number(p.service) as Service, BigInt(p.increment)])),
+    validity: { from: view.terms.validFrom, until: view.terms.validUntil },
+  });
+  return { view, header: found.header, batch, report };
+}
+
+const KIND_NAMES: Record<number, string> = Object.fromEntries(Object.entries(FraudKind).map(([k, v]) => [v, k]));
+
+function summary(r: Reconciled) {
+  const count = <T>(list: readonly T[], key: (x: T) => string) =>
+    list.reduce<Record<string, number>>((acc, x) => ({ ...acc, [key(x)]: (acc[key(x)] ?? 0) + 1 }), {});
+  return {
+    batchId: r.batch.batchId,
+    sequence: r.batch.sequence,
+    final: r.batch.final,
+    records: r.batch.leaves.length,
+    matched: r.report.matched.length,
+    mismatched: r.report.mismatched.length,
+    extra: r.report.extra.length,
+    missing: r.report.missing.length,
+    fraud: r.report.fraud.length,
+    fraudByKind: count(r.report.fraud, (f) => KIND_NAMES[f.kind]),
+    disputes: r.report.disputes.length,
+    disputesByCode: count(r.report.disputes, (d) => String(d.code)),
+    late: r.report.lateFindings.fraud.length + r.report.lateFindings.disputes.length,
+  };
+}
+
+function summaryLines(s: ReturnType<typeof summary>): string[] {
+  return [
+    `batch ${s.batchId} (sequence ${s.sequence}${s.final ? ", final" : ""}): ${s.records} records`,
+    `  matched ${s.matched}, mismatched ${s.mismatched}, extra ${s.extra}, missing ${s.missing}`,
+    `  provable fraud ${s.fraud}${
+      s.fraud > 0
+        ? ` (${Object.entries(s.fraudByKind)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", ")})`
+        : ""
+    }`,
+    `  disputes ${s.disputes}${
+      s.disputes > 0
+        ? ` (codes ${Object.entries(s.disputesByCode)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join(", ")})`
+        : ""
+    }`,
+    ...(s.late > 0 ? [`  ${s.late} finding(s) too late: the batch is final`] : []),
+  ];
+}
+
+async function reconcile(ctx: Context, batchFile: string, opts: ReconcileOptions): Promise<void> {
+  const r = await run(ctx, batchFile, opts);
+  const s = summary(r);
+  ctx.out.result(
+    {
+      ...s,
+      fraudFindings: r.report.fraud.map((f) => ({
+        kind: KIND_NAMES[f.kind],
+        index: f.leaf.index,
+        recordId: f.leaf.recordId,
+      })),
+      disputeFindings: r.report.disputes.map((d) => ({ code: d.code, index: d.leaf.index, recordId: d.leaf.recordId })),
+    },
+    summaryLines(s),
+  );
+}
+
+async function dispute(ctx: Context, batchFile: string, opts: ReconcileOptions): Promise<void> {
+  if (!ctx.hasKey) await ctx.signer(); // fail fast (exit 1) before reading files
+  const r = await run(ctx, batchFile, opts);
+  const clearing = new ClearingClient((await ctx.addresses()).clearing, await ctx.runner());
+  const txs: string[] = [];
+  for (const proof of buildFraudProofs(r.report, [r.batch])) {
+    const record = { leaf: proof.leaf, proof: proof.proof };
+    const receipt =
+      proof.kind === FraudKind.Duplicate
+        ? await clearing.proveDuplicate(
+            r.header,
+            { leaf: proof.keptLeaf, proof: proof.keptProof },
+            r.header,
+            r.view.baseTariff,
+            record,
+          )
+        : await clearing.proveFraud(proof.kind, r.header, r.view.baseTariff, record);
+    txs.push(receipt.hash);
+  }
+  const disputes = buildDisputes(r.report, [r.batch]);
+  for (const d of disputes) txs.push((await clearing.dispute(r.header, r.view.baseTariff, d, d.codes)).hash);
+  const state = await clearing.getBatch(r.batch.batchId);
+  const s = summary(r);
+  ctx.out.result({ ...s, proofsSent: s.fraud, disputeCalls: disputes.length, txHashes: txs, batch: state }, [
+    ...summaryLines(s),
+    `sent ${s.fraud} fraud proof(s) and ${disputes.length} dispute call(s); batch now charges ${state.charge}, holds ${state.held}`,
+  ]);
+}

@@ -1,0 +1,183 @@
+/** `roamledger usage submit <file>`: a CDR file to a batch on chain, resumable (see `../journal.ts`). */
+import path from "node:path";
+import type { Command } from "commander";
+
+import { prepareBatch } from "../../cdr/batch";
+import type { CdrFormat } from "../../cdr/types";
+import { ClearingClient } from "../../clients/clearing";
+import { UsageClearing__factory } from "../../typechain/factories/contracts/UsageClearing__factory";
+import { batchIdOf } from "../../typedData/clearing";
+import { agreementView, ensureTermsCached, parseBytes32, parseDirection, parseUint, ratingTariff } from "../chain";
+import { readCdrFile } from "../cdrfile";
+import type { Context } from "../context";
+import { CliUserError } from "../errors";
+import { JournalFile, JournalingSigner, settleSent } from "../journal";
+import type { Action } from "../program";
+
+interface SubmitOptions {
+  agreement: string;
+  direction: string;
+  secret?: string;
+  periodStart?: string;
+  periodEnd?: string;
+  sequence?: string;
+  fileUri: string;
+  fileHash?: string;
+  format?: CdrFormat;
+  progress?: boolean;
+  dryRun?: boolean;
+}
+
+/** The shared secret (flag or `ROAMLEDGER_SHARED_SECRET`); never printed. */
+export function sharedSecret(ctx: Context, flag: string | undefined): string {
+  const secret = flag ?? ctx.env.ROAMLEDGER_SHARED_SECRET;
+  if (secret === undefined) {
+    throw new CliUserError("the shared secret is needed: ROAMLEDGER_SHARED_SECRET or --secret", "secret");
+  }
+  return parseBytes32(secret, "secret");
+}
+
+export function register(program: Command, action: Action): void {
+  const usage = program.command("usage").description("usage clearing: submit CDR files as batches");
+  usage
+    .command("submit <file>")
+    .description(
+      "ingest a CDR file (.csv, .ndjson, .jsonl, .json; streamed), build its batch (Merkle root) and submit it. " +
+        "Nothing is sent if any record is invalid (each issue is listed with its line and field, exit 1). " +
+        "Resumable: re-running after a crash asks the chain first and never submits twice.",
+    )
+    .requiredOption("--agreement <id>", "the agreement id (bytes32)")
+    .requiredOption("--direction <0|1>", "0: party A is the visited network (charges B); 1: the reverse")
+    .option("--secret <bytes32>", "the parties' shared secret (default: env ROAMLEDGER_SHARED_SECRET)")
+    .option("--period-start <unix>", "start of the usage covered (default: the first event)")
+    .option("--period-end <unix>", "end of the usage covered, exclusive (default: the last event + 1 s)")
+    .option("--sequence <n>", "the batch's sequence (default: the lane's last + 1)")
+    .option("--file-uri <uri>", "where the counterparty fetches the (encrypted) file", "")
+    .option("--file-hash <bytes32>", "hash of the (encrypted) file (default: SHA-256 of the file)")
+    .option("--format <csv|ndjson|json>", "the file's format (default: from its extension)")
+    .option("--progress", "always draw the progress bar (default: files of 256 KiB and more, on a terminal)")
+    .option("--no-progress", "never draw the progress bar")
+    .option("--dry-run", "ingest and build the batch, print it, send nothing")
+    .action(action(submit));
+}
+
+async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<void> {
+  const agreementId = parseBytes32(opts.agreement, "agreement");
+  const direction = parseDirection(opts.direction);
+  const secret = sharedSecret(ctx, opts.secret);
+  const givenStart = opts.periodStart === undefined ? undefined : parseUint(opts.periodStart, "period-start");
+  const givenEnd = opts.periodEnd === undefined ? undefined : parseUint(opts.periodEnd, "period-end");
+  if (!ctx.hasKey && opts.dryRun !== true) await ctx.signer(); // fail fast on a missing key (exit 1)
+
+  const view = await agreementView(ctx, agreementId, direction, givenStart);
+  const { result, sha256 } = await readCdrFile(ctx, file, {
+    agreementId,
+    direction,
+    sharedSecret: secret,
+    validFrom: view.terms.validFrom,
+    validUntil: view.terms.validUntil,
+    periodLength: view.terms.periodLength,
+    tariff: ratingTariff(view.baseTariff),
+    batchPeriod: givenStart !== undefined && givenEnd !== undefined ? { start: givenStart, end: givenEnd } : undefined,
+    format: opts.format,
+    progress: opts.progress,
+  });
+  const periodStart = givenStart ?? result.stats.firstEventStart ?? 0n;
+  const periodEnd = givenEnd ?? (result.stats.lastEventStart ?? 0n) + 1n;
+  const prepared = prepareBatch(result, {
+    agreementId,
+    direction,
+    sequence: opts.sequence === undefined ? 1n : parseUint(opts.sequence, "sequence"),
+    periodStart,
+    periodEnd,
+    baseTariff: view.baseTariffId,
+    fileHash: opts.fileHash === undefined ? sha256 : parseBytes32(opts.fileHash, "file-hash"),
+  });
+  const root = prepared.header.root;
+  const stats = result.stats;
+  const summary = {
+    file: path.resolve(file),
+    records: stats.valid,
+    root,
+    periodStart,
+    periodEnd,
+    outOfBatchPeriod: stats.outOfBatchPeriod,
+    duplicateRecordIds: stats.duplicateRecordIds,
+    uncoveredService: stats.uncoveredService,
+  };
+  ctx.out.note(`${stats.valid} records, root ${root}`);
+
+  const provider = await ctx.provider();
+  const { clearing: clearingAddress } = await ctx.addresses();
+  const contract = UsageClearing__factory.connect(clearingAddress, provider);
+  const journal = new JournalFile(path.join(await ctx.journalDir(), `${root}.json`));
+
+  // 1. A transaction sent by an earlier run: ask the chain what became of it (wait, or rebroadcast the same bytes).
+  const earlier = journal.read();
+  if (earlier?.state === "sent" && earlier.tx !== undefined) {
+    ctx.out.note(`journal: an earlier run sent ${earlier.tx.hash} (nonce ${earlier.tx.nonce}); asking the chain`);
+    const settled = await settleSent(provider, earlier.tx);
+    journal.update({
+      state: settled.status === "success" ? "done" : settled.status === "dropped" ? "dropped" : "failed",
+    });
+  }
+
+  // 2. The root stored already: reported, nothing sent.
+  const stored = await contract.batchOfRoot(root);
+  if (!/^0x0+$/.test(stored)) {
+    if (earlier !== undefined) journal.update({ state: "done", result: { batchId: stored } });
+    const batch = await new ClearingClient(clearingAddress, provider).getBatch(stored);
+    ctx.out.result(
+      { status: "already-submitted", batchId: stored, batchStatus: batch.status, charge: batch.charge, ...summary },
+      [`already submitted: batch ${stored} (${batch.status}) holds root ${root}; nothing sent`],
+    );
+    return;
+  }
+
+  // 3. A new submission: the next sequence of the lane, journaled before anything is sent.
+  const sequence =
+    opts.sequence === undefined
+      ? (await contract.lane(agreementId, direction)).sequence + 1n
+      : prepared.header.sequence;
+  const header = { ...prepared.header, sequence };
+  const batchId = batchIdOf(header);
+  if (opts.dryRun === true) {
+    ctx.out.result({ status: "dry-run", batchId, sequence, header, ...summary }, [
+      `dry run: batch ${batchId} (sequence ${sequence}), ${stats.valid} records, root ${root}; nothing sent`,
+    ]);
+    return;
+  }
+  // The terms in force must be cached in clearing first (once per agreement and terms version). This is its own
+  // transaction, idempotent and not journaled: a re-run finds the terms cached and sends nothing.
+  await ensureTermsCached(ctx, new ClearingClient(clearingAddress, await ctx.signer()), view, direction);
+  const intent = { command: "usage submit", agreementId, direction, root, batchId, file: summary.file };
+  journal.write({ kind: "usage-submit", state: "prepared", intent: { ...intent, header } });
+  const signer = new JournalingSigner(await ctx.signer(), (tx) => journal.update({ state: "sent", tx }), ctx.env);
+  let submitted;
+  try {
+    submitted = await new ClearingClient(clearingAddress, signer).submitBatch(header, { fileURI: opts.fileUri });
+  } catch (error) {
+    if (journal.read()?.state === "prepared") journal.update({ state: "failed" });
+    throw error; // a "sent" entry stays: the next run settles it with the chain first
+  }
+  journal.update({
+    state: "done",
+    result: { batchId, charge: submitted.charge, finalAt: submitted.finalAt, txHash: submitted.receipt.hash },
+  });
+  ctx.out.result(
+    {
+      status: "submitted",
+      batchId,
+      sequence,
+      charge: submitted.charge,
+      finalAt: submitted.finalAt,
+      txHash: submitted.receipt.hash,
+      ...summary,
+    },
+    [
+      `submitted batch ${batchId} (sequence ${sequence}): ${stats.valid} records, charge ${submitted.charge} ` +
+        `(token base units), final at ${submitted.finalAt}`,
+      `  tx ${submitted.receipt.hash}`,
+    ],
+  );
+}

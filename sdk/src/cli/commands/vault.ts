@@ -1,0 +1,92 @@
+/** `roamledger vault deposit|withdraw|balance`: the settlement vault. Payments are journaled (account, nonce). */
+import type { Command } from "commander";
+
+import { VaultClient, type VaultTokenConfig } from "../../clients/vault";
+import { decimalToUnits, unitsToDecimal } from "../../rating/engine";
+import { parseAddress, parseUint, tokenDecimals } from "../chain";
+import type { Context } from "../context";
+import { journaledPayment } from "../payments";
+import type { Action } from "../program";
+
+export function register(program: Command, action: Action): void {
+  const vault = program.command("vault").description("the settlement vault: deposits, withdrawals, balances");
+  vault
+    .command("deposit <operatorId> <token> <amount>")
+    .description("deposit <amount> tokens (exact decimal, e.g. 1000.25) for an operator, from the sender (resumable)")
+    .option("--approve", "approve the vault for the amount first if the allowance is short")
+    .action(
+      action((ctx, id: string, token: string, amount: string, o: { approve?: boolean }) =>
+        pay(ctx, "deposit", id, token, amount, o),
+      ),
+    );
+  vault
+    .command("withdraw <operatorId> <token> <amount>")
+    .description("withdraw <amount> tokens of the operator's free balance to its payout address (its admin; resumable)")
+    .action(action((ctx, id: string, token: string, amount: string) => pay(ctx, "withdraw", id, token, amount, {})));
+  vault
+    .command("balance <operatorId> <token>")
+    .description("an operator's balance, free balance, open position and queue in a token")
+    .action(action(balance));
+}
+
+/** The token's decimals: the vault's record if allowed, else the token's own. */
+export async function decimalsOf(
+  ctx: Context,
+  vault: VaultClient,
+  token: string,
+): Promise<{ decimals: number; config: VaultTokenConfig }> {
+  const config = await vault.tokenConfig(token);
+  return { decimals: config.cycle > 0n ? config.decimals : await tokenDecimals(await ctx.provider(), token), config };
+}
+
+async function pay(
+  ctx: Context,
+  kind: "deposit" | "withdraw",
+  id: string,
+  tokenArg: string,
+  amountArg: string,
+  opts: { approve?: boolean },
+): Promise<void> {
+  const operatorId = parseUint(id, "operatorId");
+  const token = parseAddress(tokenArg, "token");
+  const reader = new VaultClient((await ctx.addresses()).vault, await ctx.provider());
+  const { decimals } = await decimalsOf(ctx, reader, token);
+  const amount = decimalToUnits(amountArg, decimals, "amount");
+  const selector = reader.build[kind](operatorId, token, amount).data.slice(0, 10);
+  const intent = { command: `vault ${kind}`, selector, operatorId, token, amount };
+  const outcome = await journaledPayment(ctx, intent, async (signer) => {
+    const vault = reader.connect(signer);
+    return kind === "deposit"
+      ? vault.deposit(operatorId, token, amount, { approve: opts.approve === true ? "exact" : false })
+      : vault.withdraw(operatorId, token, amount);
+  });
+  const shown = `${unitsToDecimal(amount, decimals)} of ${token}`;
+  if (outcome.alreadyDone !== undefined) {
+    const hash = outcome.alreadyDone.tx?.hash;
+    ctx.out.result({ status: "already-done", action: kind, operatorId, token, amount, txHash: hash }, [
+      `already done by an earlier run: ${kind} ${shown} for operator #${operatorId} (tx ${hash}); nothing sent`,
+    ]);
+    return;
+  }
+  const receipt = outcome.result;
+  ctx.out.result({ status: "done", action: kind, operatorId, token, amount, decimals, txHash: receipt?.hash }, [
+    `${kind === "deposit" ? "deposited" : "withdrew"} ${shown} for operator #${operatorId}`,
+    `  tx ${receipt?.hash}`,
+  ]);
+}
+
+async function balance(ctx: Context, id: string, tokenArg: string): Promise<void> {
+  const operatorId = parseUint(id, "operatorId");
+  const token = parseAddress(tokenArg, "token");
+  const vault = new VaultClient((await ctx.addresses()).vault, await ctx.provider());
+  const { decimals } = await decimalsOf(ctx, vault, token);
+  const info = await vault.memberInfo(operatorId, token);
+  const d = (v: bigint) => unitsToDecimal(v, decimals);
+  ctx.out.result({ ...info, decimals }, [
+    `operator #${operatorId} in ${token}`,
+    `  balance        ${d(info.balance)}`,
+    `  free           ${d(info.free)}`,
+    `  open position  ${d(info.openPosition)}`,
+    `  queued         ${info.queued}`,
+  ]);
+}

@@ -1,0 +1,580 @@
+/**
+ * The `roamledger` CLI, run as a user would: a real `hardhat node` in its own process on port 8621, the CLI in child
+ * processes (exit codes, stdout, stderr), one clearing month end to end.
+ */
+import { expect } from "chai";
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { encryptKeystoreJsonSync, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet, ZeroHash } from "ethers";
+
+import { CapacityKind, emptySlice, emptySpectrum, encodeLabel } from "../../sdk/src/capacity/terms";
+import { generateCdrs, writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
+import { computeTariffId } from "../../sdk/src/clients/agreements";
+import { CapacityClient } from "../../sdk/src/clients/capacity";
+import { VaultClient } from "../../sdk/src/clients/vault";
+import { COMMAND_MODULES } from "../../sdk/src/cli";
+import { buildProgram } from "../../sdk/src/cli/program";
+import { Service } from "../../sdk/src/rating/types";
+import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
+import { nodeWallet, ROOT, rpc, runCli, startHardhatNode, transpileSdk, type CliRun } from "./helpers";
+
+const PORT = 8621;
+const DAY = 86_400n;
+const UNIT = 1_000_000n; // the test token has 6 decimals
+const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
+const WAD = 10n ** 18n;
+
+/** A 4-service IOT tariff, integers as strings (as a user writes large ones). */
+const tariffJson = (variant = 0n) => ({
+  plans: [
+    {
+      service: 0,
+      kind: 0,
+      increment: 60,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 20n + variant) }],
+      unbalancedTiers: [],
+    },
+    {
+      service: 2,
+      kind: 0,
+      increment: 1,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 100n) }],
+      unbalancedTiers: [],
+    },
+    {
+      service: 4,
+      kind: 0,
+      increment: 1024,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 500n) }],
+      unbalancedTiers: [],
+    },
+    {
+      service: 5,
+      kind: 0,
+      increment: 60,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String((WAD * 45n) / 1000n) }],
+      unbalancedTiers: [],
+    },
+  ],
+});
+
+describe("roamledger CLI (hardhat node in its own process)", function () {
+  this.timeout(300_000);
+  const deploymentId = `cli-test-${process.pid}`;
+  const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
+  const [deployer, alice, bob, aliceSigner, bobSigner, alicePayout, bobPayout] = [0, 1, 2, 3, 4, 5, 6].map(nodeWallet);
+  let node: { url: string; stop(): void };
+  let dir: string;
+  let bin: string[];
+  let provider: JsonRpcProvider;
+  let token: string;
+  let agreementId: string;
+  let validFrom: bigint;
+  let firstBatch: { file: string; records: CdrRecord[]; phantom: number[]; duplicates: number[] };
+
+  const env = () => ({
+    ROAMLEDGER_RPC_URL: node.url,
+    ROAMLEDGER_DEPLOYMENT: deploymentDir,
+    ROAMLEDGER_JOURNAL_DIR: path.join(dir, "journal"),
+  });
+  const cli = (args: string[], extra: Record<string, string | undefined> = {}): Promise<CliRun> =>
+    runCli(bin, args, { ...env(), ...extra });
+  const as = (wallet: { privateKey: string }) => ({ ROAMLEDGER_PRIVATE_KEY: wallet.privateKey });
+  const ok = (run: CliRun) => {
+    const result = run.json();
+    expect(result.ok, `${run.stdout}\n${run.stderr}`).to.equal(true);
+    expect(run.code).to.equal(0);
+    return result;
+  };
+  const blockNumber = async () => BigInt(await rpc<string>(node.url, "eth_blockNumber"));
+  const advance = async (seconds: bigint) => {
+    await rpc(node.url, "evm_increaseTime", [Number(seconds)]);
+    await rpc(node.url, "evm_mine");
+  };
+  const writeCsv = async (file: string, records: Iterable<CdrRecord>) =>
+    pipeline(Readable.from(writeCdrCsv(records)), createWriteStream(file));
+  const cdrs = (seed: string, count: number, day: bigint, inject = {}) =>
+    generateCdrs({
+      seed,
+      count,
+      subscribers: 40,
+      imsiPrefix: "26201",
+      periodStart: validFrom + day * DAY,
+      periodEnd: validFrom + (day + 1n) * DAY,
+      validFrom,
+      services: [
+        { service: Service.VoiceMO, weight: 4 },
+        { service: Service.SmsMO, weight: 2 },
+        { service: Service.Data, weight: 4 },
+      ],
+      inject,
+    });
+
+  before(async function () {
+    dir = mkdtempSync(path.join(tmpdir(), "roamledger-cli-"));
+    bin = ["node", transpileSdk(path.join(dir, "dist"))];
+    node = await startHardhatNode(PORT);
+    provider = new JsonRpcProvider(node.url, undefined, {
+      staticNetwork: true,
+      pollingInterval: 100,
+      cacheTimeout: -1,
+    });
+  });
+
+  after(() => {
+    provider?.destroy();
+    node?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    rmSync(deploymentDir, { recursive: true, force: true });
+  });
+
+  it("should print --help of every command and exit 0", async () => {
+    const program = buildProgram(
+      { stdout: process.stdout, stderr: process.stderr, env: {} },
+      COMMAND_MODULES,
+      () => undefined,
+    );
+    const paths: string[][] = [[]];
+    const walk = (command: ReturnType<typeof buildProgram>, prefix: string[]) => {
+      for (const sub of command.commands) {
+        paths.push([...prefix, sub.name()]);
+        walk(sub, [...prefix, sub.name()]);
+      }
+    };
+    walk(program, []);
+    expect(paths.length).to.be.greaterThan(20);
+    for (let i = 0; i < paths.length; i += 6) {
+      const runs = await Promise.all(paths.slice(i, i + 6).map((p) => cli([...p, "--help"])));
+      runs.forEach((run, k) => {
+        expect(run.code, paths[i + k].join(" ")).to.equal(0);
+        expect(run.stdout).to.match(/^Usage: roamledger/);
+        expect(run.stdout).to.contain("Exit codes:");
+      });
+    }
+  });
+
+  it("should exit 3 when the RPC is unreachable or the chain has no deployment", async () => {
+    const unreachable = await cli(["--json", "report"], { ROAMLEDGER_RPC_URL: "http://127.0.0.1:1" });
+    expect(unreachable.code).to.equal(3);
+    expect(unreachable.json().error).to.include({ kind: "connection" });
+    const none = await cli(["report"], { ROAMLEDGER_DEPLOYMENT: path.join(dir, "nothing") });
+    expect(none.code).to.equal(3);
+    expect(none.stderr).to.contain("no deployment");
+  });
+
+  it("should deploy the suite, and redeploy nothing on a second run", async () => {
+    const args = [
+      "--json",
+      "deploy",
+      "--parameters",
+      "deploy/parameters/localhost.json",
+      "--deployment-id",
+      deploymentId,
+    ];
+    const first = ok(await cli(args, as(deployer)));
+    expect(first.changed).to.equal(true);
+    const height = await blockNumber();
+    const second = ok(await cli(args, as(deployer)));
+    expect(second.changed).to.equal(false);
+    expect(second.addresses).to.deep.equal(first.addresses);
+    expect(await blockNumber()).to.equal(height); // not one transaction
+
+    // Setup outside the CLI's scope: a 6-decimal test token, allowed by the governor (delay 0 here), minted.
+    const admin = deployer.connect(provider);
+    const stable = await new MockStablecoin__factory(admin).deploy("USD Coin", "USDC", 6);
+    token = await stable.getAddress();
+    const vault = new VaultClient((first.addresses as Record<string, string>).vault, admin);
+    await (await admin.sendTransaction(vault.build.allowToken(token, 7n * DAY))).wait();
+    for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * UNIT)).wait();
+  });
+
+  it("should register operators and show them; a second registration of a TADIG exits 2 with the decoded error", async () => {
+    const alpha = ok(
+      await cli(
+        [
+          "--json",
+          "operator",
+          "register",
+          "--tadig",
+          "DEUD1",
+          "--admin",
+          alice.address,
+          "--payout",
+          alicePayout.address,
+          "--signer",
+          aliceSigner.address,
+          "--metadata",
+          "ipfs://alpha",
+        ],
+        as(deployer),
+      ),
+    );
+    expect(alpha.operatorId).to.equal("1");
+    const beta = ok(
+      await cli(
+        [
+          "--json",
+          "operator",
+          "register",
+          "--tadig",
+          "GBRCN",
+          "--admin",
+          bob.address,
+          "--payout",
+          bobPayout.address,
+          "--signer",
+          bobSigner.address,
+        ],
+        as(deployer),
+      ),
+    );
+    expect(beta.operatorId).to.equal("2");
+    const shown = ok(await cli(["--json", "operator", "show", "DEUD1"]));
+    expect(shown.operator).to.include({ id: "1", admin: alice.address, status: "active" });
+    const human = await cli(["operator", "show", "2"]);
+    expect(human.code).to.equal(0);
+    expect(human.stdout).to.contain("operator #2 (active)").and.contain("GBRCN");
+
+    const height = await blockNumber();
+    const taken = await cli(
+      [
+        "--json",
+        "operator",
+        "register",
+        "--tadig",
+        "DEUD1",
+        "--admin",
+        nodeWallet(9).address,
+        "--signer",
+        nodeWallet(10).address,
+      ],
+      as(deployer),
+    );
+    expect(taken.code, taken.stdout + taken.stderr).to.equal(2);
+    const error = taken.json().error as Record<string, unknown>;
+    expect(error).to.include({ kind: "chain", name: "OperatorRegistry_TadigTaken" });
+    expect(error.args).to.include({ ownerId: "1" });
+    expect(await blockNumber()).to.equal(height);
+    const bad = await cli(["operator", "register", "--tadig", "DE", "--admin", alice.address], as(deployer));
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.contain("tadigs[0]");
+  });
+
+  it("should manage signer keys with a keystore, and exit 1 without a key", async () => {
+    const keystore = path.join(dir, "alice.json");
+    writeFileSync(
+      keystore,
+      encryptKeystoreJsonSync({ address: alice.address, privateKey: alice.privateKey }, "pw", { scrypt: { N: 1024 } }),
+    );
+    const spare = Wallet.createRandom().address;
+    const added = await cli(["operator", "keys", "add", "1", spare, "--keystore", keystore], {
+      ROAMLEDGER_KEYSTORE_PASSWORD: "pw",
+    });
+    expect(added.code, added.stderr).to.equal(0);
+    expect(added.stdout + added.stderr).to.not.contain(alice.privateKey.slice(2));
+    ok(await cli(["--json", "operator", "keys", "revoke", "1", spare], as(alice)));
+    const noKey = await cli(["--json", "operator", "keys", "add", "1", spare]);
+    expect(noKey.code).to.equal(1);
+    expect(noKey.json().error).to.include({ kind: "user", field: "key" });
+  });
+
+  it("should publish a tariff (once), sign an offer and accept it", async () => {
+    const tariffFile = path.join(dir, "tariff.json");
+    writeFileSync(tariffFile, JSON.stringify(tariffJson()));
+    const published = ok(await cli(["--json", "tariff", "publish", tariffFile], as(deployer)));
+    const tariffId = computeTariffId(tariffJson() as never);
+    expect(published).to.include({ tariffId, status: "published" });
+    expect(ok(await cli(["--json", "tariff", "publish", tariffFile], as(deployer))).status).to.equal(
+      "already-published",
+    );
+    writeFileSync(
+      path.join(dir, "float.json"),
+      '{"plans":[{"service":0,"kind":0,"increment":60,"tiers":[{"start":0,"fixedPrice":0,"linearPrice":0.05}],"unbalancedTiers":[]}]}',
+    );
+    const float = await cli(["tariff", "publish", path.join(dir, "float.json")], as(deployer));
+    expect(float.code).to.equal(1);
+    expect(float.stderr).to.contain("floating point");
+
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    validFrom = (now / DAY) * DAY + DAY;
+    const terms = {
+      proposer: 1,
+      token,
+      validFrom: String(validFrom),
+      validUntil: String(validFrom + 360n * DAY),
+      periodLength: 30 * 86_400,
+      disputeWindow: 7 * 86_400,
+      submissionGrace: 3 * 86_400,
+      noticePeriod: 90 * 86_400,
+      baseTariff: [tariffId, tariffId],
+      discountTariff: [ZeroHash, ZeroHash],
+      conditions: [
+        { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
+        { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
+      ],
+      documentCommitment: keccak256(toUtf8Bytes("alpha-beta roaming agreement")),
+    };
+    writeFileSync(path.join(dir, "terms.json"), JSON.stringify(terms));
+    const offerFile = path.join(dir, "offer.json");
+    const created = ok(
+      await cli(
+        ["--json", "offer", "create", path.join(dir, "terms.json"), "--counterparty", "2", "--out", offerFile],
+        as(aliceSigner),
+      ),
+    );
+    expect(created.signer).to.equal(aliceSigner.address);
+    const accepted = ok(await cli(["--json", "offer", "accept", offerFile], as(bob)));
+    agreementId = accepted.agreementId as string;
+    expect(agreementId).to.match(/^0x[0-9a-f]{64}$/);
+  });
+
+  it("should deposit exact decimal amounts in the vault", async () => {
+    const deposit = ok(await cli(["--json", "vault", "deposit", "1", token, "1000.5", "--approve"], as(alice)));
+    expect(deposit.amount).to.equal(String(1000n * UNIT + UNIT / 2n));
+    ok(await cli(["--json", "vault", "deposit", "2", token, "100000", "--approve"], as(bob)));
+    const balance = ok(await cli(["--json", "vault", "balance", "1", token]));
+    expect(balance.balance).to.equal("1000500000");
+    const tooPrecise = await cli(["vault", "deposit", "1", token, "0.0000001"], as(alice));
+    expect(tooPrecise.code).to.equal(1);
+    expect(tooPrecise.stderr).to.contain("amount");
+    await advance(validFrom + 3n * DAY + 3600n - BigInt((await provider.getBlock("latest"))!.timestamp));
+  });
+
+  it("should refuse a CDR file with an invalid record: exit 1, line and field named, nothing sent", async () => {
+    const records = [...cdrs("bad", 5, 0n)];
+    const file = path.join(dir, "bad.csv");
+    await writeCsv(file, records);
+    const lines = readFileSync(file, "utf8").split("\n");
+    const fields = lines[3].split(",");
+    fields[4] = "-3"; // rawVolume of the record on line 4
+    lines[3] = fields.join(",");
+    writeFileSync(file, lines.join("\n"));
+    const height = await blockNumber();
+    const run = await cli(["usage", "submit", file, "--agreement", agreementId, "--direction", "0"], {
+      ...as(alice),
+      ROAMLEDGER_SHARED_SECRET: SECRET,
+    });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.contain("line 4").and.contain("rawVolume");
+    const json = await cli(["--json", "usage", "submit", file, "--agreement", agreementId, "--direction", "0"], {
+      ...as(alice),
+      ROAMLEDGER_SHARED_SECRET: SECRET,
+    });
+    expect(json.code).to.equal(1);
+    expect(json.json().error).to.include({ kind: "user", name: "CdrFileError", field: "rawVolume" });
+    expect(await blockNumber()).to.equal(height);
+  });
+
+  it("should submit a CSV of CDRs as a batch, and report it as already submitted on a re-run", async () => {
+    const generated = cdrs("day0", 300, 0n, { duplicates: 3, phantom: 2 });
+    const records = [...generated];
+    const file = path.join(dir, "day0.csv");
+    await writeCsv(file, records);
+    firstBatch = {
+      file,
+      records,
+      phantom: [...generated.truth.phantom],
+      duplicates: generated.truth.duplicates.map((d) => d.index),
+    };
+    const secret = { ...as(alice), ROAMLEDGER_SHARED_SECRET: SECRET };
+    const args = [
+      "--json",
+      "usage",
+      "submit",
+      file,
+      "--agreement",
+      agreementId,
+      "--direction",
+      "0",
+      "--file-uri",
+      "ipfs://day0",
+    ];
+    const submitted = ok(await cli(args, secret));
+    expect(submitted).to.include({ status: "submitted", sequence: "1", records: 300 });
+    expect(BigInt(submitted.charge as string)).to.be.greaterThan(0n);
+    const height = await blockNumber();
+    const again = ok(await cli(args, secret));
+    expect(again).to.include({ status: "already-submitted", batchId: submitted.batchId });
+    expect(await blockNumber()).to.equal(height);
+  });
+
+  it("should draw a progress bar while ingesting a large file (dry run: nothing sent)", async () => {
+    const file = path.join(dir, "large.csv");
+    await writeCsv(file, cdrs("large", 4000, 1n));
+    const height = await blockNumber();
+    const run = await cli(
+      ["usage", "submit", file, "--agreement", agreementId, "--direction", "0", "--progress", "--dry-run"],
+      { ROAMLEDGER_SHARED_SECRET: SECRET },
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.contain("ingesting").and.contain("100%");
+    expect(run.stdout).to.contain("dry run").and.contain("4000 records");
+    expect(await blockNumber()).to.equal(height);
+  });
+
+  it("should resume after a crash right after sending: the re-run sends nothing and finds the batch", async () => {
+    const file = path.join(dir, "day1.csv");
+    await writeCsv(file, cdrs("day1", 200, 1n));
+    const args = ["--json", "usage", "submit", file, "--agreement", agreementId, "--direction", "0"];
+    const secret = { ...as(alice), ROAMLEDGER_SHARED_SECRET: SECRET };
+    const crashed = await cli(args, { ...secret, ROAMLEDGER_CLI_CRASH: "after-send" });
+    expect(crashed.signal).to.equal("SIGKILL");
+    const journals = readdirSync(path.join(dir, "journal", "31337")).filter((f) => f.endsWith(".json"));
+    const pending = journals
+      .map((f) => JSON.parse(readFileSync(path.join(dir, "journal", "31337", f), "utf8")))
+      .filter((e) => e.state === "sent");
+    expect(pending).to.have.length(1);
+    const height = await blockNumber();
+    const resumed = ok(await cli(args, secret));
+    expect(resumed.status).to.equal("already-submitted");
+    expect(await blockNumber()).to.equal(height); // the second run sent nothing
+    const clearing = UsageClearing__factory.connect((await readAddresses()).clearing, provider);
+    expect(await clearing.batchOfRoot(resumed.root as string)).to.equal(resumed.batchId);
+    expect((await clearing.lane(agreementId, 0)).sequence).to.equal(2n);
+  });
+
+  it("should resume after a crash before broadcasting: the same signed transaction is sent, once", async () => {
+    const file = path.join(dir, "day2.csv");
+    await writeCsv(file, cdrs("day2", 100, 2n));
+    const args = ["--json", "usage", "submit", file, "--agreement", agreementId, "--direction", "0"];
+    const secret = { ...as(alice), ROAMLEDGER_SHARED_SECRET: SECRET };
+    const height = await blockNumber();
+    const crashed = await cli(args, { ...secret, ROAMLEDGER_CLI_CRASH: "before-send" });
+    expect(crashed.signal).to.equal("SIGKILL");
+    expect(await blockNumber()).to.equal(height);
+    const resumed = ok(await cli(args, secret));
+    expect(resumed.status).to.equal("already-submitted");
+    expect(await blockNumber()).to.equal(height + 1n);
+    const journal = JSON.parse(readFileSync(path.join(dir, "journal", "31337", `${resumed.root}.json`), "utf8"));
+    expect(journal.state).to.equal("done");
+    expect((await provider.getTransactionReceipt(journal.tx.hash))?.status).to.equal(1);
+  });
+
+  it("should reconcile the batch against the home records, then prove and dispute", async () => {
+    const homeFile = path.join(dir, "home-day0.csv");
+    const skip = new Set([...firstBatch.phantom, ...firstBatch.duplicates]);
+    await writeCsv(
+      homeFile,
+      firstBatch.records.filter((_r, i) => !skip.has(i)),
+    );
+    const args = [firstBatch.file, "--home", homeFile, "--agreement", agreementId, "--direction", "0"];
+    const secret = { ROAMLEDGER_SHARED_SECRET: SECRET };
+    const report = ok(await cli(["--json", "reconcile", ...args], secret));
+    expect(report).to.include({ records: 300, matched: 295, missing: 0, fraud: 3, disputes: 2 });
+    expect(report.fraudByKind).to.deep.equal({ Duplicate: 3 });
+    const human = await cli(["reconcile", ...args], secret);
+    expect(human.stdout).to.contain("matched 295").and.contain("provable fraud 3");
+
+    const sent = ok(await cli(["--json", "dispute", ...args], { ...secret, ...as(bob) }));
+    expect(sent).to.include({ proofsSent: 3, disputeCalls: 1 });
+    expect((sent.batch as Record<string, string>).challenged).to.equal("5");
+  });
+
+  it("should sign and redeem a voucher", async () => {
+    const file = path.join(dir, "voucher.json");
+    ok(
+      await cli(
+        [
+          "--json",
+          "voucher",
+          "sign",
+          "--agreement",
+          agreementId,
+          "--direction",
+          "0",
+          "--amount",
+          "12.5",
+          "--out",
+          file,
+        ],
+        as(bobSigner),
+      ),
+    );
+    const redeemed = ok(await cli(["--json", "voucher", "redeem", file], as(alice)));
+    expect(redeemed).to.include({ redeemed: "12500000", charged: "12500000" });
+  });
+
+  it("should refuse to close a cycle early (exit 2, decoded), then close it", async () => {
+    const early = await cli(["--json", "cycle", "close", token], as(bob));
+    expect(early.code).to.equal(2);
+    expect(early.json().error).to.include({ kind: "chain", name: "SettlementVault_CycleNotEnded" });
+    await advance(8n * DAY);
+    const closed = ok(await cli(["--json", "cycle", "close", token], as(bob)));
+    expect(closed.closedCycle).to.equal("1");
+  });
+
+  it("should not pay twice when a withdrawal crashed after sending", async () => {
+    const args = ["--json", "vault", "withdraw", "1", token, "1.25"];
+    const height = await blockNumber();
+    const crashed = await cli(args, { ...as(alice), ROAMLEDGER_CLI_CRASH: "after-send" });
+    expect(crashed.signal).to.equal("SIGKILL");
+    expect(await blockNumber()).to.equal(height + 1n);
+    const resumed = ok(await cli(args, as(alice)));
+    expect(resumed.status).to.equal("already-done");
+    expect(await blockNumber()).to.equal(height + 1n);
+    const again = ok(await cli(args, as(alice))); // a new, deliberate withdrawal
+    expect(again.status).to.equal("done");
+    expect(await blockNumber()).to.equal(height + 2n);
+  });
+
+  it("should list capacity for sale, show the open listings and buy from one", async () => {
+    const { capacity: capacityAddress } = await readAddresses();
+    const capacity = new CapacityClient(capacityAddress, alice.connect(provider));
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    const { classId } = await capacity.createClass({
+      issuerId: 1n,
+      kind: CapacityKind.Data,
+      unit: encodeLabel("GB"),
+      validFrom: now + DAY,
+      validUntil: now + 31n * DAY,
+      maxSupply: 1000n,
+      region: encodeLabel("DEUD1", "region"),
+      salt: ZeroHash,
+      slice: emptySlice(),
+      spectrum: emptySpectrum(),
+    });
+    await capacity.mint(classId, alice.address, 10n);
+    const listed = ok(
+      await cli(["--json", "market", "list", String(classId), token, "5", "10", "--approve"], as(alice)),
+    );
+    expect(listed).to.include({ listingId: "1", unitPrice: "5000000", quantity: "10" });
+    const open = ok(await cli(["--json", "market", "listings"]));
+    expect(open.listings).to.have.length(1);
+    const bought = ok(await cli(["--json", "market", "buy", "1", "2"], as(bob)));
+    expect(bought).to.include({ price: "10000000", payVia: "vault" });
+    expect(
+      (ok(await cli(["--json", "market", "listings"])).listings as Record<string, string>[])[0].remaining,
+    ).to.equal("8");
+  });
+
+  it("should report operators, tokens, positions and batches by status", async () => {
+    const report = ok(await cli(["--json", "report"]));
+    expect(report.operators).to.have.length(2);
+    expect((report.batches as { byStatus: Record<string, number> }).byStatus).to.include({ Pending: 3 });
+    const human = await cli(["report"]);
+    expect(human.code).to.equal(0);
+    expect(human.stdout).to.contain("operators (2)").and.contain("batches (3)");
+  });
+
+  it("should run from the sources through ts-node too (as `npm run roamledger` does)", async () => {
+    const run = await runCli(
+      ["node", "-r", "ts-node/register/transpile-only", "sdk/src/cli/bin.ts"],
+      ["--json", "operator", "show", "GBRCN"],
+      env(),
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    expect((run.json().operator as Record<string, string>).id).to.equal("2");
+  });
+
+  async function readAddresses(): Promise<Record<string, string>> {
+    const record = JSON.parse(readFileSync(path.join(deploymentDir, "deployed_addresses.json"), "utf8")) as Record<
+      string,
+      string
+    >;
+    expect(existsSync(deploymentDir)).to.equal(true);
+    return { clearing: record["RoamLedger#UsageClearing"], capacity: record["RoamLedger#CapacityToken"] };
+  }
+});

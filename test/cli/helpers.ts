@@ -1,0 +1,132 @@
+/**
+ * Running the CLI as a user would: a real `hardhat node` in its own process, and the CLI in child processes.
+ *
+ * The CLI runs as the published bin would (`node <dist>/cli/bin.js`): `sdk/src` is transpiled once into a temporary
+ * directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
+ * through `ts-node`, as `npm run roamledger` does.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { HDNodeWallet, Mnemonic } from "ethers";
+import ts from "typescript";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The accounts of `hardhat node` (its default mnemonic). */
+export function nodeWallet(index: number): HDNodeWallet {
+  const mnemonic = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+  return HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${index}`);
+}
+
+/** JSON-RPC call to the node. */
+export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+/** A `hardhat node` on `port`, started as its own process group; resolves once it answers `eth_chainId`. */
+export async function startHardhatNode(port: number): Promise<{ url: string; stop(): void }> {
+  const child: ChildProcess = spawn(
+    path.join(ROOT, "node_modules", ".bin", "hardhat"),
+    ["node", "--hostname", "127.0.0.1", "--port", String(port)],
+    { cwd: ROOT, detached: true, stdio: "ignore" },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await rpc(url, "eth_chainId");
+      return { url, stop };
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        stop();
+        throw new Error(`hardhat node did not start on port ${port}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Transpiles `sdk/src` (no type check: `tsc` checks it elsewhere) into `outDir`; returns the bin's path. */
+export function transpileSdk(outDir: string): string {
+  const walk = (dir: string, out: string) => {
+    for (const name of readdirSync(dir)) {
+      const file = path.join(dir, name);
+      if (statSync(file).isDirectory()) {
+        walk(file, path.join(out, name));
+      } else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) {
+        const js = ts.transpileModule(readFileSync(file, "utf8"), {
+          compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        }).outputText;
+        mkdirSync(out, { recursive: true });
+        writeFileSync(path.join(out, name.replace(/\.ts$/, ".js")), js);
+      }
+    }
+  };
+  walk(path.join(ROOT, "sdk", "src"), outDir);
+  return path.join(outDir, "cli", "bin.js");
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as the one JSON document `--json` prints. */
+  json(): Record<string, unknown> & { ok: boolean };
+}
+
+/** Runs the CLI in a child process with `env` added to a clean environment (no ROAMLEDGER_* of the caller). */
+export function runCli(
+  command: string[],
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd: string = ROOT,
+): Promise<CliRun> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ROAMLEDGER_")));
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], [...command.slice(1), ...args], {
+      cwd,
+      env: {
+        ...base,
+        NODE_PATH: [path.join(ROOT, "sdk", "node_modules"), path.join(ROOT, "node_modules")].join(path.delimiter),
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        json: () => {
+          try {
+            return JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
+          } catch {
+            throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
+          }
+        },
+      }),
+    );
+  });
+}

@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { decimalToUnits } from "../../sdk/src";
+import { coverageRunning } from "../helpers/gas";
+import type { DemoReport } from "../../scripts/demo/report";
+
+/**
+ * The README's main job, run as a user runs it (`hardhat run scripts/demo.ts`, its own process and in-process chain),
+ * at a small traffic scale so that it takes seconds: it must finish, and its JSON and HTML reports must add up.
+ * Skipped under solidity-coverage, which does not instrument a separate `hardhat run` process (the same flows are
+ * covered by the integration and unit tests).
+ */
+describe("The demo (npm run demo), as a user runs it", function () {
+  const dir = mkdtempSync(path.join(tmpdir(), "roamledger-demo-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  (coverageRunning ? it.skip : it)("should run the month and write a report whose figures add up", function () {
+    const run = spawnSync("npx", ["hardhat", "run", "scripts/demo.ts"], {
+      encoding: "utf8",
+      env: { ...process.env, ROAMLEDGER_DEMO_SCALE: "0.02", ROAMLEDGER_DEMO_REPORTS: dir },
+      timeout: 240_000,
+    });
+    expect(run.status, run.stderr + run.stdout.slice(-2_000)).to.equal(0);
+    expect(run.stdout).to.match(/Report: .*demo\.json and .*demo\.html/);
+
+    const report = JSON.parse(readFileSync(path.join(dir, "demo.json"), "utf8")) as DemoReport;
+    const html = readFileSync(path.join(dir, "demo.html"), "utf8");
+    // Four weekly batches on each of the ten lanes; the injected fraud, all of it caught.
+    expect(report.usage.batches).to.equal(40);
+    expect(report.fraud.provenDuplicates).to.equal(40 * report.usage.injected.duplicates);
+    expect(report.fraud.provenOutOfPeriod).to.equal(40 * report.usage.injected.outOfPeriod);
+    expect(report.fraud.disputedPhantoms).to.equal(40 * report.usage.injected.phantom);
+    // Net positions of the month sum to zero, exactly (decimal strings of 6-decimal units).
+    const signed = (d: string) =>
+      d.startsWith("-") ? -decimalToUnits(d.slice(1), report.token.decimals) : decimalToUnits(d, report.token.decimals);
+    expect(report.consortium.reduce((sum, o) => sum + signed(o.net), 0n)).to.equal(0n);
+    expect(report.netting.netTransfers).to.be.lessThan(report.netting.grossTransfers);
+    expect(report.vouchers.refusedStale).to.equal(1);
+    expect(report.capacity.trades).to.have.length(2);
+    expect(report.gas.operations.map((g) => g.operation)).to.include.members([
+      "clearing.submitBatch",
+      "clearing.proveDuplicate",
+      "market.buy (vault)",
+    ]);
+    // The page is self-contained: charts inline, nothing fetched.
+    expect(html).to.contain("<svg");
+    expect(html).to.not.match(/<script|<link|src="http/);
+  });
+});
