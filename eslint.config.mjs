@@ -13,6 +13,7 @@ export default tseslint.config(
       "sdk/dist/",
       "reports/",
       "deploy/deployments/",
+      "docs/api/",
     ],
   },
   js.configs.recommended,

@@ -1,3 +1,12 @@
+/**
+ * `@roamledger/sdk` (also `@roamledger/sdk/ethers`): the entry point for ethers v6 users — every provider-free
+ * module (as in `@roamledger/sdk/pure`), the clients of the suite's contracts (reads, writes and `client.build.*`
+ * transaction builders returning `{ to, data, value }`), and the TypeChain types and factories. Browser-safe.
+ *
+ * viem users import `@roamledger/sdk/viem`; Node-only helpers (files) are in `@roamledger/sdk/node`.
+ *
+ * @packageDocumentation
+ */
 export * from "./governance";
 export * from "./tadig";
 export * from "./errors";
@@ -43,6 +52,7 @@ export * from "./clients/clearing";
 export * from "./capacity";
 export * from "./clients/capacity";
 export * from "./clients/market";
+export * from "./deployments";
 export type {
   CapacityToken,
   CapacityTokenInterface,

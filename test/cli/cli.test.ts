@@ -19,47 +19,12 @@ import { COMMAND_MODULES } from "../../sdk/src/cli";
 import { buildProgram } from "../../sdk/src/cli/program";
 import { Service } from "../../sdk/src/rating/types";
 import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
-import { nodeWallet, ROOT, rpc, runCli, startHardhatNode, transpileSdk, type CliRun } from "./helpers";
+import { nodeWallet, ROOT, rpc, runCli, startHardhatNode, tariffJson, transpileSdk, type CliRun } from "./helpers";
 
 const PORT = 8621;
 const DAY = 86_400n;
 const UNIT = 1_000_000n; // the test token has 6 decimals
 const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
-const WAD = 10n ** 18n;
-
-/** A 4-service IOT tariff, integers as strings (as a user writes large ones). */
-const tariffJson = (variant = 0n) => ({
-  plans: [
-    {
-      service: 0,
-      kind: 0,
-      increment: 60,
-      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 20n + variant) }],
-      unbalancedTiers: [],
-    },
-    {
-      service: 2,
-      kind: 0,
-      increment: 1,
-      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 100n) }],
-      unbalancedTiers: [],
-    },
-    {
-      service: 4,
-      kind: 0,
-      increment: 1024,
-      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 500n) }],
-      unbalancedTiers: [],
-    },
-    {
-      service: 5,
-      kind: 0,
-      increment: 60,
-      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String((WAD * 45n) / 1000n) }],
-      unbalancedTiers: [],
-    },
-  ],
-});
 
 describe("roamledger CLI (hardhat node in its own process)", function () {
   this.timeout(300_000);

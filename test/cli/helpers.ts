@@ -13,6 +13,42 @@ import ts from "typescript";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
+const WAD = 10n ** 18n;
+
+/** A 4-service IOT tariff as the JSON file `roamledger tariff publish` reads (prices as decimal strings). */
+export const tariffJson = (variant = 0n) => ({
+  plans: [
+    {
+      service: 0,
+      kind: 0,
+      increment: 60,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 20n + variant) }],
+      unbalancedTiers: [],
+    },
+    {
+      service: 2,
+      kind: 0,
+      increment: 1,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 100n) }],
+      unbalancedTiers: [],
+    },
+    {
+      service: 4,
+      kind: 0,
+      increment: 1024,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String(WAD / 500n) }],
+      unbalancedTiers: [],
+    },
+    {
+      service: 5,
+      kind: 0,
+      increment: 60,
+      tiers: [{ start: 0, fixedPrice: 0, linearPrice: String((WAD * 45n) / 1000n) }],
+      unbalancedTiers: [],
+    },
+  ],
+});
+
 /** The accounts of `hardhat node` (its default mnemonic). */
 export function nodeWallet(index: number): HDNodeWallet {
   const mnemonic = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
@@ -33,11 +69,21 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
 
 /** A `hardhat node` on `port`, started as its own process group; resolves once it answers `eth_chainId`. */
 export async function startHardhatNode(port: number): Promise<{ url: string; stop(): void }> {
-  const child: ChildProcess = spawn(
-    path.join(ROOT, "node_modules", ".bin", "hardhat"),
-    ["node", "--hostname", "127.0.0.1", "--port", String(port)],
-    { cwd: ROOT, detached: true, stdio: "ignore" },
-  );
+  return startNode("hardhat", ["node", "--hostname", "127.0.0.1", "--port", String(port)], port);
+}
+
+/** An Anvil node (the npm package's binary) on `port`, with Hardhat's default accounts and chain id. */
+export async function startAnvil(port: number): Promise<{ url: string; stop(): void }> {
+  return startNode("anvil", ["--host", "127.0.0.1", "--port", String(port), "--hardfork", "prague", "--silent"], port);
+}
+
+/** Starts `node_modules/.bin/<bin> args` as its own process group; resolves once it answers `eth_chainId`. */
+async function startNode(bin: string, args: string[], port: number): Promise<{ url: string; stop(): void }> {
+  const child: ChildProcess = spawn(path.join(ROOT, "node_modules", ".bin", bin), args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: "ignore",
+  });
   const url = `http://127.0.0.1:${port}`;
   const stop = () => {
     try {
@@ -54,7 +100,7 @@ export async function startHardhatNode(port: number): Promise<{ url: string; sto
     } catch {
       if (Date.now() > deadline || child.exitCode !== null) {
         stop();
-        throw new Error(`hardhat node did not start on port ${port}`);
+        throw new Error(`${bin} did not start on port ${port}`);
       }
       await new Promise((r) => setTimeout(r, 500));
     }

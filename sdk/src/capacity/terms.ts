@@ -45,7 +45,7 @@ export interface SpectrumTerms {
 export interface ClassTerms {
   issuerId: UintLike;
   kind: CapacityKind;
-  /** `bytes32` ASCII label (see {@link encodeUnit}). */
+  /** `bytes32` ASCII label (see {@link encodeLabel}). */
   unit: string;
   validFrom: UintLike;
   validUntil: UintLike;

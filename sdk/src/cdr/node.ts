@@ -1,6 +1,6 @@
 /**
  * Node-only helpers of CDR ingestion: reading a file from disk, streaming. Kept apart from the rest of `sdk/src/cdr`
- * (which is browser-safe) and not re-exported by its index: import it from `@roamledger/sdk/dist/cdr/node`.
+ * (which is browser-safe) and not re-exported by its index: import it from `@roamledger/sdk/node`.
  */
 import { createReadStream } from "fs";
 import { extname } from "path";
@@ -56,7 +56,7 @@ export async function ingestCdrFile(path: string, options: IngestFileOptions): P
   }
 }
 
-/** {@link ingestCdrFile}, throwing a {@link CdrFileError} unless the file is valid. */
+/** {@link ingestCdrFile}, throwing a `CdrFileError` (exported by the other entry points) unless the file is valid. */
 export async function ingestCdrFileOrThrow(path: string, options: IngestFileOptions): Promise<IngestResult> {
   return assertValidCdrs(await ingestCdrFile(path, options));
 }

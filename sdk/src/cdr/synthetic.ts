@@ -25,7 +25,7 @@ function mix32(x: number): number {
   return x >>> 0;
 }
 
-/** A small counter-based PRNG of 32-bit integers (a Weyl sequence through {@link mix32}). */
+/** A small counter-based PRNG of 32-bit integers (a Weyl sequence through `mix32`). */
 export class Prng32 {
   #state: number;
 
