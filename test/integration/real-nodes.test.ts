@@ -22,6 +22,7 @@ import {
   transpileSdk,
   type CliRun,
 } from "../cli/helpers";
+import { coverageRunning } from "../helpers/gas";
 
 /**
  * Deployment to real nodes, as an operator does it: a `hardhat node` and an Anvil node (from npm) run as separate
@@ -37,145 +38,161 @@ const NODES = [
   { name: "Anvil", port: 8632, start: startAnvil },
 ] as const;
 
-describe("Real nodes: deploy, redeploy nothing and clear a batch with the CLI (hardhat node, Anvil)", function () {
-  this.timeout(600_000);
-  const dir = mkdtempSync(path.join(tmpdir(), "roamledger-nodes-"));
-  let bin: string[];
-  const [deployer, alice, bob, aliceSigner, bobSigner] = [0, 1, 2, 3, 4].map(nodeWallet);
-  before(() => {
-    bin = ["node", transpileSdk(path.join(dir, "dist"))];
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+// Skipped under solidity-coverage: these tests start Hardhat in other processes (a node, Ignition deployments),
+// which recompile the plain contracts over the instrumented artifacts the coverage run is using. They test the
+// TypeScript (CLI, examples, deployment tooling), not the contracts, and run in every `npm test`.
+const describeUnlessCoverage = coverageRunning ? describe.skip : describe;
 
-  for (const { name, port, start } of NODES) {
-    it(`should deploy, redeploy nothing and clear a batch on ${name}`, async () => {
-      const node = await start(port);
-      const deploymentId = `real-${port}-${process.pid}`;
-      const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
-      const provider = new JsonRpcProvider(node.url, undefined, {
-        staticNetwork: true,
-        pollingInterval: 100,
-        cacheTimeout: -1,
-      });
-      try {
-        const env = { ROAMLEDGER_RPC_URL: node.url, ROAMLEDGER_DEPLOYMENT: deploymentDir };
-        const cli = async (args: string[], key?: { privateKey: string }, extra: Record<string, string> = {}) => {
-          const run: CliRun = await runCli(bin, ["--json", ...args], {
-            ...env,
-            ...(key === undefined ? {} : { ROAMLEDGER_PRIVATE_KEY: key.privateKey }),
-            ...extra,
-          });
-          const result = run.json();
-          expect(result.ok, `${args.join(" ")}: ${run.stdout}\n${run.stderr}`).to.equal(true);
-          return result;
-        };
-        const height = async () => BigInt(await rpc<string>(node.url, "eth_blockNumber"));
-
-        // Deploy, then deploy again: the same addresses, and not one transaction.
-        const deploy = ["deploy", "--parameters", "deploy/parameters/localhost.json", "--deployment-id", deploymentId];
-        const first = await cli(deploy, deployer);
-        expect(first.changed).to.equal(true);
-        const addresses = first.addresses as Record<string, string>;
-        expect(Object.keys(addresses)).to.include.members(["registry", "clearing", "vault", "capacity", "market"]);
-        const before = await height();
-        const second = await cli(deploy, deployer);
-        expect(second.changed).to.equal(false);
-        expect(second.addresses).to.deep.equal(addresses);
-        expect(await height()).to.equal(before);
-
-        // The governor (delay 0 with these parameters) allows a settlement token; the operators get some.
-        const admin = deployer.connect(provider);
-        const stable = await new MockStablecoin__factory(admin).deploy("USD Coin", "USDC", 6);
-        await stable.waitForDeployment();
-        const token = await stable.getAddress();
-        await (await admin.sendTransaction(new VaultClient(addresses.vault).build.allowToken(token, 7n * DAY))).wait();
-        for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * 10n ** 6n)).wait();
-
-        // Operators, a tariff, an offer accepted, a deposit.
-        await cli(
-          ["operator", "register", "--tadig", "DEUD1", "--admin", alice.address, "--signer", aliceSigner.address],
-          deployer,
-        );
-        await cli(
-          ["operator", "register", "--tadig", "GBRCN", "--admin", bob.address, "--signer", bobSigner.address],
-          deployer,
-        );
-        const tariffFile = path.join(dir, `tariff-${port}.json`);
-        writeFileSync(tariffFile, JSON.stringify(tariffJson()));
-        const tariffId = computeTariffId(tariffJson() as never);
-        expect((await cli(["tariff", "publish", tariffFile], deployer)).tariffId).to.equal(tariffId);
-        const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-        const validFrom = (now / DAY) * DAY + DAY;
-        const termsFile = path.join(dir, `terms-${port}.json`);
-        writeFileSync(
-          termsFile,
-          JSON.stringify({
-            proposer: 1,
-            token,
-            validFrom: String(validFrom),
-            validUntil: String(validFrom + 360n * DAY),
-            periodLength: 30 * 86_400,
-            disputeWindow: 7 * 86_400,
-            submissionGrace: 3 * 86_400,
-            noticePeriod: 90 * 86_400,
-            baseTariff: [tariffId, tariffId],
-            discountTariff: [ZeroHash, ZeroHash],
-            conditions: [
-              { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
-              { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
-            ],
-            documentCommitment: keccak256(toUtf8Bytes(`agreement on ${name}`)),
-          }),
-        );
-        const offerFile = path.join(dir, `offer-${port}.json`);
-        await cli(["offer", "create", termsFile, "--counterparty", "2", "--out", offerFile], aliceSigner);
-        const agreementId = (await cli(["offer", "accept", offerFile], bob)).agreementId as string;
-        await cli(["vault", "deposit", "2", token, "50000", "--approve"], bob);
-
-        // A day of usage later, alpha submits its CSV: one transaction, the batch stored under its root.
-        await rpc(node.url, "evm_setNextBlockTimestamp", [Number(validFrom + DAY + 3_600n)]);
-        await rpc(node.url, "evm_mine");
-        const file = path.join(dir, `usage-${port}.csv`);
-        const records = generateCdrs({
-          seed: `real ${name}`,
-          count: 150,
-          subscribers: 20,
-          imsiPrefix: "26201",
-          periodStart: validFrom,
-          periodEnd: validFrom + DAY,
-          validFrom,
-          services: [
-            { service: Service.VoiceMO, weight: 3 },
-            { service: Service.Data, weight: 2 },
-          ],
-        });
-        await pipeline(Readable.from(writeCdrCsv(records)), createWriteStream(file));
-        const submitted = await cli(
-          [
-            "usage",
-            "submit",
-            file,
-            "--agreement",
-            agreementId,
-            "--direction",
-            "0",
-            "--journal",
-            path.join(dir, `j${port}`),
-          ],
-          alice,
-          { ROAMLEDGER_SHARED_SECRET: SECRET, ROAMLEDGER_JOURNAL_DIR: path.join(dir, `journal-${port}`) },
-        );
-        expect(submitted).to.include({ status: "submitted", sequence: "1", records: 150 });
-        const clearing = UsageClearing__factory.connect(addresses.clearing, provider);
-        expect(await clearing.batchOfRoot(submitted.root as string)).to.equal(submitted.batchId);
-        expect((await clearing.getBatch(submitted.batchId as string)).charge).to.equal(
-          BigInt(submitted.charge as string),
-        );
-      } finally {
-        provider.destroy();
-        node.stop();
-        rmSync(deploymentDir, { recursive: true, force: true });
-      }
+describeUnlessCoverage(
+  "Real nodes: deploy, redeploy nothing and clear a batch with the CLI (hardhat node, Anvil)",
+  function () {
+    this.timeout(600_000);
+    const dir = mkdtempSync(path.join(tmpdir(), "roamledger-nodes-"));
+    let bin: string[];
+    const [deployer, alice, bob, aliceSigner, bobSigner] = [0, 1, 2, 3, 4].map(nodeWallet);
+    before(() => {
+      bin = ["node", transpileSdk(path.join(dir, "dist"))];
     });
-  }
-});
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    for (const { name, port, start } of NODES) {
+      it(`should deploy, redeploy nothing and clear a batch on ${name}`, async () => {
+        const node = await start(port);
+        const deploymentId = `real-${port}-${process.pid}`;
+        const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
+        const provider = new JsonRpcProvider(node.url, undefined, {
+          staticNetwork: true,
+          pollingInterval: 100,
+          cacheTimeout: -1,
+        });
+        try {
+          const env = { ROAMLEDGER_RPC_URL: node.url, ROAMLEDGER_DEPLOYMENT: deploymentDir };
+          const cli = async (args: string[], key?: { privateKey: string }, extra: Record<string, string> = {}) => {
+            const run: CliRun = await runCli(bin, ["--json", ...args], {
+              ...env,
+              ...(key === undefined ? {} : { ROAMLEDGER_PRIVATE_KEY: key.privateKey }),
+              ...extra,
+            });
+            const result = run.json();
+            expect(result.ok, `${args.join(" ")}: ${run.stdout}\n${run.stderr}`).to.equal(true);
+            return result;
+          };
+          const height = async () => BigInt(await rpc<string>(node.url, "eth_blockNumber"));
+
+          // Deploy, then deploy again: the same addresses, and not one transaction.
+          const deploy = [
+            "deploy",
+            "--parameters",
+            "deploy/parameters/localhost.json",
+            "--deployment-id",
+            deploymentId,
+          ];
+          const first = await cli(deploy, deployer);
+          expect(first.changed).to.equal(true);
+          const addresses = first.addresses as Record<string, string>;
+          expect(Object.keys(addresses)).to.include.members(["registry", "clearing", "vault", "capacity", "market"]);
+          const before = await height();
+          const second = await cli(deploy, deployer);
+          expect(second.changed).to.equal(false);
+          expect(second.addresses).to.deep.equal(addresses);
+          expect(await height()).to.equal(before);
+
+          // The governor (delay 0 with these parameters) allows a settlement token; the operators get some.
+          const admin = deployer.connect(provider);
+          const stable = await new MockStablecoin__factory(admin).deploy("USD Coin", "USDC", 6);
+          await stable.waitForDeployment();
+          const token = await stable.getAddress();
+          await (
+            await admin.sendTransaction(new VaultClient(addresses.vault).build.allowToken(token, 7n * DAY))
+          ).wait();
+          for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * 10n ** 6n)).wait();
+
+          // Operators, a tariff, an offer accepted, a deposit.
+          await cli(
+            ["operator", "register", "--tadig", "DEUD1", "--admin", alice.address, "--signer", aliceSigner.address],
+            deployer,
+          );
+          await cli(
+            ["operator", "register", "--tadig", "GBRCN", "--admin", bob.address, "--signer", bobSigner.address],
+            deployer,
+          );
+          const tariffFile = path.join(dir, `tariff-${port}.json`);
+          writeFileSync(tariffFile, JSON.stringify(tariffJson()));
+          const tariffId = computeTariffId(tariffJson() as never);
+          expect((await cli(["tariff", "publish", tariffFile], deployer)).tariffId).to.equal(tariffId);
+          const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+          const validFrom = (now / DAY) * DAY + DAY;
+          const termsFile = path.join(dir, `terms-${port}.json`);
+          writeFileSync(
+            termsFile,
+            JSON.stringify({
+              proposer: 1,
+              token,
+              validFrom: String(validFrom),
+              validUntil: String(validFrom + 360n * DAY),
+              periodLength: 30 * 86_400,
+              disputeWindow: 7 * 86_400,
+              submissionGrace: 3 * 86_400,
+              noticePeriod: 90 * 86_400,
+              baseTariff: [tariffId, tariffId],
+              discountTariff: [ZeroHash, ZeroHash],
+              conditions: [
+                { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
+                { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
+              ],
+              documentCommitment: keccak256(toUtf8Bytes(`agreement on ${name}`)),
+            }),
+          );
+          const offerFile = path.join(dir, `offer-${port}.json`);
+          await cli(["offer", "create", termsFile, "--counterparty", "2", "--out", offerFile], aliceSigner);
+          const agreementId = (await cli(["offer", "accept", offerFile], bob)).agreementId as string;
+          await cli(["vault", "deposit", "2", token, "50000", "--approve"], bob);
+
+          // A day of usage later, alpha submits its CSV: one transaction, the batch stored under its root.
+          await rpc(node.url, "evm_setNextBlockTimestamp", [Number(validFrom + DAY + 3_600n)]);
+          await rpc(node.url, "evm_mine");
+          const file = path.join(dir, `usage-${port}.csv`);
+          const records = generateCdrs({
+            seed: `real ${name}`,
+            count: 150,
+            subscribers: 20,
+            imsiPrefix: "26201",
+            periodStart: validFrom,
+            periodEnd: validFrom + DAY,
+            validFrom,
+            services: [
+              { service: Service.VoiceMO, weight: 3 },
+              { service: Service.Data, weight: 2 },
+            ],
+          });
+          await pipeline(Readable.from(writeCdrCsv(records)), createWriteStream(file));
+          const submitted = await cli(
+            [
+              "usage",
+              "submit",
+              file,
+              "--agreement",
+              agreementId,
+              "--direction",
+              "0",
+              "--journal",
+              path.join(dir, `j${port}`),
+            ],
+            alice,
+            { ROAMLEDGER_SHARED_SECRET: SECRET, ROAMLEDGER_JOURNAL_DIR: path.join(dir, `journal-${port}`) },
+          );
+          expect(submitted).to.include({ status: "submitted", sequence: "1", records: 150 });
+          const clearing = UsageClearing__factory.connect(addresses.clearing, provider);
+          expect(await clearing.batchOfRoot(submitted.root as string)).to.equal(submitted.batchId);
+          expect((await clearing.getBatch(submitted.batchId as string)).charge).to.equal(
+            BigInt(submitted.charge as string),
+          );
+        } finally {
+          provider.destroy();
+          node.stop();
+          rmSync(deploymentDir, { recursive: true, force: true });
+        }
+      });
+    }
+  },
+);
