@@ -27,7 +27,7 @@ import { PayVia } from "../capacity/terms";
 import { toAddress, toInteger, toUint, type UintLike } from "../validation";
 import { CapacityClient, capacityErrorDecoder } from "./capacity";
 import type { BuiltTransaction } from "./registry";
-import { sendBuilt } from "./send";
+import { atBlock as at, sendBuilt } from "./send";
 import type {
   BidStructOutput,
   CapacityMarket,
@@ -303,11 +303,6 @@ function toBid(bidId: bigint, b: BidStructOutput): CapacityBid {
     remaining: b.remaining,
     unitPrice: b.unitPrice,
   };
-}
-
-/** Call overrides reading at `blockTag` (none: the latest block). */
-function at(blockTag: number | string | undefined): { blockTag?: number | string } {
-  return blockTag === undefined ? {} : { blockTag };
 }
 
 /** Reads and writes the `CapacityMarket` at one address. */

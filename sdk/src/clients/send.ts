@@ -29,3 +29,8 @@ export async function sendBuilt(
   if (receipt === null) throw new Error(`${action}: transaction ${response.hash} has no receipt`);
   return receipt;
 }
+
+/** Call overrides reading at `blockTag` (none: the latest block). */
+export function atBlock(blockTag: number | string | undefined): { blockTag?: number | string } {
+  return blockTag === undefined ? {} : { blockTag };
+}

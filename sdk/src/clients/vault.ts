@@ -30,7 +30,7 @@ import {
   SUITE_ERROR_SOURCES,
   type ErrorAbiSource,
 } from "../errors";
-import { sendBuilt } from "./send";
+import { atBlock as at, sendBuilt } from "./send";
 import type { NettingAccountInit, NettingGrossInit, NettingInit, NettingTokenInit } from "../netting/types";
 import { VAULT_LIMITS } from "../netting/types";
 import { toAddress, toBytes32, toInteger, toOperatorId } from "../validation";
@@ -392,11 +392,6 @@ type PermitSigner = ContractRunner & {
 };
 
 const VERSION_ABI = ["function version() view returns (string)"];
-
-/** Call overrides reading at `blockTag` (none: the latest block). */
-function at(blockTag: number | string | undefined): { blockTag?: number | string } {
-  return blockTag === undefined ? {} : { blockTag };
-}
 
 /** Reads and writes the `SettlementVault` at one address. */
 export class VaultClient {
