@@ -20,17 +20,12 @@ import { buildProgram } from "../../sdk/src/cli/program";
 import { Service } from "../../sdk/src/rating/types";
 import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
 import { nodeWallet, ROOT, rpc, runCli, startHardhatNode, tariffJson, transpileSdk, type CliRun } from "./helpers";
-import { coverageRunning } from "../helpers/gas";
+import { describeUnlessCoverage } from "../helpers/gas";
 
 const PORT = 8621;
 const DAY = 86_400n;
 const UNIT = 1_000_000n; // the test token has 6 decimals
 const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
-
-// Skipped under solidity-coverage: these tests start Hardhat in other processes (a node, Ignition deployments),
-// which recompile the plain contracts over the instrumented artifacts the coverage run is using. They test the
-// TypeScript (CLI, examples, deployment tooling), not the contracts, and run in every `npm test`.
-const describeUnlessCoverage = coverageRunning ? describe.skip : describe;
 
 describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", function () {
   this.timeout(300_000);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { HDNodeWallet, Interface, JsonRpcProvider } from "ethers";
 
 import { OperatorRegistry__factory, SettlementVault__factory } from "../../sdk/src/typechain";
-import { coverageRunning } from "../helpers/gas";
+import { describeUnlessCoverage } from "../helpers/gas";
 
 /**
  * Runs every script of examples/ as a user would: against a real `hardhat node` (a separate process on its own port),
@@ -125,11 +125,6 @@ async function makeProject(dir: string): Promise<void> {
   };
   await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["examples"] }));
 }
-
-// Skipped under solidity-coverage: these tests start Hardhat in other processes (a node, Ignition deployments),
-// which recompile the plain contracts over the instrumented artifacts the coverage run is using. They test the
-// TypeScript (CLI, examples, deployment tooling), not the contracts, and run in every `npm test`.
-const describeUnlessCoverage = coverageRunning ? describe.skip : describe;
 
 describeUnlessCoverage("examples/ (run as a user would)", function () {
   this.timeout(180_000);

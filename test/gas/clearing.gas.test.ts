@@ -88,11 +88,7 @@ async function owing(): Promise<ClearingFixture> {
   return f;
 }
 
-/** Budgets of issue 5 not met yet: checked against the snapshot only, and reported as pending tests (none now). */
-const NOT_MET = new Set<keyof typeof BUDGET>([]);
-const budget = (key: keyof typeof BUDGET): bigint | undefined => (NOT_MET.has(key) ? undefined : BUDGET[key]);
-
-const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Promise<bigint> }[] = [
+const scenarios: { name: string; budget?: bigint; run: () => Promise<bigint> }[] = [
   {
     name: "clearing.enableClearing",
     run: async () => {
@@ -102,8 +98,7 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
   },
   {
     name: "clearing.submitBatch (4 services, first batch of a period)",
-    budget: budget("submit4"),
-    target: BUDGET.submit4,
+    budget: BUDGET.submit4,
     run: async () => {
       const f = await loadFixture(enabled);
       const batch = fourServiceBatch(f, 1);
@@ -137,8 +132,7 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
   },
   {
     name: "clearing.submitBatch (8 services, first batch of a period)",
-    budget: budget("submit8"),
-    target: BUDGET.submit8,
+    budget: BUDGET.submit8,
     run: async () => {
       const f = await loadFixture(enabled);
       const tariff = eightServiceTariff();
@@ -159,8 +153,7 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
   },
   {
     name: "clearing.accept",
-    budget: budget("acceptOrFinalize"),
-    target: BUDGET.acceptOrFinalize,
+    budget: BUDGET.acceptOrFinalize,
     run: async () => {
       const f = await loadFixture(owing);
       const batch = await submitted(f, 2);
@@ -169,8 +162,7 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
   },
   {
     name: "clearing.finalize (accepted batch)",
-    budget: budget("acceptOrFinalize"),
-    target: BUDGET.acceptOrFinalize,
+    budget: BUDGET.acceptOrFinalize,
     run: async () => {
       const f = await loadFixture(owing);
       const batch = await submitted(f, 2);
@@ -180,8 +172,7 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
   },
   {
     name: "clearing.finalize (window over)",
-    budget: budget("acceptOrFinalize"),
-    target: BUDGET.acceptOrFinalize,
+    budget: BUDGET.acceptOrFinalize,
     run: async () => {
       const f = await loadFixture(owing);
       const batch = await submitted(f, 2);
@@ -191,8 +182,7 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
   },
   {
     name: "clearing.proveFraud (OutsidePeriod, 2^20-leaf tree)",
-    budget: budget("fraudProof"),
-    target: BUDGET.fraudProof,
+    budget: BUDGET.fraudProof,
     run: async () => {
       const f = await loadFixture(enabled);
       // A 2^20-leaf tree: the proof has 20 siblings. Only the path matters on chain, so the other leaves are stood
@@ -217,7 +207,7 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
   },
   {
     name: "clearing.redeemVoucher",
-    budget: budget("voucher"),
+    budget: BUDGET.voucher,
     run: async () => {
       const f = await loadFixture(owing);
       const expiry = (await time.latest()) + DAY;
@@ -231,16 +221,11 @@ const scenarios: { name: string; budget?: bigint; target?: bigint; run: () => Pr
 ];
 
 describe("Gas: UsageClearing", () => {
-  for (const { name, budget: bound, target, run } of scenarios) {
+  for (const { name, budget: bound, run } of scenarios) {
     const within = bound === undefined ? "" : ` and within its budget of ${bound.toLocaleString("en")}`;
     it(`should keep "${name}" within 1% of the snapshot${within}`, async () => {
       const failure = checkGas(name, await run(), bound);
       expect(failure, failure).to.equal(undefined);
     });
-    if (bound === undefined && target !== undefined) {
-      // Skipped on purpose: the budget is not met yet (see NOT_MET above and the note on issue 5); the pending test
-      // keeps the gap visible in every run until a design change closes it, when NOT_MET drops the key.
-      it.skip(`should keep "${name}" within issue 5's budget of ${target.toLocaleString("en")} (not met yet)`);
-    }
   }
 });

@@ -1,3 +1,5 @@
+import type fc from "fast-check";
+
 import { coverageRunning } from "./gas";
 
 /**
@@ -9,4 +11,24 @@ export function campaignSize(name: string, ci: number, underCoverage: number): n
   const fromEnv = process.env[name];
   if (fromEnv !== undefined) return Number(fromEnv);
   return coverageRunning ? underCoverage : ci;
+}
+
+/**
+ * A model-based command that, after it runs, counts one action in `stats` and checks every invariant (`check`), so a
+ * campaign compares the contracts with its model after each step.
+ */
+export function checkedCommand<Model extends object, Real>(
+  command: fc.AsyncCommand<Model, Real>,
+  stats: { actions: number },
+  check: (model: Model, real: Real) => Promise<void>,
+): fc.AsyncCommand<Model, Real> {
+  return {
+    check: (m) => command.check(m),
+    run: async (m, r) => {
+      await command.run(m, r);
+      stats.actions++;
+      await check(m, r);
+    },
+    toString: () => command.toString(),
+  };
 }

@@ -16,6 +16,14 @@ const updating = process.env.UPDATE_GAS_SNAPSHOT === "1";
 export const coverageRunning =
   (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
 
+/**
+ * `describe`, or `describe.skip` under solidity-coverage: for suites that start Hardhat in other processes (a node,
+ * Ignition deployments, `hardhat run`), which recompile the plain contracts over the instrumented artifacts the coverage
+ * run is using. Such suites test the TypeScript (CLI, examples, deployment tooling, the demo), not the contracts, and
+ * run in every `npm test`.
+ */
+export const describeUnlessCoverage = coverageRunning ? describe.skip : describe;
+
 type Snapshot = Record<string, number>;
 
 function readSnapshot(): Snapshot {

@@ -5,20 +5,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { decimalToUnits } from "../../sdk/src";
-import { coverageRunning } from "../helpers/gas";
+import { describeUnlessCoverage } from "../helpers/gas";
 import type { DemoReport } from "../../scripts/demo/report";
 
 /**
  * The README's main job, run as a user runs it (`hardhat run scripts/demo.ts`, its own process and in-process chain),
  * at a small traffic scale so that it takes seconds: it must finish, and its JSON and HTML reports must add up.
- * Skipped under solidity-coverage, which does not instrument a separate `hardhat run` process (the same flows are
- * covered by the integration and unit tests).
+ * Skipped under solidity-coverage (see `describeUnlessCoverage`): the same flows are covered by the integration and unit
+ * tests.
  */
-describe("The demo (npm run demo), as a user runs it", function () {
+describeUnlessCoverage("The demo (npm run demo), as a user runs it", function () {
   const dir = mkdtempSync(path.join(tmpdir(), "roamledger-demo-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  (coverageRunning ? it.skip : it)("should run the month and write a report whose figures add up", function () {
+  it("should run the month and write a report whose figures add up", function () {
     const run = spawnSync("npx", ["hardhat", "run", "scripts/demo.ts"], {
       encoding: "utf8",
       env: { ...process.env, ROAMLEDGER_DEMO_SCALE: "0.02", ROAMLEDGER_DEMO_REPORTS: dir },

@@ -22,7 +22,7 @@ import {
   transpileSdk,
   type CliRun,
 } from "../cli/helpers";
-import { coverageRunning } from "../helpers/gas";
+import { describeUnlessCoverage } from "../helpers/gas";
 
 /**
  * Deployment to real nodes, as an operator does it: a `hardhat node` and an Anvil node (from npm) run as separate
@@ -37,11 +37,6 @@ const NODES = [
   { name: "hardhat node", port: 8631, start: startHardhatNode },
   { name: "Anvil", port: 8632, start: startAnvil },
 ] as const;
-
-// Skipped under solidity-coverage: these tests start Hardhat in other processes (a node, Ignition deployments),
-// which recompile the plain contracts over the instrumented artifacts the coverage run is using. They test the
-// TypeScript (CLI, examples, deployment tooling), not the contracts, and run in every `npm test`.
-const describeUnlessCoverage = coverageRunning ? describe.skip : describe;
 
 describeUnlessCoverage(
   "Real nodes: deploy, redeploy nothing and clear a batch with the CLI (hardhat node, Anvil)",

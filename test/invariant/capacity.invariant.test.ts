@@ -6,7 +6,7 @@ import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { PayVia } from "../../sdk/src/capacity";
-import { campaignSize } from "../helpers/campaign";
+import { campaignSize, checkedCommand } from "../helpers/campaign";
 import { DAY, deployCapacityFixture, HOUR, USDC, type CapacityFixture } from "../helpers/capacity";
 
 /**
@@ -337,17 +337,7 @@ class Wait implements fc.AsyncCommand<Model, Real> {
   toString = () => `Wait(${this.seconds})`;
 }
 
-function checked(command: fc.AsyncCommand<Model, Real>): fc.AsyncCommand<Model, Real> {
-  return {
-    check: (m) => command.check(m),
-    run: async (m, r) => {
-      await command.run(m, r);
-      stats.actions++;
-      await check(m, r);
-    },
-    toString: () => command.toString(),
-  };
-}
+const checked = (command: fc.AsyncCommand<Model, Real>) => checkedCommand(command, stats, check);
 
 /** The capacity fixture with every member's admin approving the market, and bob and carol approving USDC to it. */
 async function invariantFixture(): Promise<CapacityFixture> {

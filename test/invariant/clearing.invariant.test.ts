@@ -6,7 +6,7 @@ import type { ContractTransactionResponse } from "ethers";
 
 import { rate, signResolution, signVoucher, type Service, type ServicePlan } from "../../sdk/src";
 import { DAY, PERIOD } from "../helpers/agreements";
-import { campaignSize } from "../helpers/campaign";
+import { campaignSize, checkedCommand } from "../helpers/campaign";
 import {
   batchArgs,
   submitArgs,
@@ -352,17 +352,7 @@ class Wait implements fc.AsyncCommand<Model, Real> {
 }
 
 /** Wraps a command: counts it and checks every invariant after it. */
-function checked(command: fc.AsyncCommand<Model, Real>): fc.AsyncCommand<Model, Real> {
-  return {
-    check: (m) => command.check(m),
-    run: async (m, r) => {
-      await command.run(m, r);
-      stats.actions++;
-      await check(m, r);
-    },
-    toString: () => command.toString(),
-  };
-}
+const checked = (command: fc.AsyncCommand<Model, Real>) => checkedCommand(command, stats, check);
 
 async function invariantFixture(): Promise<ClearingFixture> {
   const f = await deployClearingFixture();
