@@ -1,9 +1,12 @@
 /**
  * The CDR pipeline benchmark (issue 8): `BENCH_RECORDS` (default 1,000,000) generated CDRs, as the bytes of one CSV
- * file in memory, through the SDK's `ingestCdrs` (parse, validate, round each volume to its tariff increment, derive
- * the subscriber pseudonym, the record id and the leaf), the rating of the batch totals (`rate`), and
- * `buildRecordTree` (leaf hashing and the Merkle root). Side by side, on the same leaves, `@openzeppelin/merkle-tree`'s
- * `StandardMerkleTree.of`, and a check that both roots are identical.
+ * file in memory, through the SDK's `ingestCdrBatch` (parse, validate, round each volume to its tariff increment,
+ * derive the subscriber pseudonym, the record id and the leaf: the fast CSV path), the rating of the batch totals
+ * (`rate`), and `buildRecordTree` (leaf hashing and the Merkle root). Side by side, on the same leaves,
+ * `@openzeppelin/merkle-tree`'s `StandardMerkleTree.of`, and a check that both roots are identical.
+ *
+ * Then the general path (`ingestCdrs`: streaming, any format, every issue reported), on a smaller file of
+ * `BENCH_GENERAL_RECORDS` (default 100,000) records, with a check that both paths give the same root for that file.
  *
  * Run it in its own process on one core (`npm run bench:pipeline`: `taskset -c 0 node --single-threaded ...`, so
  * that neither the garbage collector nor the compiler works on another core). Each figure is the median of
@@ -15,6 +18,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   buildRecordTree,
   generateCdrs,
+  ingestCdrBatch,
   ingestCdrs,
   leafTuple,
   PlanKind,
@@ -32,6 +36,7 @@ import { envInt, machine, median, writeReport } from "./common";
 const RECORDS = envInt("BENCH_RECORDS", 1_000_000);
 const RUNS = envInt("BENCH_RUNS", 3);
 const REF_RUNS = envInt("BENCH_REF_RUNS", RUNS);
+const GENERAL_RECORDS = envInt("BENCH_GENERAL_RECORDS", 100_000);
 
 /** 2026-03-01T00:00:00Z: the agreement's start and the month's first second. */
 const MONTH_START = 1_772_323_200n;
@@ -70,10 +75,10 @@ const OPTIONS: IngestOptions = {
 };
 
 /** The month's CSV file as UTF-8 chunks of 64 KiB (what a file stream yields), built once, outside the timings. */
-async function csvFile(): Promise<Uint8Array[]> {
+async function csvFile(count: number): Promise<Uint8Array[]> {
   const cdrs = generateCdrs({
     seed: "bench month",
-    count: RECORDS,
+    count,
     subscribers: 50_000,
     periodStart: MONTH_START,
     periodEnd: MONTH_START + PERIOD,
@@ -107,22 +112,22 @@ interface PipelineRun {
 async function main(): Promise<void> {
   console.log(`pipeline bench: ${RECORDS.toLocaleString("en")} records, ${RUNS} runs (reference ${REF_RUNS})`);
   console.log(`  keccak: ${wasmKeccak() === undefined ? "pure JS" : "WebAssembly"}`);
-  const file = await csvFile();
+  const file = await csvFile(RECORDS);
   const bytes = file.reduce((s, c) => s + c.length, 0);
   console.log(`  CSV: ${(bytes / MiB).toFixed(1)} MiB`);
 
   const runs: PipelineRun[] = [];
-  let leaves: Parameters<typeof buildRecordTree>[0] = [];
+  let leaves: Awaited<ReturnType<typeof ingestCdrBatch>>["leaves"] | undefined;
   let charge = 0n;
   for (let r = 0; r < RUNS; r++) {
-    leaves = [];
+    leaves = undefined;
     (globalThis as { gc?: () => void }).gc?.();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const result = await ingestCdrs(file, "csv", OPTIONS);
+    const result = await ingestCdrBatch(file, "csv", OPTIONS);
     const ingestSeconds = seconds(t0);
-    if (!result.ok || result.records.length !== RECORDS) {
-      throw new Error(`ingestion failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    if (!result.ok || result.leaves.length !== RECORDS || result.path !== "fast") {
+      throw new Error(`ingestion failed (${result.path} path): ${JSON.stringify(result.errors.slice(0, 3))}`);
     }
     const t1 = performance.now();
     charge = 0n;
@@ -159,7 +164,7 @@ async function main(): Promise<void> {
   const refSeconds: number[] = [];
   const refCpu: number[] = [];
   let refRoot = "";
-  const tuples = leaves.map(leafTuple);
+  const tuples = (leaves as NonNullable<typeof leaves>).toArray().map(leafTuple);
   for (let r = 0; r < REF_RUNS; r++) {
     (globalThis as { gc?: () => void }).gc?.();
     const cpu0 = process.cpuUsage();
@@ -172,6 +177,24 @@ async function main(): Promise<void> {
     if (refRoot !== root) throw new Error(`roots differ: SDK ${root}, StandardMerkleTree ${refRoot}`);
   }
   const peakRss = process.resourceUsage().maxRSS * 1024;
+  tuples.length = 0;
+
+  // The general path, on a smaller file; the same root as the fast path's for that file.
+  const smallFile = await csvFile(GENERAL_RECORDS);
+  const fastSmall = await ingestCdrBatch(smallFile, "csv", OPTIONS);
+  const fastSmallRoot = buildRecordTree(fastSmall.leaves).root;
+  const generalSeconds: number[] = [];
+  let generalRoot = "";
+  for (let r = 0; r < RUNS; r++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const t0 = performance.now();
+    const general = await ingestCdrs(smallFile, "csv", OPTIONS);
+    generalSeconds.push(seconds(t0));
+    if (!general.ok) throw new Error(`general path failed: ${JSON.stringify(general.errors.slice(0, 3))}`);
+    generalRoot = buildRecordTree(general.leaves).root;
+    if (generalRoot !== fastSmallRoot) throw new Error(`paths differ: general ${generalRoot}, fast ${fastSmallRoot}`);
+    console.log(`  general path run ${r + 1}: ingestCdrs ${generalSeconds[r].toFixed(2)} s (${GENERAL_RECORDS} records)`);
+  }
 
   const med = (key: keyof Omit<PipelineRun, "root">) => median(runs.map((r) => r[key]));
   const report = {
@@ -194,7 +217,14 @@ async function main(): Promise<void> {
       referenceSeconds: median(refSeconds),
       referenceCpuSeconds: median(refCpu),
     },
-    all: { runs, referenceSeconds: refSeconds },
+    general: {
+      records: GENERAL_RECORDS,
+      medianSeconds: median(generalSeconds),
+      fastPath: fastSmall.path,
+      root: generalRoot,
+      rootsIdentical: generalRoot === fastSmallRoot,
+    },
+    all: { runs, referenceSeconds: refSeconds, generalSeconds },
     pipelinePeakRssBytes: pipelinePeakRss,
     peakRssBytes: peakRss,
     loadAverage: (await import("node:os")).loadavg(),

@@ -15,17 +15,20 @@
  */
 import { InvalidArgumentError } from "../errors";
 import { periodSalt, type RecordLeaf } from "../merkle/leaf";
-import { chargedVolume, validateTariff } from "../rating/engine";
-import { SERVICE_COUNT, SERVICE_KEYS, UINT32_MAX, UINT64_MAX, type Service, type ServiceKey } from "../rating/types";
-import { toBytes32, toInteger } from "../validation";
+import { EncodedRecordLeaves } from "../merkle/tree";
+import { chargedVolume } from "../rating/engine";
+import { SERVICE_COUNT, SERVICE_KEYS, UINT32_MAX, UINT64_MAX, type ServiceKey } from "../rating/types";
 import { aggregateRecords } from "./aggregate";
+import { checkOptions, type Context } from "./options";
 import { readCsv } from "./csv";
 import { assertValidCdrs } from "./errors";
 import { parseCdrFields } from "./fields";
 import { readJsonArray, readNdjson } from "./json";
 import { fastRecordId, fastSubscriberHash } from "./hash";
+import { ingestCsvFast } from "./fastCsv";
 import { decodeText, TextDecodingError, type ReaderItem } from "./text";
 import {
+  type CdrBatchIngest,
   FILE_FIELD,
   RECORD_FIELD,
   type CdrFormat,
@@ -34,11 +37,9 @@ import {
   type IngestedRecord,
   type IngestOptions,
   type IngestResult,
-  type TimeWindow,
 } from "./types";
 
-/** The default of {@link IngestOptions.maxErrors}. */
-export const DEFAULT_MAX_ERRORS = 100;
+export { DEFAULT_MAX_ERRORS } from "./options";
 
 /** The formats {@link ingestCdrs} reads. */
 export const CDR_FORMATS: readonly CdrFormat[] = ["csv", "ndjson", "json"];
@@ -53,67 +54,6 @@ export const INGEST_REASONS = {
   tooManyRecords: `too many records: a batch index is a uint32 (at most ${UINT32_MAX})`,
   decoding: "the file is not valid UTF-8",
 } as const;
-
-/** Options once checked. */
-interface Context {
-  readonly agreementId: string;
-  readonly sharedSecret: string;
-  readonly validFrom: bigint;
-  readonly periodLength: bigint;
-  readonly validUntil: bigint | undefined;
-  readonly increments: ReadonlyMap<Service, bigint>;
-  readonly maxErrors: number;
-  readonly batchPeriod: TimeWindow | undefined;
-  readonly allowExtraFields: boolean;
-}
-
-/** Checks the options; throws an InvalidArgumentError (or the tariff's RatingError) before anything is read. */
-function checkOptions(options: IngestOptions): Context {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError("must be an object", { field: "options", value: options });
-  }
-  const agreementId = toBytes32(options.agreementId, "agreementId");
-  const sharedSecret = toBytes32(options.sharedSecret, "sharedSecret");
-  if (options.direction !== 0 && options.direction !== 1) {
-    throw new InvalidArgumentError("must be 0 or 1", { field: "direction", value: options.direction });
-  }
-  const validFrom = bigintField(options.validFrom, "validFrom", 0n, UINT64_MAX);
-  const periodLength = bigintField(options.periodLength, "periodLength", 1n, UINT64_MAX);
-  const validUntil =
-    options.validUntil === undefined
-      ? undefined
-      : bigintField(options.validUntil, "validUntil", validFrom + 1n, UINT64_MAX + 1n);
-  validateTariff(options.tariff);
-  const increments = new Map<Service, bigint>();
-  for (const plan of options.tariff.plans) increments.set(plan.service, BigInt(plan.increment));
-  const maxErrors =
-    options.maxErrors === undefined
-      ? DEFAULT_MAX_ERRORS
-      : Number(toInteger(options.maxErrors, "maxErrors", 1n, BigInt(Number.MAX_SAFE_INTEGER)));
-  let batchPeriod: TimeWindow | undefined;
-  if (options.batchPeriod !== undefined) {
-    const start = bigintField(options.batchPeriod.start, "batchPeriod.start", 0n, UINT64_MAX);
-    const end = bigintField(options.batchPeriod.end, "batchPeriod.end", start + 1n, UINT64_MAX + 1n);
-    batchPeriod = { start, end };
-  }
-  return {
-    agreementId,
-    sharedSecret,
-    validFrom,
-    periodLength,
-    validUntil,
-    increments,
-    maxErrors,
-    batchPeriod,
-    allowExtraFields: options.allowExtraFields === true,
-  };
-}
-
-function bigintField(value: unknown, field: string, min: bigint, max: bigint): bigint {
-  if (typeof value !== "bigint") throw new InvalidArgumentError("must be a bigint", { field, value });
-  if (value < min || value > max) throw new InvalidArgumentError(`must be ${min} to ${max}`, { field, value });
-  return value;
-}
 
 /** The most subscriber hashes kept in the cache (the cache is cleared when full). */
 const SUBSCRIBER_CACHE_SIZE = 65_536;
@@ -371,6 +311,64 @@ export async function ingestCdrsOrThrow(
   options: IngestOptions,
 ): Promise<IngestResult> {
   return assertValidCdrs(await ingestCdrs(source, format, options));
+}
+
+/** The whole file as bytes when it is in memory (a text, bytes, or an array of them); otherwise undefined. */
+function bytesInMemory(source: CdrSource): Uint8Array | undefined {
+  const parts = typeof source === "string" || source instanceof Uint8Array ? [source] : source;
+  if (!Array.isArray(parts)) return undefined;
+  const encoder = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  for (const part of parts as unknown[]) {
+    if (typeof part === "string") chunks.push(encoder.encode(part));
+    else if (part instanceof Uint8Array) chunks.push(part);
+    else return undefined; // the general path reports it
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/**
+ * Ingests a CDR file for a batch: what {@link ingestCdrs} computes, without an object per record (the leaves come as
+ * one buffer of their encodings, {@link EncodedRecordLeaves}, which {@link buildRecordTree} hashes as they are).
+ *
+ * A CSV file in memory (a text, bytes, or an array of chunks) takes the fast path: one synchronous pass over its
+ * bytes, about 20 times faster than the general path. A file the fast path declines (any issue at all, double quotes,
+ * non-ASCII bytes, ISO-8601 times, integers of more than 15 digits: see `fastCsv.ts`), a stream or another format is
+ * read by {@link ingestCdrs}, so issues are reported exactly as there. Both paths give the same result
+ * (differential-tested); `path` says which one ran.
+ *
+ * @param source, format, options As {@link ingestCdrs}.
+ * @throws As {@link ingestCdrs}.
+ */
+export async function ingestCdrBatch(
+  source: CdrSource,
+  format: CdrFormat,
+  options: IngestOptions,
+): Promise<CdrBatchIngest> {
+  const ctx = checkOptions(options);
+  if (format === "csv") {
+    const bytes = bytesInMemory(source);
+    const fast = bytes === undefined ? undefined : ingestCsvFast(bytes, ctx);
+    if (fast !== undefined) return { ok: true, format, errors: [], truncated: false, ...fast, path: "fast" };
+  }
+  const result = await ingestCdrs(source, format, options);
+  return {
+    ok: result.ok,
+    format,
+    leaves: EncodedRecordLeaves.fromLeaves(result.leaves),
+    errors: result.errors,
+    truncated: result.truncated,
+    totals: result.totals,
+    stats: result.stats,
+    path: "general",
+  };
 }
 
 /**

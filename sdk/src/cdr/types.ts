@@ -5,6 +5,7 @@
  * Every amount, volume and time is a `bigint`. Pure: browser-safe.
  */
 import type { RecordLeaf } from "../merkle/leaf";
+import type { EncodedRecordLeaves } from "../merkle/tree";
 import type { Service, ServiceKey, Tariff } from "../rating/types";
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -192,4 +193,26 @@ export interface IngestResult {
   /** The totals of the valid records ({@link aggregateRecords}). */
   readonly totals: BatchTotals;
   readonly stats: IngestStats;
+}
+
+/**
+ * What {@link ingestCdrBatch} returns: {@link IngestResult} without the per-record objects, the leaves as one buffer
+ * of their encodings. Callers must check `ok`.
+ */
+export interface CdrBatchIngest {
+  /** True when the file has no issue at all. */
+  readonly ok: boolean;
+  /** The format read. */
+  readonly format: CdrFormat;
+  /** The valid records' leaves, in file order ({@link buildRecordTree} takes them as they are). */
+  readonly leaves: EncodedRecordLeaves;
+  /** The issues, in file order (at most `maxErrors`). */
+  readonly errors: CdrValidationIssue[];
+  /** True when reading stopped at `maxErrors` issues. */
+  readonly truncated: boolean;
+  /** The totals of the valid records. */
+  readonly totals: BatchTotals;
+  readonly stats: IngestStats;
+  /** `"fast"`: the file took the fast CSV path; `"general"`: {@link ingestCdrs} read it. The results are the same. */
+  readonly path: "fast" | "general";
 }

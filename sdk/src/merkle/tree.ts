@@ -26,8 +26,10 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { InvalidArgumentError } from "../errors";
+import type { Service } from "../rating/types";
 import { leafTuple, RECORD_LEAF_TYPES, type RecordLeaf, type RecordLeafTuple } from "./leaf";
 import { wasmKeccak, type WasmKeccak } from "./keccak";
+import { compareHashes, sortedLeafOrder } from "./sort";
 
 /*//////////////////////////////////////////////////////////////////////////
                                  KECCAK-256
@@ -384,7 +386,7 @@ const PAD_END = 0x80000000 | 0;
 /** The Keccak state, reused by every hash (the hashing functions are synchronous, so one scratch state suffices). */
 const state = new Int32Array(50);
 /** The ABI encoding of the leaf being hashed; the bytes no field writes stay zero. */
-const encoded = new Uint8Array(LEAF_BYTES);
+const encodedLeaf = new Uint8Array(LEAF_BYTES);
 /** Scratch for one parsed bytes32. */
 const scratch = new Uint8Array(32);
 
@@ -393,14 +395,14 @@ function wordAt(bytes: Uint8Array, offset: number): number {
   return bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24);
 }
 
-/** Hashes the leaf held in {@link encoded} twice and writes the 8 words of the leaf hash to `out[at..]`. */
+/** Hashes the leaf held in {@link encodedLeaf} twice and writes the 8 words of the leaf hash to `out[at..]`. */
 function hashEncodedLeaf(out: Int32Array, at: number): void {
   const s = state;
   // keccak256(encoded): two blocks (136 + 56 bytes).
-  for (let j = 0; j < RATE_WORDS; j++) s[j] = wordAt(encoded, 4 * j);
+  for (let j = 0; j < RATE_WORDS; j++) s[j] = wordAt(encodedLeaf, 4 * j);
   s.fill(0, RATE_WORDS);
   keccakF1600(s);
-  for (let j = 0; j < 14; j++) s[j] ^= wordAt(encoded, 136 + 4 * j);
+  for (let j = 0; j < 14; j++) s[j] ^= wordAt(encodedLeaf, 136 + 4 * j);
   s[14] ^= 0x01; // pad10*1 with Keccak's domain byte 0x01, right after the 56 bytes
   s[RATE_WORDS - 1] ^= PAD_END;
   keccakF1600(s);
@@ -410,21 +412,6 @@ function hashEncodedLeaf(out: Int32Array, at: number): void {
   s[RATE_WORDS - 1] = PAD_END;
   keccakF1600(s);
   for (let j = 0; j < WORDS; j++) out[at + j] = s[j];
-}
-
-/** `w` with its bytes reversed, as an unsigned number: the big-endian value of a little-endian word. */
-function byteSwap(w: number): number {
-  return ((w << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)) >>> 0;
-}
-
-/** Compares two hashes as unsigned 256-bit big-endian numbers (the byte order of `bytes32`). */
-function compareHashes(a: Int32Array, ao: number, b: Int32Array, bo: number): number {
-  for (let j = 0; j < WORDS; j++) {
-    const x = a[ao + j];
-    const y = b[bo + j];
-    if (x !== y) return byteSwap(x) < byteSwap(y) ? -1 : 1;
-  }
-  return 0;
 }
 
 /**
@@ -569,7 +556,7 @@ function encodeLeafInto(leaf: RecordLeaf, out: Uint8Array, name: string, positio
 
 /** Checks and hashes one leaf, writing its 8 words to `out[at..]` (see {@link encodeLeafInto} for the names). */
 function hashLeafWords(leaf: RecordLeaf, out: Int32Array, at: number, name: string, position: number): void {
-  encodeLeafInto(leaf, encoded, name, position);
+  encodeLeafInto(leaf, encodedLeaf, name, position);
   hashEncodedLeaf(out, at);
 }
 
@@ -597,43 +584,136 @@ export function fastRecordLeafHash(leaf: RecordLeaf): string {
   return hashHex(words, 0);
 }
 
-/** Leaves encoded per chunk by the WebAssembly path (192 bytes each: 1.5 MiB). */
-const ENCODE_CHUNK = 8192;
+/*//////////////////////////////////////////////////////////////////////////
+                              ENCODED LEAVES
+//////////////////////////////////////////////////////////////////////////*/
+
+/** The byte ranges of a leaf encoding that no field writes: they must be zero. */
+const PADDING: readonly (readonly [number, number])[] = [
+  [64, 95],
+  [96, 120],
+  [128, 152],
+  [160, 188],
+];
+
+/** The uint64 at `bytes[at..at + 8]`, big-endian. */
+function readUint64(bytes: Uint8Array, at: number): bigint {
+  const hi = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+  const lo = ((bytes[at + 4] << 24) | (bytes[at + 5] << 16) | (bytes[at + 6] << 8) | bytes[at + 7]) >>> 0;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
 
 /**
- * The input positions of `n` leaf hashes (8 words each from `words[base]`) sorted ascending as unsigned 256-bit
- * numbers, equal hashes in input order (as `Array.prototype.sort`, which is stable, leaves them): a stable LSD radix
- * sort on the first 32 bits (two 16-bit passes), then each run of equal first words sorted by the full hash.
+ * A batch's record leaves as one buffer of their ABI encodings (192 bytes each, {@link encodeRecordLeaf}'s bytes, in
+ * input order): the compact form the fast CSV ingestion (`ingestCdrBatch`) produces and {@link buildRecordTree} hashes
+ * without re-encoding. A million leaves take 192 MB here instead of a million objects with two hex strings and two
+ * bigints each. Leaves are decoded to {@link RecordLeaf} objects only when asked for ({@link at}, {@link toArray}).
  */
-function sortedLeafOrder(words: Int32Array, base: number, n: number): Uint32Array {
-  const prefix = new Uint32Array(n);
-  let order = new Uint32Array(n);
-  let spare = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    prefix[i] = byteSwap(words[base + i * WORDS]);
-    order[i] = i;
+export class EncodedRecordLeaves {
+  /** The encodings, `192 * length` bytes. Read-only by contract: the tree built from it keeps a reference. */
+  readonly bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
   }
-  const counts = new Uint32Array(65_537);
-  for (const shift of [0, 16]) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[((prefix[i] >>> shift) & 0xffff) + 1]++;
-    for (let d = 1; d <= 65_536; d++) counts[d] += counts[d - 1];
-    for (let k = 0; k < n; k++) {
-      const i = order[k];
-      spare[counts[(prefix[i] >>> shift) & 0xffff]++] = i;
+
+  /** The number of leaves. */
+  get length(): number {
+    return this.bytes.length / LEAF_BYTES;
+  }
+
+  /**
+   * Wraps leaf encodings, checking that each is one (its padding bytes are zero; every field is then in range).
+   *
+   * @throws InvalidArgumentError naming `bytes` (the length is not a multiple of 192) or `bytes[i]` (leaf `i` has a
+   *   non-zero padding byte).
+   */
+  static fromBytes(bytes: Uint8Array): EncodedRecordLeaves {
+    if (!(bytes instanceof Uint8Array) || bytes.length % LEAF_BYTES !== 0) {
+      throw new InvalidArgumentError(`not leaf encodings (a multiple of ${LEAF_BYTES} bytes)`, {
+        field: "bytes",
+        value: bytes instanceof Uint8Array ? bytes.length : bytes,
+      });
     }
-    [order, spare] = [spare, order];
-  }
-  for (let k = 0; k < n;) {
-    let end = k + 1;
-    while (end < n && prefix[order[end]] === prefix[order[k]]) end++;
-    if (end - k > 1) {
-      order.subarray(k, end).sort((a, b) => compareHashes(words, base + a * WORDS, words, base + b * WORDS) || a - b);
+    const n = bytes.length / LEAF_BYTES;
+    // Fast: the padding words of each leaf OR-ed (aligned input); the byte loop names the first bad byte.
+    const words = bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : null;
+    for (let i = 0; i < n; i++) {
+      const at = i * LEAF_BYTES;
+      if (words !== null) {
+        const w = at >>> 2;
+        let or = bytes[at + 92] | bytes[at + 93] | bytes[at + 94];
+        for (let j = 16; j < 23; j++) or |= words[w + j]; // bytes 64..91
+        for (let j = 24; j < 30; j++) or |= words[w + j]; // bytes 96..119
+        for (let j = 32; j < 38; j++) or |= words[w + j]; // bytes 128..151
+        for (let j = 40; j < 47; j++) or |= words[w + j]; // bytes 160..187
+        if (or === 0) continue;
+      }
+      for (const [from, to] of PADDING) {
+        for (let b = at + from; b < at + to; b++) {
+          if (bytes[b] !== 0) {
+            throw new InvalidArgumentError(`byte ${b - at} of the encoding is padding and must be zero`, {
+              field: `bytes[${i}]`,
+              value: bytes[b],
+            });
+          }
+        }
+      }
     }
-    k = end;
+    return new EncodedRecordLeaves(bytes);
   }
-  return order;
+
+  /**
+   * Encodes leaf objects.
+   *
+   * @throws InvalidArgumentError naming `leaves[i].field` if a field is out of its Solidity type's range.
+   */
+  static fromLeaves(leaves: readonly RecordLeaf[]): EncodedRecordLeaves {
+    if (!Array.isArray(leaves)) {
+      throw new InvalidArgumentError("not an array of record leaves", { field: "leaves", value: leaves });
+    }
+    const bytes = new Uint8Array(leaves.length * LEAF_BYTES);
+    for (let i = 0; i < leaves.length; i++) encodeLeafInto(leaves[i], bytes, "leaves", i, i * LEAF_BYTES);
+    return new EncodedRecordLeaves(bytes);
+  }
+
+  /** The leaf at position `i`, decoded. */
+  at(i: number): RecordLeaf {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new InvalidArgumentError(`not a leaf position (0 to ${this.length - 1})`, { field: "i", value: i });
+    }
+    const b = this.bytes;
+    const at = i * LEAF_BYTES;
+    return {
+      recordId: hexOf(b, at),
+      subscriberHash: hexOf(b, at + 32),
+      service: b[at + 95] as Service,
+      eventStart: readUint64(b, at + 120),
+      chargedVolume: readUint64(b, at + 152),
+      index: ((b[at + 188] << 24) | (b[at + 189] << 16) | (b[at + 190] << 8) | b[at + 191]) >>> 0,
+    };
+  }
+
+  /** Every leaf, decoded (a million objects for a million leaves: use {@link at} for a few). */
+  toArray(): RecordLeaf[] {
+    const out = new Array<RecordLeaf>(this.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.at(i);
+    return out;
+  }
 }
+
+/** `0x` + the hex of the 32 bytes at `bytes[at..]`. */
+function hexOf(bytes: Uint8Array, at: number): string {
+  let hex = "0x";
+  for (let i = at; i < at + 32; i++) hex += HEX_BYTES[bytes[i]];
+  return hex;
+}
+
+/** The leaves as {@link build} takes them. */
+export type RecordLeavesInput = readonly RecordLeaf[] | EncodedRecordLeaves;
+
+/** Leaves encoded per chunk by the WebAssembly path (192 bytes each: 1.5 MiB). */
+const ENCODE_CHUNK = 8192;
 
 /*//////////////////////////////////////////////////////////////////////////
                                   THE TREE
@@ -683,8 +763,10 @@ export interface BuildRecordTreeOptions {
 export class RecordTree {
   /** The Merkle root, `0x` + 64 lower-case hex digits. */
   readonly root: string;
-  /** The leaves in input order. */
-  readonly leaves: readonly RecordLeaf[];
+  /** The leaves in input order: objects, or their encodings (decoded on demand). */
+  readonly #source: RecordLeavesInput;
+  /** The decoded leaves, once {@link leaves} was asked for (encoded input only). */
+  #decoded: readonly RecordLeaf[] | undefined;
   /** The nodes in `StandardMerkleTree` order, 8 words each. */
   readonly #nodes: Int32Array;
   /** Input position of each leaf by tree index minus `length - 1`. */
@@ -692,13 +774,8 @@ export class RecordTree {
   /** Tree index of each input position. */
   readonly #treeIndexOf: Uint32Array;
 
-  private constructor(
-    leaves: readonly RecordLeaf[],
-    nodes: Int32Array,
-    inputAt: Uint32Array,
-    treeIndexOf: Uint32Array,
-  ) {
-    this.leaves = leaves;
+  private constructor(source: RecordLeavesInput, nodes: Int32Array, inputAt: Uint32Array, treeIndexOf: Uint32Array) {
+    this.#source = source;
     this.#nodes = nodes;
     this.#inputAt = inputAt;
     this.#treeIndexOf = treeIndexOf;
@@ -710,20 +787,29 @@ export class RecordTree {
    *
    * @throws InvalidArgumentError if `leaves` is empty or a leaf field is out of range.
    */
-  static build(leaves: readonly RecordLeaf[], options: BuildRecordTreeOptions = {}): RecordTree {
-    if (!Array.isArray(leaves)) {
+  static build(leaves: RecordLeavesInput, options: BuildRecordTreeOptions = {}): RecordTree {
+    const encoded = leaves instanceof EncodedRecordLeaves ? leaves : undefined;
+    if (encoded === undefined && !Array.isArray(leaves)) {
       throw new InvalidArgumentError("not an array of record leaves", { field: "leaves", value: leaves });
     }
     const n = leaves.length;
     if (n === 0) {
       throw new InvalidArgumentError("a batch needs at least one record", { field: "leaves", value: leaves });
     }
-    const copy = Object.freeze(leaves.slice());
+    const copy = encoded ?? Object.freeze((leaves as readonly RecordLeaf[]).slice());
     const wasm = options.wasm === false ? undefined : wasmKeccak();
     if (wasm !== undefined) return RecordTree.#buildWasm(copy, wasm);
     // 1. Leaf hashes, in input order.
     const hashes = new Int32Array(n * WORDS);
-    for (let i = 0; i < n; i++) hashLeafWords(copy[i], hashes, i * WORDS, "leaves", i);
+    if (encoded === undefined) {
+      const objects = copy as readonly RecordLeaf[];
+      for (let i = 0; i < n; i++) hashLeafWords(objects[i], hashes, i * WORDS, "leaves", i);
+    } else {
+      for (let i = 0; i < n; i++) {
+        encodedLeaf.set(encoded.bytes.subarray(i * LEAF_BYTES, (i + 1) * LEAF_BYTES));
+        hashEncodedLeaf(hashes, i * WORDS);
+      }
+    }
     // 2. Input positions sorted by leaf hash; ties (identical leaves) keep input order, as Array.prototype.sort does.
     const order = sortedLeafOrder(hashes, 0, n);
     // 3. The k-th smallest leaf is node 2n - 2 - k; inner nodes from the last to the root.
@@ -748,7 +834,7 @@ export class RecordTree {
    * inner nodes are computed by its `tree` function; the nodes are then copied out. Same layout and tie-breaking as the
    * pure-JS path.
    */
-  static #buildWasm(leaves: readonly RecordLeaf[], wasm: WasmKeccak): RecordTree {
+  static #buildWasm(leaves: RecordLeavesInput, wasm: WasmKeccak): RecordTree {
     const n = leaves.length;
     const total = 2 * n - 1;
     const chunk = Math.min(n, ENCODE_CHUNK);
@@ -760,8 +846,12 @@ export class RecordTree {
     bytes.fill(0, encodeAt, encodeAt + chunk * LEAF_BYTES);
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
-      for (let k = 0; k < count; k++) {
-        encodeLeafInto(leaves[start + k], bytes, "leaves", start + k, encodeAt + k * LEAF_BYTES);
+      if (leaves instanceof EncodedRecordLeaves) {
+        bytes.set(leaves.bytes.subarray(start * LEAF_BYTES, (start + count) * LEAF_BYTES), encodeAt);
+      } else {
+        for (let k = 0; k < count; k++) {
+          encodeLeafInto(leaves[start + k], bytes, "leaves", start + k, encodeAt + k * LEAF_BYTES);
+        }
       }
       const out = hashesAt + start * 32;
       wasm.hashMany(encodeAt, LEAF_BYTES, LEAF_BYTES, out, count);
@@ -786,12 +876,31 @@ export class RecordTree {
 
   /** The number of leaves. */
   get length(): number {
-    return this.leaves.length;
+    return this.#source.length;
+  }
+
+  /**
+   * The leaves in input order (frozen). Built from {@link EncodedRecordLeaves}, they are decoded on the first call
+   * (a million objects for a million leaves): {@link leaf} decodes one.
+   */
+  get leaves(): readonly RecordLeaf[] {
+    const source = this.#source;
+    if (!(source instanceof EncodedRecordLeaves)) return source;
+    this.#decoded ??= Object.freeze(source.toArray());
+    return this.#decoded;
+  }
+
+  /** The leaves in input order as given: objects, or their encodings. */
+  get source(): RecordLeavesInput {
+    return this.#source;
   }
 
   /** The leaf at input position `i`. */
   leaf(i: number): RecordLeaf {
-    return this.leaves[this.#checkIndex(i, "i")];
+    const at = this.#checkIndex(i, "i");
+    const source = this.#source;
+    if (!(source instanceof EncodedRecordLeaves)) return source[at];
+    return this.#decoded?.[at] ?? source.at(at);
   }
 
   /** The hash of the leaf at input position `i` (`StandardMerkleTree.leafHash`). */
@@ -861,7 +970,7 @@ export class RecordTree {
     if (treeIndices.length === 0) proof.push(this.root);
     const inputs = treeIndices.map((t) => this.#inputAt[t - (this.length - 1)]);
     return {
-      leaves: inputs.map((i) => this.leaves[i]),
+      leaves: inputs.map((i) => this.leaf(i)),
       leafHashes: treeIndices.map((t) => hashHex(this.#nodes, t * WORDS)),
       proof,
       proofFlags,
@@ -885,8 +994,8 @@ export class RecordTree {
   }
 
   #checkIndex(i: number, field: string): number {
-    if (!Number.isInteger(i) || i < 0 || i >= this.leaves.length) {
-      throw new InvalidArgumentError(`not a leaf position (0 to ${this.leaves.length - 1})`, { field, value: i });
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new InvalidArgumentError(`not a leaf position (0 to ${this.length - 1})`, { field, value: i });
     }
     return i;
   }
@@ -899,7 +1008,7 @@ export class RecordTree {
  * @throws InvalidArgumentError if `leaves` is empty (a batch has at least one record) or a leaf field is out of its
  * Solidity type's range (`field` names it, e.g. `"leaves[3].eventStart"`).
  */
-export function buildRecordTree(leaves: readonly RecordLeaf[], options: BuildRecordTreeOptions = {}): RecordTree {
+export function buildRecordTree(leaves: RecordLeavesInput, options: BuildRecordTreeOptions = {}): RecordTree {
   return RecordTree.build(leaves, options);
 }
 
@@ -908,7 +1017,7 @@ export function buildRecordTree(leaves: readonly RecordLeaf[], options: BuildRec
  *
  * @throws InvalidArgumentError as {@link buildRecordTree}.
  */
-export function recordTreeRoot(leaves: readonly RecordLeaf[]): string {
+export function recordTreeRoot(leaves: RecordLeavesInput): string {
   return RecordTree.build(leaves).root;
 }
 
