@@ -6,12 +6,12 @@ import { ZeroHash } from "ethers";
 
 import { InvalidArgumentError } from "../errors";
 import type { RecordLeaf } from "../merkle/leaf";
-import { buildRecordTree, type RecordTree } from "../merkle/tree";
+import { buildRecordTree, EncodedRecordLeaves, type RecordTree } from "../merkle/tree";
 import { UINT32_MAX } from "../rating/types";
 import { batchIdOf, type BatchHeader } from "../typedData/clearing";
 import { requireObject, toBytes32, toInteger, toUint, type UintLike } from "../validation";
 import { assertValidCdrs } from "./errors";
-import type { IngestResult } from "./types";
+import type { CdrBatchIngest, IngestResult } from "./types";
 
 /** What {@link prepareBatch} needs besides the ingested file: the header's fields that do not come from the records. */
 export interface PrepareBatchOptions {
@@ -37,7 +37,10 @@ export interface PreparedBatch {
   readonly header: BatchHeader;
   /** The Merkle tree of the records, leaves in file order (for proofs and multi-proofs). */
   readonly tree: RecordTree;
-  /** The record leaves, in file order (`leaves[i] === tree.leaves[i]`). */
+  /**
+   * The record leaves, in file order (`leaves[i]` equals `tree.leaves[i]`). From an `ingestCdrBatch` result they are
+   * decoded when first read: use `tree.leaf(i)` for a few.
+   */
   readonly leaves: RecordLeaf[];
   /** The batch id: the header's EIP-712 struct hash (the contract's `hashBatchHeader`). */
   readonly batchId: string;
@@ -53,14 +56,14 @@ export interface PreparedBatch {
  * records of services the base tariff does not cover are in the batch, and the counterparty can prove them on
  * chain; check `result.stats` before submitting.
  *
- * @param result What `ingestCdrs` (or `ingestCdrRecords`, `ingestCdrFile`) returned for the file.
+ * @param result What `ingestCdrBatch`, `ingestCdrs` (or `ingestCdrRecords`, `ingestCdrFile`) returned for the file.
  * @param options The header's other fields.
  * @returns The header, the record tree, the leaves and the batch id.
  * @throws CdrFileError (listing the file's issues) when `result.ok` is false, before anything else is looked at.
  * @throws InvalidArgumentError naming the field when an option is invalid (`agreementId`, `direction`, `sequence`,
  *   `periodStart`, `periodEnd`, `baseTariff`, `fileHash`), or `result.leaves` when the file has no record.
  */
-export function prepareBatch(result: IngestResult, options: PrepareBatchOptions): PreparedBatch {
+export function prepareBatch(result: IngestResult | CdrBatchIngest, options: PrepareBatchOptions): PreparedBatch {
   requireObject(result, "result");
   assertValidCdrs(result);
   requireObject(options, "options");
@@ -80,7 +83,8 @@ export function prepareBatch(result: IngestResult, options: PrepareBatchOptions)
     throw new InvalidArgumentError("must be a tariff id, not zero", { field: "baseTariff", value: options.baseTariff });
   }
   const fileHash = toBytes32(options.fileHash, "fileHash");
-  if (!Array.isArray(result.leaves) || result.leaves.length === 0) {
+  const leaves: unknown = result.leaves;
+  if (!(leaves instanceof EncodedRecordLeaves || Array.isArray(leaves)) || leaves.length === 0) {
     throw new InvalidArgumentError("a batch needs at least one record", {
       field: "result.leaves",
       value: result.leaves,
@@ -103,5 +107,14 @@ export function prepareBatch(result: IngestResult, options: PrepareBatchOptions)
     root: tree.root,
     fileHash,
   };
-  return { header, tree, leaves: [...tree.leaves], batchId: batchIdOf(header) };
+  let decoded: RecordLeaf[] | undefined;
+  return {
+    header,
+    tree,
+    get leaves(): RecordLeaf[] {
+      decoded ??= [...tree.leaves];
+      return decoded;
+    },
+    batchId: batchIdOf(header),
+  };
 }

@@ -50,7 +50,7 @@ export function isCdrFileError(error: unknown): error is CdrFileError {
  *
  * @returns The result, for chaining.
  */
-export function assertValidCdrs(result: IngestResult): IngestResult {
+export function assertValidCdrs<T extends Pick<IngestResult, "ok" | "errors" | "truncated">>(result: T): T {
   if (!result.ok) throw new CdrFileError(result.errors, result.truncated);
   return result;
 }

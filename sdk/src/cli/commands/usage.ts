@@ -8,7 +8,7 @@ import { ClearingClient } from "../../clients/clearing";
 import { UsageClearing__factory } from "../../typechain/factories/contracts/UsageClearing__factory";
 import { batchIdOf } from "../../typedData/clearing";
 import { agreementView, ensureTermsCached, parseBytes32, parseDirection, parseUint, ratingTariff } from "../chain";
-import { readCdrFile } from "../cdrfile";
+import { readCdrBatchFile } from "../cdrfile";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
 import { JournalFile, JournalingSigner, settleSent } from "../journal";
@@ -70,7 +70,7 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
   if (!ctx.hasKey && opts.dryRun !== true) await ctx.signer(); // fail fast on a missing key (exit 1)
 
   const view = await agreementView(ctx, agreementId, direction, givenStart);
-  const { result, sha256 } = await readCdrFile(ctx, file, {
+  const { result, sha256 } = await readCdrBatchFile(ctx, file, {
     agreementId,
     direction,
     sharedSecret: secret,
