@@ -29,7 +29,7 @@ import {
   type IngestOptions,
   type ServicePlan,
   type Tariff,
-} from "../../sdk/src";
+} from "../../sdk/src/pure";
 import { wasmKeccak } from "../../sdk/src/merkle/keccak";
 import { envInt, machine, median, writeReport } from "./common";
 

@@ -266,15 +266,15 @@ function main(): void {
     "```sh",
     "npm ci",
     "npm run bench            # all: pipeline, gas, then this file",
-    "npm run bench:pipeline   # CDR pipeline only (BENCH_RECORDS, BENCH_RUNS, BENCH_REF_RUNS)",
+    "npm run bench:pipeline   # CDR pipeline only (BENCH_RECORDS, BENCH_RUNS, BENCH_REF_RUNS, BENCH_GENERAL_RECORDS)",
     "npm run bench:gas        # settlement and cost per record (BENCH_MEMBERS, BENCH_PARTNERS, BENCH_BATCHES)",
     "npm run bench:report     # rewrite this file from reports/bench-*.json",
     "```",
     "",
     "## CDR pipeline",
     "",
-    "Command: `npm run bench:pipeline` (`taskset -c 0 node --single-threaded --expose-gc -r ts-node/register/transpile-only " +
-      "scripts/bench/pipeline.ts`).",
+    "Command: `npm run bench:pipeline` (`hardhat compile` for the bindings, then `taskset -c 0 node --single-threaded " +
+      "--expose-gc --max-old-space-size=8192 -r ts-node/register/transpile-only scripts/bench/pipeline.ts`).",
     "",
     pipelineSection(pipeline),
     "## Settlement at scale",

@@ -7,17 +7,7 @@ import { AbiCoder, id, keccak256 } from "ethers";
 
 import { InvalidArgumentError } from "../../sdk/src/errors";
 import { hashRecordLeaf, periodSalt, recordIdOf, subscriberHash } from "../../sdk/src/merkle/leaf";
-import {
-  PlanKind,
-  RatingError,
-  Service,
-  SERVICE_KEYS,
-  SERVICE_NAMES,
-  UINT128_MAX,
-  UINT64_MAX,
-  type ServicePlan,
-  type Tariff,
-} from "../../sdk/src/rating";
+import { RatingError, Service, SERVICE_KEYS, SERVICE_NAMES, UINT128_MAX, UINT64_MAX } from "../../sdk/src/rating";
 import {
   aggregateRecords,
   assertValidCdrs,
@@ -59,6 +49,7 @@ import {
 import { fastRecordId, fastSubscriberHash } from "../../sdk/src/cdr/hash";
 import { topLevelNumberLiterals } from "../../sdk/src/cdr/json";
 import { cdrFormatOfPath, ingestCdrFile, ingestCdrFileOrThrow } from "../../sdk/src/cdr/node";
+import { CDR_TARIFF, thresholdPlan } from "../helpers/cdr";
 
 /*//////////////////////////////////////////////////////////////////////////
                                    FIXTURE
@@ -74,26 +65,8 @@ const PERIOD = 30n * DAY;
 /** 01:00 on the first day. */
 const T1 = VALID_FROM + 3_600n;
 
-function plan(service: Service, increment: bigint): ServicePlan {
-  return {
-    service,
-    kind: PlanKind.Threshold,
-    increment,
-    tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: 10n ** 16n }],
-    unbalancedTiers: [],
-  };
-}
-
-/** Voice in 60 s / 30 s increments, SMS per message, data per kB. VoLTE (and the rest) is not covered. */
-const TARIFF: Tariff = {
-  plans: [
-    plan(Service.VoiceMO, 60n),
-    plan(Service.VoiceMT, 30n),
-    plan(Service.SmsMO, 1n),
-    plan(Service.SmsMT, 1n),
-    plan(Service.Data, 1_000n),
-  ],
-};
+const plan = thresholdPlan;
+const TARIFF = CDR_TARIFF;
 
 function options(overrides: Partial<IngestOptions> = {}): IngestOptions {
   return {

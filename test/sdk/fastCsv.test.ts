@@ -29,8 +29,9 @@ import {
   RECORD_LEAF_TYPES,
   type RecordLeaf,
 } from "../../sdk/src/merkle";
-import { PlanKind, Service, SERVICE_KEYS, SERVICE_NAMES, type ServicePlan, type Tariff } from "../../sdk/src/rating";
+import { Service, SERVICE_KEYS, SERVICE_NAMES } from "../../sdk/src/rating";
 import { campaignSize } from "../helpers/campaign";
+import { CDR_TARIFF } from "../helpers/cdr";
 
 /*//////////////////////////////////////////////////////////////////////////
                                    FIXTURE
@@ -40,26 +41,7 @@ const VALID_FROM = 1_772_323_200n;
 const DAY = 86_400n;
 const PERIOD = 7n * DAY;
 
-function plan(service: Service, increment: bigint): ServicePlan {
-  return {
-    service,
-    kind: PlanKind.Threshold,
-    increment,
-    tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: 10n ** 16n }],
-    unbalancedTiers: [],
-  };
-}
-
-/** Voice by the minute and half minute, SMS, data by 1,000 bytes; VoLTE and the rest are not covered. */
-const TARIFF: Tariff = {
-  plans: [
-    plan(Service.VoiceMO, 60n),
-    plan(Service.VoiceMT, 30n),
-    plan(Service.SmsMO, 1n),
-    plan(Service.SmsMT, 1n),
-    plan(Service.Data, 1_000n),
-  ],
-};
+const TARIFF = CDR_TARIFF;
 
 function options(overrides: Partial<IngestOptions> = {}): IngestOptions {
   return {
