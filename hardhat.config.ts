@@ -72,6 +72,8 @@ const config: HardhatUserConfig = {
   },
   mocha: {
     timeout: 300_000,
+    // `npm test` runs the suites in parallel (`hardhat test --parallel`), one worker per core of this 2-core machine.
+    jobs: 2,
   },
 };
 
