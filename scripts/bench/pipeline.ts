@@ -193,7 +193,9 @@ async function main(): Promise<void> {
     if (!general.ok) throw new Error(`general path failed: ${JSON.stringify(general.errors.slice(0, 3))}`);
     generalRoot = buildRecordTree(general.leaves).root;
     if (generalRoot !== fastSmallRoot) throw new Error(`paths differ: general ${generalRoot}, fast ${fastSmallRoot}`);
-    console.log(`  general path run ${r + 1}: ingestCdrs ${generalSeconds[r].toFixed(2)} s (${GENERAL_RECORDS} records)`);
+    console.log(
+      `  general path run ${r + 1}: ingestCdrs ${generalSeconds[r].toFixed(2)} s (${GENERAL_RECORDS} records)`,
+    );
   }
 
   const med = (key: keyof Omit<PipelineRun, "root">) => median(runs.map((r) => r[key]));
