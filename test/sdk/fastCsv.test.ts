@@ -298,6 +298,7 @@ describe("SDK: fast CSV ingestion (ingestCdrBatch)", function () {
       ["a reference of 65 characters", csv(`${"x".repeat(65)},214070000000001,voiceMO,${T1},61,5`)],
       ["an empty reference", csv(`,214070000000001,voiceMO,${T1},61,5`)],
       ["validFrom above 2^53", csv(row), { validFrom: 2n ** 53n, batchPeriod: undefined }],
+      ["periodLength above 2^53", csv(row), { periodLength: 2n ** 53n }],
       [
         "a volume total above uint64",
         csv(...Array.from({ length: 20_000 }, (_, i) => `E${i},214070000000001,volte,${T1},999999999999999,0`)),
@@ -352,6 +353,18 @@ describe("SDK: fast CSV ingestion (ingestCdrBatch)", function () {
       expect([batch.ok, batch.path, batch.leaves.length]).to.deep.equal([true, "fast", 3]);
       expect(batch.stats.duplicateRecordIds).to.equal(1);
       expect(batch.totals.volumes).to.deep.equal([240n, 0n]); // two 61 s calls by the minute; 0 bytes
+    });
+
+    it("bounds above 2^53 (validUntil, the batch period)", async function () {
+      const text = csv(`E1,214070000000001,voiceMO,${T1},61,5`);
+      for (const overrides of [
+        { validUntil: 2n ** 64n },
+        { batchPeriod: { start: 2n ** 60n, end: 2n ** 64n } },
+        { batchPeriod: { start: 0n, end: 2n ** 60n } },
+      ]) {
+        const { batch } = await both(text, overrides);
+        expect(batch.path).to.equal("fast");
+      }
     });
 
     it("records of uncovered services, out of the batch period, in several periods", async function () {

@@ -12,7 +12,7 @@
  *   tab, lone carriage return, or UTF-8 beyond ASCII), an empty first line, a header naming a column that is not a
  *   CDR column (even with `allowExtraFields`);
  * - an ISO-8601 `eventStart`, or an integer field of more than 15 digits (they are read as exact JS integers);
- * - options above 2^53 - 1 (`validFrom`, `periodLength`, `validUntil`, the batch period), or no WebAssembly.
+ * - `validFrom` or `periodLength` above 2^53 - 1, or no WebAssembly.
  *
  * Pure: browser-safe.
  */
@@ -105,6 +105,14 @@ function writeUint64(b: Uint8Array, at: number, value: number): void {
 /** A bigint option as a number, or -1 if it is above 2^53 - 1. */
 function safe(value: bigint): number {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : -1;
+}
+
+/**
+ * A bound as a number, or infinity above 2^53 - 1: every time the fast path reads is below 10^15, so the comparisons
+ * with such a bound come out the same.
+ */
+function bound(value: bigint): number {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : Number.POSITIVE_INFINITY;
 }
 
 /** The hex string `0x...` (64 digits) as 8 little-endian words. */
@@ -235,12 +243,10 @@ export function ingestCsvFast(b: Uint8Array, ctx: Context): FastCsvIngest | unde
   const wasm = wasmKeccak();
   const validFrom = safe(ctx.validFrom);
   const periodLength = safe(ctx.periodLength);
-  const validUntil = ctx.validUntil === undefined ? Number.POSITIVE_INFINITY : safe(ctx.validUntil);
-  const batchStart = ctx.batchPeriod === undefined ? 0 : safe(ctx.batchPeriod.start);
-  const batchEnd = ctx.batchPeriod === undefined ? Number.POSITIVE_INFINITY : safe(ctx.batchPeriod.end);
-  if (wasm === undefined || validFrom < 0 || periodLength < 0 || validUntil < 0 || batchStart < 0 || batchEnd < 0) {
-    return undefined;
-  }
+  const validUntil = ctx.validUntil === undefined ? Number.POSITIVE_INFINITY : bound(ctx.validUntil);
+  const batchStart = ctx.batchPeriod === undefined ? 0 : bound(ctx.batchPeriod.start);
+  const batchEnd = ctx.batchPeriod === undefined ? Number.POSITIVE_INFINITY : bound(ctx.batchPeriod.end);
+  if (wasm === undefined || validFrom < 0 || periodLength < 0) return undefined;
   const increments = new Float64Array(SERVICE_COUNT); // 0: not covered; else the increment (uint32: exact)
   for (const [service, increment] of ctx.increments) increments[service] = Number(increment);
 
