@@ -27,6 +27,7 @@ interface PipelineReport {
     referenceCpuSeconds: number;
   };
   general?: { records: number; medianSeconds: number; fastPath: string; rootsIdentical: boolean };
+  all: { runs: { totalSeconds: number }[]; referenceSeconds: number[]; generalSeconds?: number[] };
   pipelinePeakRssBytes: number;
   peakRssBytes: number;
   loadAverage: number[];
@@ -127,6 +128,9 @@ function pipelineSection(p: PipelineReport | undefined): string {
       ],
     ),
     "",
+    `- Every run, whole pipeline (s): ${p.all.runs.map((r) => fixed(r.totalSeconds)).join(", ")} (a first run in a ` +
+      `process also pays for the JIT compilation of the hot loops); the reference: ` +
+      `${p.all.referenceSeconds.map((x) => fixed(x, 0)).join(", ")} s.`,
     `- Roots identical (SDK and \`StandardMerkleTree\`): **${p.rootsIdentical ? "yes" : "NO"}** (\`${p.root}\`).`,
     `- Tree speedup over the reference (same leaves): **${fixed(speedupTree, 1)}x**; whole pipeline (CSV to root) against the ` +
       `reference's tree alone: ${fixed(speedupPipeline, 1)}x.`,
