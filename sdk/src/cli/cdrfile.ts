@@ -1,8 +1,9 @@
 /**
  * Reading a CDR file for a command: read once through the SDK's ingestion, with a progress bar (stderr) and the
  * file's SHA-256 (the default `fileHash` of a batch) computed on the way. {@link readCdrFile} streams it through
- * `ingestCdrs` (records as objects); {@link readCdrBatchFile} reads a file of up to {@link IN_MEMORY_MAX_BYTES} whole and
- * ingests it with `ingestCdrBatch` (the fast CSV path: a million records in a few seconds), a larger one streams.
+ * `ingestCdrs` (records as objects); {@link readCdrBatchFile} reads a file of up to {@link IN_MEMORY_MAX_BYTES}
+ * whole and ingests it with `ingestCdrBatch` (the fast CSV path: a million records in a few seconds); a larger one
+ * streams.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";

@@ -22,9 +22,10 @@ export function compareHashes(a: Int32Array, ao: number, b: Int32Array, bo: numb
 }
 
 /**
- * The input positions of `n` hashes (8 words each, `stride` words apart from `words[base]`) sorted ascending as unsigned 256-bit
- * numbers, equal hashes in input order (as `Array.prototype.sort`, which is stable, leaves them): a stable LSD radix
- * sort on the first 32 bits (two 16-bit passes), then each run of equal first words sorted by the full hash.
+ * The input positions of `n` hashes (8 words each, `stride` words apart from `words[base]`) sorted ascending as
+ * unsigned 256-bit numbers, equal hashes in input order (as `Array.prototype.sort`, which is stable, leaves them): a
+ * stable LSD radix sort on the first 32 bits (two 16-bit passes), then each run of equal first words sorted by the full
+ * hash.
  */
 export function sortedLeafOrder(words: Int32Array, base: number, n: number, stride = WORDS): Uint32Array {
   const prefix = new Uint32Array(n);

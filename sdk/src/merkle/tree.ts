@@ -16,10 +16,11 @@
  *
  * Speed: the leaves are ABI-encoded by hand, chunk by chunk, into the memory of the WebAssembly batch Keccak of
  * `./keccak` and hashed there, the leaf hashes are radix-sorted on their first 32 bits, and the inner nodes are hashed
- * in WebAssembly too (no allocation per hash). Where WebAssembly is unavailable (or with `{ wasm: false }`), an
- * unrolled pure-JS Keccak-f[1600] on 32-bit words does the same work. Node hashes live in one flat `Int32Array` (8
- * words, 32 bytes per node). The result is checked against `StandardMerkleTree` in `test/sdk/merkle.test.ts` and
- * `test/sdk/keccak.test.ts` (both paths).
+ * in WebAssembly too (no allocation per hash). Leaves given already encoded ({@link EncodedRecordLeaves}, what the fast
+ * CSV ingestion produces) are copied into that memory as they are. Where WebAssembly is unavailable (or with
+ * `{ wasm: false }`), an unrolled pure-JS Keccak-f[1600] on 32-bit words does the same work. Node hashes live in one
+ * flat `Int32Array` (8 words, 32 bytes per node). The result is checked against `StandardMerkleTree` in
+ * `test/sdk/merkle.test.ts`, `test/sdk/keccak.test.ts` (both paths) and `test/sdk/fastCsv.test.ts` (encoded leaves).
  *
  * Pure: no Node-only API; runs in browsers. The WebAssembly path is used on little-endian platforms only.
  */
