@@ -120,7 +120,13 @@ const row: fc.Arbitrary<Row> = fc.record({
   service: serviceToken,
   eventStart: fc
     .bigInt({ min: 0n, max: 40n * DAY })
-    .map((offset) => (offset % 3n === 0n ? `0${VALID_FROM + offset}` : `${VALID_FROM + offset}`)),
+    .map((offset) =>
+      offset % 3n === 0n
+        ? `0${VALID_FROM + offset}`
+        : offset % 3n === 1n
+          ? formatIsoTimestamp(VALID_FROM + offset)
+          : `${VALID_FROM + offset}`,
+    ),
   rawVolume: fc.oneof(digits(1, 15), fc.constantFrom("0", "60", "61", "999999999999999")),
   tax: fc.oneof(digits(0, 15), fc.constant("")),
 });
@@ -232,6 +238,9 @@ describe("SDK: fast CSV ingestion (ingestCdrBatch)", function () {
       ),
       value: fc.constantFrom(
         "1234567890123456", // 16 digits: beyond the fast path's exact integers
+        "2026-02-29T00:00:00Z", // not a leap year
+        "2026-13-01T00:00:00Z",
+        "2026-03-01T24:00:00Z",
         "18446744073709551616", // 2^64
         formatIsoTimestamp(T1),
         '"quoted, with a comma"',
@@ -274,7 +283,14 @@ describe("SDK: fast CSV ingestion (ingestCdrBatch)", function () {
     const cases: [string, string, Partial<IngestOptions>?][] = [
       ["a quoted field", csv(`"E1",214070000000001,voiceMO,${T1},61,5`)],
       ["a quoted field with a comma", csv(`"E,1",214070000000001,voiceMO,${T1},61,5`)],
-      ["an ISO-8601 eventStart", csv(`E1,214070000000001,voiceMO,${formatIsoTimestamp(T1)},61,5`)],
+      ["an ISO-8601 eventStart with a fraction", csv(`E1,214070000000001,voiceMO,2026-03-01T01:00:00.5Z,61,5`)],
+      ["an ISO-8601 eventStart with an offset", csv(`E1,214070000000001,voiceMO,2026-03-01T01:00:00+01:00,61,5`)],
+      [
+        "an ISO-8601 eventStart on a day that does not exist",
+        csv(`E1,214070000000001,voiceMO,2026-02-29T01:00:00Z,61,5`),
+      ],
+      ["an ISO-8601 eventStart before 1970", csv(`E1,214070000000001,voiceMO,1969-12-31T23:59:59Z,61,5`)],
+      ["a 20-digit eventStart", csv(`E1,214070000000001,voiceMO,000000000${T1},61,5`)],
       ["a 16-digit volume", csv(`E1,214070000000001,voiceMO,${T1},1234567890123456,5`)],
       ["a 16-digit tax", csv(`E1,214070000000001,voiceMO,${T1},61,1234567890123456`)],
       ["non-ASCII text", csv(`É1,214070000000001,voiceMO,${T1},61,5`)],
@@ -353,6 +369,26 @@ describe("SDK: fast CSV ingestion (ingestCdrBatch)", function () {
       expect([batch.ok, batch.path, batch.leaves.length]).to.deep.equal([true, "fast", 3]);
       expect(batch.stats.duplicateRecordIds).to.equal(1);
       expect(batch.totals.volumes).to.deep.equal([240n, 0n]); // two 61 s calls by the minute; 0 bytes
+    });
+
+    it("ISO-8601 times, read as parseIsoTimestamp reads them (random times from 1970 to 2199)", async function () {
+      await fc.assert(
+        fc.asyncProperty(fc.bigInt({ min: 0n, max: 7_258_118_399n }), async (seconds) => {
+          const text = csv(`E1,214070000000001,data,${formatIsoTimestamp(seconds)},1,0`);
+          const { batch } = await both(text, { validFrom: 0n, batchPeriod: undefined });
+          expect([batch.path, batch.stats.firstEventStart]).to.deep.equal(["fast", seconds]);
+        }),
+        { numRuns: campaignSize("FAST_CSV_ISO_RUNS", 300, 30) },
+      );
+      for (const leapDay of ["2000-02-29T00:00:00Z", "2024-02-29T23:59:59Z", "2100-03-01T00:00:00Z"]) {
+        const { batch } = await both(csv(`E1,214070000000001,data,${leapDay},1,0`), {
+          validFrom: 0n,
+          batchPeriod: undefined,
+        });
+        expect(batch.path, leapDay).to.equal("fast");
+      }
+      const { batch } = await both(csv(`E1,214070000000001,data,2100-02-29T00:00:00Z,1,0`), { validFrom: 0n });
+      expect([batch.ok, batch.path]).to.deep.equal([false, "general"]); // 2100 is not a leap year
     });
 
     it("bounds above 2^53 (validUntil, the batch period)", async function () {

@@ -11,7 +11,8 @@
  * - any byte outside printable ASCII, a line feed or a carriage return before a line feed (so: any double quote,
  *   tab, lone carriage return, or UTF-8 beyond ASCII), an empty first line, a header naming a column that is not a
  *   CDR column (even with `allowExtraFields`);
- * - an ISO-8601 `eventStart`, or an integer field of more than 15 digits (they are read as exact JS integers);
+ * - an integer field of more than 15 digits (they are read as exact JS integers), an ISO-8601 `eventStart` other than
+ *   `YYYY-MM-DDTHH:MM:SSZ`;
  * - `validFrom` or `periodLength` above 2^53 - 1, or no WebAssembly.
  *
  * Pure: browser-safe.
@@ -86,6 +87,48 @@ function digitsAt(b: Uint8Array, from: number, to: number): number {
     value = value * 10 + (c - ZERO);
   }
   return value;
+}
+
+/** The two digits at `b[at..at + 2]` as a number, or -1. */
+function twoDigits(b: Uint8Array, at: number): number {
+  const hi = b[at] - ZERO;
+  const lo = b[at + 1] - ZERO;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
+}
+
+const DASH = 45;
+const COLON = 58;
+const LETTER_T = 84;
+const LETTER_Z = 90;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * An `eventStart` as Unix seconds: digits (at most 15), or exactly `YYYY-MM-DDTHH:MM:SSZ` naming a real UTC time from
+ * 1970 on (as `parseIsoTimestamp` reads it: H. Hinnant's `days_from_civil`, on small exact integers); -1 otherwise.
+ */
+function eventStartAt(b: Uint8Array, from: number, to: number): number {
+  if (to - from !== 20) return digitsAt(b, from, to);
+  if (b[from + 4] !== DASH || b[from + 7] !== DASH || b[from + 10] !== LETTER_T) return -1;
+  if (b[from + 13] !== COLON || b[from + 16] !== COLON || b[from + 19] !== LETTER_Z) return -1;
+  const century = twoDigits(b, from);
+  const yy = twoDigits(b, from + 2);
+  const month = twoDigits(b, from + 5);
+  const day = twoDigits(b, from + 8);
+  const hour = twoDigits(b, from + 11);
+  const minute = twoDigits(b, from + 14);
+  const second = twoDigits(b, from + 17);
+  if ((century | yy | month | day | hour | minute | second) < 0) return -1;
+  const year = century * 100 + yy;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (year < 1970 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return -1;
+  if (day < 1 || day > (month === 2 && leap ? 29 : MONTH_DAYS[month - 1])) return -1;
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146_097 + doe - 719_468;
+  return days * 86_400 + hour * 3_600 + minute * 60 + second;
 }
 
 /** Writes the integer `value` (0 to 2^53 - 1) big-endian into `b[at..at + 8]`. */
@@ -348,7 +391,7 @@ export function ingestCsvFast(b: Uint8Array, ctx: Context): FastCsvIngest | unde
       else low = low * 10 + d;
     }
     const service = serviceAt(b, fieldFrom[SERVICE], fieldTo[SERVICE]);
-    const eventStart = digitsAt(b, fieldFrom[EVENT_START], fieldTo[EVENT_START]);
+    const eventStart = eventStartAt(b, fieldFrom[EVENT_START], fieldTo[EVENT_START]);
     const raw = digitsAt(b, fieldFrom[RAW_VOLUME], fieldTo[RAW_VOLUME]);
     let tax = 0;
     if (hasTax && fieldTo[TAX] > fieldFrom[TAX]) tax = digitsAt(b, fieldFrom[TAX], fieldTo[TAX]);

@@ -340,7 +340,7 @@ function bytesInMemory(source: CdrSource): Uint8Array | undefined {
  *
  * A CSV file in memory (a text, bytes, or an array of chunks) takes the fast path: one synchronous pass over its
  * bytes, about 20 times faster than the general path. A file the fast path declines (any issue at all, double quotes,
- * non-ASCII bytes, ISO-8601 times, integers of more than 15 digits: see `fastCsv.ts`), a stream or another format is
+ * non-ASCII bytes, integers of more than 15 digits: see `fastCsv.ts`), a stream or another format is
  * read by {@link ingestCdrs}, so issues are reported exactly as there. Both paths give the same result
  * (differential-tested); `path` says which one ran.
  *
