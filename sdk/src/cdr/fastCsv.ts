@@ -8,9 +8,9 @@
  * It only takes files it can read without doubt, and declines the rest (returns `undefined`) so that the general
  * path reads them and reports their issues, line by line, as it always did:
  * - a file with any issue at all (the fast path never reports one: an invalid file is refused whole anyway);
- * - any byte outside printable ASCII, a line feed or a carriage return before a line feed (so: any double quote,
- *   tab, lone carriage return, or UTF-8 beyond ASCII), an empty first line, a header naming a column that is not a
- *   CDR column (even with `allowExtraFields`);
+ * - any double quote, and any byte outside printable ASCII but a line feed or a carriage return before one (so: a
+ *   tab, a lone carriage return, UTF-8 beyond ASCII); an empty first line; a header naming a column that is not a CDR
+ *   column (even with `allowExtraFields`);
  * - an integer field of more than 15 digits (they are read as exact JS integers), an ISO-8601 `eventStart` other than
  *   `YYYY-MM-DDTHH:MM:SSZ`;
  * - `validFrom` or `periodLength` above 2^53 - 1, or no WebAssembly.
