@@ -344,7 +344,10 @@ function bytesInMemory(source: CdrSource): Uint8Array | undefined {
  * read by {@link ingestCdrs}, so issues are reported exactly as there. Both paths give the same result
  * (differential-tested); `path` says which one ran.
  *
- * @param source, format, options As {@link ingestCdrs}.
+ * @param source As {@link ingestCdrs}: a CSV file in memory takes the fast path.
+ * @param format As {@link ingestCdrs}.
+ * @param options As {@link ingestCdrs}.
+ * @returns The leaves (encoded), issues, totals and stats, and the path taken. Check `ok` before using them.
  * @throws As {@link ingestCdrs}.
  */
 export async function ingestCdrBatch(
