@@ -710,7 +710,7 @@ function hexOf(bytes: Uint8Array, at: number): string {
   return hex;
 }
 
-/** The leaves as {@link build} takes them. */
+/** The leaves as {@link buildRecordTree} takes them: objects, or their encodings. */
 export type RecordLeavesInput = readonly RecordLeaf[] | EncodedRecordLeaves;
 
 /** Leaves encoded per chunk by the WebAssembly path (192 bytes each: 1.5 MiB). */
