@@ -90,7 +90,12 @@ class Mint implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, { f, people }: Real) {
     const send = () => f.capacity.connect(people[0]).mint(f.dataId, people[this.to], this.amount, "0x");
     const t = await now();
-    const ok = m.active[0] && m.minted + this.amount <= 1_000n && t < BigInt(f.data.validUntil) && isMember(m, this.to);
+    const ok =
+      m.active[0] &&
+      this.amount > 0n &&
+      m.minted + this.amount <= 1_000n &&
+      t < BigInt(f.data.validUntil) &&
+      isMember(m, this.to);
     if (!ok) return refused(send());
     await send();
     m.minted += this.amount;
