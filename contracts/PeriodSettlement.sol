@@ -34,8 +34,32 @@ contract PeriodSettlement is IPeriodSettlement {
     /// @inheritdoc IPeriodSettlement
     ISettlementVault public immutable override vault;
 
+    /// @inheritdoc IPeriodSettlement
+    uint256 public constant override MAX_PARTS_PER_CALL = 8;
+
     mapping(bytes32 agreementId => mapping(uint256 word => uint256 bits)) private _settled;
 
+    /// @dev Per `keccak256(abi.encode(agreementId, period, direction))`: the part of a true-up above what
+    /// {MAX_PARTS_PER_CALL} obligations carry, still to record (written only for such amounts).
+    mapping(bytes32 key => Outstanding outstanding) private _outstanding;
+
+    /// @dev Who pays whom a direction's true-up, and under which key.
+    struct TrueUp {
+        bytes32 agreementId;
+        uint256 period;
+        uint8 direction;
+        bytes32 key;
+        IERC20 token;
+        uint32 payer;
+        uint32 payee;
+    }
+
+    /// @dev What remains of a true-up recorded in parts. One slot: remaining (26) + nextPart (4) + homePays (1).
+    struct Outstanding {
+        uint208 remaining;
+        uint32 nextPart;
+        bool homePays;
+    }
     /// @dev One direction's period settlement (see {PeriodSettled}).
     struct DirectionResult {
         uint256 exactBase;
@@ -72,6 +96,16 @@ contract PeriodSettlement is IPeriodSettlement {
         return (_settled[agreementId][period >> 8] >> (period & 0xff)) & 1 == 1;
     }
 
+    /// @inheritdoc IPeriodSettlement
+    function outstandingTrueUp(
+        bytes32 agreementId,
+        uint256 period,
+        uint8 direction
+    ) external view override returns (uint256 remaining, uint32 nextPart) {
+        Outstanding memory o = _outstanding[_trueUpKey(agreementId, period, direction)];
+        return (o.remaining, o.nextPart);
+    }
+
     /*//////////////////////////////////////////////////////////////////////////
                                   MEMBER FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
@@ -105,20 +139,63 @@ contract PeriodSettlement is IPeriodSettlement {
             );
             emit PeriodSettled(agreementId, period, d, r.exactBase, r.charged, r.target, r.difference);
             if (r.difference != 0) {
-                (uint32 vpmn, uint32 hpmn) = d == 0 ? (c.partyA, c.partyB) : (c.partyB, c.partyA);
-                bytes32 ref = keccak256(abi.encode(agreementId, period, d));
-                if (r.difference > 0) {
-                    vault.recordObligation(hpmn, vpmn, IERC20(c.token), uint256(r.difference), ref);
-                } else {
-                    vault.recordObligation(vpmn, hpmn, IERC20(c.token), uint256(-r.difference), ref);
-                }
+                bool homePays = r.difference > 0;
+                uint256 amount = homePays ? uint256(r.difference) : uint256(-r.difference);
+                _recordParts(agreementId, period, d, c, Outstanding(amount.toUint208(), 0, homePays));
             }
         }
+    }
+
+    /// @inheritdoc IPeriodSettlement
+    function collectTrueUp(bytes32 agreementId, uint256 period, uint8 direction) external override {
+        Outstanding memory o = _outstanding[_trueUpKey(agreementId, period, direction)];
+        if (o.remaining == 0) revert PeriodSettlement_NothingOutstanding(agreementId, period, direction);
+        _recordParts(agreementId, period, direction, clearing.clearingConfig(agreementId), o);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
                                   PRIVATE FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
+
+    /// @dev Records up to {MAX_PARTS_PER_CALL} parts of what `o` says remains of a true-up, each at most the vault's
+    /// {ISettlementVault.MAX_OBLIGATION}, and keeps the rest: the home network pays when `o.homePays`, else the
+    /// visited network refunds. A true-up that fits one obligation is recorded as before (part 0), writing nothing
+    /// here.
+    function _recordParts(
+        bytes32 agreementId,
+        uint256 period,
+        uint8 direction,
+        ClearingConfig memory c,
+        Outstanding memory o
+    ) private {
+        (uint32 vpmn, uint32 hpmn) = direction == 0 ? (c.partyA, c.partyB) : (c.partyB, c.partyA);
+        TrueUp memory t = TrueUp({
+            agreementId: agreementId,
+            period: period,
+            direction: direction,
+            key: _trueUpKey(agreementId, period, direction),
+            token: IERC20(c.token),
+            payer: o.homePays ? hpmn : vpmn,
+            payee: o.homePays ? vpmn : hpmn
+        });
+        uint256 max = vault.MAX_OBLIGATION();
+        bool parted = o.nextPart != 0 || o.remaining > max;
+        for (uint256 i; i < MAX_PARTS_PER_CALL && o.remaining != 0; ++i) {
+            // Safe cast: amount <= remaining, a uint208.
+            uint208 amount = o.remaining < max ? o.remaining : uint208(max);
+            o.remaining -= amount;
+            bytes32 ref = o.nextPart == 0 ? t.key : keccak256(abi.encode(t.key, o.nextPart));
+            if (parted) emit TrueUpPartRecorded(t.agreementId, t.period, t.direction, o.nextPart, amount, o.remaining);
+            o.nextPart += 1;
+            vault.recordObligation(t.payer, t.payee, t.token, amount, ref);
+        }
+        if (parted) _outstanding[t.key] = o;
+    }
+
+    /// @dev The key of a direction's true-up: also the vault reference of its first (often only) part.
+    function _trueUpKey(bytes32 agreementId, uint256 period, uint8 direction) private pure returns (bytes32) {
+        return keccak256(abi.encode(agreementId, period, direction));
+    }
 
     /// @dev The checks of a settlement; marks the period settled. Returns the agreement's clearing record.
     function _checkSettlement(

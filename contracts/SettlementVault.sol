@@ -28,6 +28,9 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
                                        STORAGE
     //////////////////////////////////////////////////////////////////////////*/
 
+    /// @inheritdoc ISettlementVault
+    uint256 public constant override MAX_OBLIGATION = type(uint96).max;
+
     IOperatorRegistry private immutable _registry;
 
     mapping(address account => bool isSuite) private _suiteContracts;
@@ -320,8 +323,9 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
         uint256 amount,
         bytes32 ref
     ) external override onlySuite whenNotPaused returns (bool applied) {
-        // Checks.
-        TokenConfig memory config = _requireAllowed(token);
+        // Checks: a token allowed once. What is owed in a token disallowed since must still reach the vault.
+        TokenConfig memory config = _tokens[token];
+        if (config.cycle == 0) revert SettlementVault_TokenNotAllowed(token);
         if (payer == payee) revert SettlementVault_SelfObligation(payer);
         if (payer == 0) revert SettlementVault_UnknownOperator(payer);
         if (payee == 0) revert SettlementVault_UnknownOperator(payee);
@@ -381,12 +385,15 @@ contract SettlementVault is ISettlementVault, AccessManaged, Pausable, Reentranc
 
     function _checkAmount(uint256 amount) private pure {
         if (amount == 0) revert SettlementVault_ZeroAmount();
-        if (amount > type(uint96).max) revert SettlementVault_AmountTooLarge(amount);
+        if (amount > MAX_OBLIGATION) revert SettlementVault_AmountTooLarge(amount);
     }
 
     function _deposit(uint32 operatorId, IERC20 token, uint256 amount) private {
-        // Checks.
-        TokenConfig memory config = _requireAllowed(token);
+        // Checks: an allowed token, or one allowed once in which the operator owes obligations waiting for funds.
+        TokenConfig memory config = _tokens[token];
+        if (!config.allowed && (config.cycle == 0 || _accounts[token][operatorId].queued == 0)) {
+            revert SettlementVault_TokenNotAllowed(token);
+        }
         _checkAmount(amount);
         if (_registry.statusOf(operatorId) == OperatorStatus.None) revert SettlementVault_UnknownOperator(operatorId);
 

@@ -10,9 +10,7 @@ import { IRoamingAgreements } from "./interfaces/IRoamingAgreements.sol";
 import { IUsageClearing } from "./interfaces/IUsageClearing.sol";
 import { ClearingHashes } from "./libraries/ClearingHashes.sol";
 import { ClearingStorage } from "./libraries/ClearingStorage.sol";
-import { Rating } from "./libraries/Rating.sol";
-import { TariffHash } from "./libraries/TariffHash.sol";
-import { AgreementTerms } from "./types/AgreementTypes.sol";
+import { RateCard } from "./libraries/RateCard.sol";
 import {
     Batch,
     BatchHeader,
@@ -24,7 +22,6 @@ import {
     RecordMultiProof,
     RecordProof
 } from "./types/ClearingTypes.sol";
-import { ServicePlan, Tariff } from "./types/RatingTypes.sol";
 
 /// @title UsageChallenges
 /// @notice The challenge half of {UsageClearing}: rejections, disputes and fraud proofs. {UsageClearing} deploys it in
@@ -56,30 +53,24 @@ contract UsageChallenges is ClearingBase {
     function reject(
         BatchHeader calldata header,
         BatchTotals calldata totals,
-        uint16 reasonCode,
-        AgreementTerms calldata terms,
-        Tariff calldata baseTariff,
-        RecordMultiProof calldata challenged
+        uint16 reasonCode
     ) external onlyDelegated {
         // Checks.
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
-        _loadTerms(header, terms, baseTariff);
-        Context memory ctx = _context(batchId, header, baseTariff);
+        Context memory ctx = _context(batchId, header);
         _requireAccount(ctx.hpmn);
         if (reasonCode != 100 && reasonCode != 101 && reasonCode != 102 && reasonCode != 109) {
             revert IUsageClearing.UsageClearing_InvalidReasonCode(reasonCode);
         }
-        uint256 n = challenged.leaves.length;
-        if (n != b.challenged) revert IUsageClearing.UsageClearing_ChallengedCountMismatch(batchId, b.challenged, n);
         _checkTotals(header, totals);
-        if (n != 0) _verifyMultiProof(batchId, header.root, challenged);
 
-        // Effects: the batch's volumes leave the period, except those of its challenged records (they left already).
-        uint256 marginal = _removeBatchVolumes(ctx, totals, baseTariff, challenged.leaves);
+        // Effects: what the batch still counts in its period (its volumes less those of its removed records, kept
+        // per batch) leaves the period; its charge and held part are dropped.
+        uint256 marginal = _removeBatchVolumes(ctx);
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         _addDrift(ctx.periodKey, marginal.toInt256() - int256(uint256(b.charge)));
-        _trackTaxes(totals, terms.conditions[header.direction], ctx.periodKey, false);
+        _untrackTaxes(header, totals, ctx.periodKey);
         $.stats[ctx.vpmn].batchesRejected += 1;
         $.batches[batchId] = Batch({
             finalAt: b.finalAt,
@@ -87,7 +78,7 @@ contract UsageChallenges is ClearingBase {
             charge: 0,
             held: 0,
             round: b.round,
-            challenged: b.challenged
+            disputed: b.disputed
         });
         emit IUsageClearing.BatchRejected(batchId, reasonCode, b.charge, b.held);
     }
@@ -95,19 +86,18 @@ contract UsageChallenges is ClearingBase {
     /// @notice See {IUsageClearing.dispute}.
     function dispute(
         BatchHeader calldata header,
-        Tariff calldata baseTariff,
         RecordMultiProof calldata records,
         uint8[] calldata codes
     ) external onlyDelegated {
         // Checks.
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
-        Context memory ctx = _context(batchId, header, baseTariff);
+        Context memory ctx = _context(batchId, header);
         _requireAccount(ctx.hpmn);
         uint256 n = records.leaves.length;
         if (n == 0 || codes.length != n) revert IUsageClearing.UsageClearing_LengthMismatch(n, codes.length);
-        if (b.challenged + n > CHALLENGE_LIMIT) {
-            revert IUsageClearing.UsageClearing_TooManyChallenges(batchId, b.challenged + n, CHALLENGE_LIMIT);
+        if (b.disputed + n > DISPUTE_LIMIT) {
+            revert IUsageClearing.UsageClearing_TooManyDisputes(batchId, b.disputed + n, DISPUTE_LIMIT);
         }
         _verifyMultiProof(batchId, header.root, records);
 
@@ -120,14 +110,14 @@ contract UsageChallenges is ClearingBase {
             }
             RecordLeaf calldata leaf = records.leaves[i];
             _markChallenged(batchId, leaf.index);
-            uint256 marginal = _removeRecord(ctx, baseTariff, leaf);
+            uint256 marginal = _removeRecord(ctx, leaf);
             uint256 amount = marginal < b.charge ? marginal : b.charge;
             b.charge -= uint88(amount);
             b.held += uint88(amount);
             drift += marginal - amount;
             emit IUsageClearing.RecordDisputed(batchId, leaf.recordId, leaf.index, code, amount);
         }
-        b.challenged += uint16(n);
+        b.disputed += uint16(n);
         ClearingStorage.layout().batches[batchId] = b;
         _addDrift(ctx.periodKey, drift.toInt256());
     }
@@ -136,7 +126,6 @@ contract UsageChallenges is ClearingBase {
     function proveFraud(
         FraudKind kind,
         BatchHeader calldata header,
-        Tariff calldata baseTariff,
         RecordProof calldata record
     ) external onlyDelegated {
         if (kind == FraudKind.None || kind == FraudKind.Duplicate) {
@@ -144,10 +133,10 @@ contract UsageChallenges is ClearingBase {
         }
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
-        Context memory ctx = _context(batchId, header, baseTariff);
+        Context memory ctx = _context(batchId, header);
         _verifyProof(batchId, header.root, record);
-        if (!_shows(kind, header, baseTariff, record.leaf)) revert IUsageClearing.UsageClearing_NotFraud(kind);
-        _removeFraudulent(ctx, b, baseTariff, record.leaf, kind);
+        if (!_shows(kind, header, ctx.card, record.leaf)) revert IUsageClearing.UsageClearing_NotFraud(kind);
+        _removeFraudulent(ctx, b, record.leaf, kind);
     }
 
     /// @notice See {IUsageClearing.proveDuplicate}.
@@ -155,7 +144,6 @@ contract UsageChallenges is ClearingBase {
         BatchHeader calldata keptHeader,
         RecordProof calldata kept,
         BatchHeader calldata header,
-        Tariff calldata baseTariff,
         RecordProof calldata record
     ) external onlyDelegated {
         bytes32 batchId = ClearingHashes.hashHeader(header);
@@ -164,53 +152,50 @@ contract UsageChallenges is ClearingBase {
         if (kept.leaf.recordId != record.leaf.recordId) {
             revert IUsageClearing.UsageClearing_NotFraud(FraudKind.Duplicate);
         }
-        Context memory ctx = _context(batchId, header, baseTariff);
+        Context memory ctx = _context(batchId, header);
         _verifyProof(batchId, header.root, record);
-        _removeFraudulent(ctx, b, baseTariff, record.leaf, FraudKind.Duplicate);
+        _removeFraudulent(ctx, b, record.leaf, FraudKind.Duplicate);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
                                   PRIVATE FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @dev Removes a record proven fraudulent: its marginal charge is dropped and the VPMN's count goes up.
+    /// @dev Removes a record proven fraudulent: its marginal charge is dropped and the VPMN's count goes up. Proofs
+    /// are not counted against the batch's disputes: only the home network's own disputes are.
     function _removeFraudulent(
         Context memory ctx,
         Batch memory b,
-        Tariff calldata baseTariff,
         RecordLeaf calldata leaf,
         FraudKind kind
     ) private {
-        if (b.challenged + 1 > CHALLENGE_LIMIT) {
-            revert IUsageClearing.UsageClearing_TooManyChallenges(ctx.batchId, b.challenged + 1, CHALLENGE_LIMIT);
-        }
         _markChallenged(ctx.batchId, leaf.index);
-        uint256 marginal = _removeRecord(ctx, baseTariff, leaf);
+        uint256 marginal = _removeRecord(ctx, leaf);
         uint256 amount = marginal < b.charge ? marginal : b.charge;
-        b.charge -= uint88(amount);
-        b.challenged += 1;
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        $.batches[ctx.batchId] = b;
+        if (amount != 0) {
+            b.charge -= uint88(amount);
+            $.batches[ctx.batchId] = b;
+        }
         _addDrift(ctx.periodKey, (marginal - amount).toInt256());
         $.stats[ctx.vpmn].fraudProven += 1;
         emit IUsageClearing.FraudProven(ctx.batchId, leaf.recordId, msg.sender, leaf.index, kind, amount);
     }
 
-    /// @dev Lowers the running volume of the record's service by its volume; returns the marginal charge.
-    function _removeRecord(
-        Context memory ctx,
-        Tariff calldata baseTariff,
-        RecordLeaf calldata leaf
-    ) private returns (uint256) {
-        (bool covered, uint256 position) = TariffHash.positionOf(baseTariff, leaf.service);
+    /// @dev Lowers the running volume of the record's service by its volume, at most what its batch still counts of
+    /// that service; returns the marginal charge.
+    function _removeRecord(Context memory ctx, RecordLeaf calldata leaf) private returns (uint256) {
+        (bool covered, uint256 position, uint256 plan) = RateCard.find(ctx.card, leaf.service);
         if (!covered) return 0;
-        return _removeVolume(ctx, TariffHash.planAt(baseTariff, position), position, leaf.chargedVolume);
+        uint256 taken = _takeBatchVolume(ctx.laneRoot, position, leaf.chargedVolume);
+        return _removeVolume(ctx, plan, position, taken);
     }
 
-    /// @dev Lowers the running volume at `position` by `volume` (at most to zero); returns `R(V) − R(V')`.
+    /// @dev Lowers the running volume at `position` (whose plan's header is at `plan` in the card) by `volume` (at most
+    /// to zero); returns `R(V) − R(V')`.
     function _removeVolume(
         Context memory ctx,
-        ServicePlan calldata planData,
+        uint256 plan,
         uint256 position,
         uint256 volume
     ) private returns (uint256) {
@@ -221,56 +206,44 @@ contract UsageChallenges is ClearingBase {
         uint256 current = (word >> shift) & VOLUME_MASK;
         uint256 next = volume < current ? current - volume : 0;
         words[position >> 2] = (word & ~(VOLUME_MASK << shift)) | (next << shift);
-        uint256 after_ = next == 0 ? 0 : Rating.rateBase(planData, next, ctx.decimals);
-        return Rating.rateBase(planData, current, ctx.decimals) - after_;
+        uint256 after_ = next == 0 ? 0 : RateCard.rate(plan, next, ctx.decimals);
+        return RateCard.rate(plan, current, ctx.decimals) - after_;
     }
 
-    /// @dev Removes a rejected batch's volumes from the period (less its challenged records'); returns the marginal
-    /// charge removed, `Σ_s R_s(V_s) − R_s(V_s')`.
-    function _removeBatchVolumes(
-        Context memory ctx,
-        BatchTotals calldata totals,
-        Tariff calldata baseTariff,
-        RecordLeaf[] calldata challenged
-    ) private returns (uint256 marginal) {
-        uint256[] memory removed = _volumesLessChallenged(totals, challenged, ctx.batchId);
-        uint256 position;
-        for (uint256 i; i < removed.length; ++i) {
-            while (TariffHash.planAt(baseTariff, position).service != totals.services[i]) ++position;
-            marginal += _removeVolume(ctx, TariffHash.planAt(baseTariff, position), position, removed[i]);
-        }
-    }
-
-    /// @dev Per service of the header, its volume less that of its challenged records (at most to zero). Each listed
-    /// record must be marked; its mark is cleared while counting (so a record listed twice is refused) and set again
-    /// afterwards (the slots are warm by then: a few hundred gas per record).
-    function _volumesLessChallenged(
-        BatchTotals calldata totals,
-        RecordLeaf[] calldata leaves,
-        bytes32 batchId
-    ) private returns (uint256[] memory removed) {
-        mapping(uint256 => uint256) storage marks = ClearingStorage.layout().challenged[batchId];
-        uint256 n = totals.services.length;
-        removed = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            removed[i] = totals.volumes[i];
-        }
-        for (uint256 j; j < leaves.length; ++j) {
-            RecordLeaf calldata leaf = leaves[j];
-            uint256 bit = 1 << (leaf.index & 0xff);
-            uint256 bits = marks[leaf.index >> 8];
-            if (bits & bit == 0) revert IUsageClearing.UsageClearing_RecordNotChallenged(batchId, leaf.index);
-            marks[leaf.index >> 8] = bits & ~bit;
-            for (uint256 i; i < n; ++i) {
-                if (totals.services[i] == leaf.service) {
-                    removed[i] = leaf.chargedVolume < removed[i] ? removed[i] - leaf.chargedVolume : 0;
-                    break;
-                }
+    /// @dev Removes from the period what a rejected batch still counts there, plan by plan (its volumes less those of
+    /// its removed records), and clears it; returns the marginal charge removed, `Σ_s R_s(V_s) − R_s(V_s')`. Reads
+    /// at most one word per four plans of the base tariff, whatever was challenged before.
+    function _removeBatchVolumes(Context memory ctx) private returns (uint256 marginal) {
+        mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().batchVolumes[ctx.laneRoot];
+        uint256 plans = RateCard.planCount(ctx.card);
+        uint256 plan = RateCard.planAt(ctx.card, 0);
+        for (uint256 position; position < plans; ++position) {
+            uint256 word = words[position >> 2];
+            uint256 field = (word >> ((position & 3) << 6)) & VOLUME_MASK;
+            if (field > 1) marginal += _removeVolume(ctx, plan, position, field - 1);
+            if (position & 3 == 3 || position + 1 == plans) {
+                if (word != 0 && word != EMPTY_VOLUMES) words[position >> 2] = EMPTY_VOLUMES;
             }
+            plan = RateCard.next(plan);
         }
-        for (uint256 j; j < leaves.length; ++j) {
-            uint32 index = leaves[j].index;
-            marks[index >> 8] |= 1 << (index & 0xff);
+    }
+
+    /// @dev Takes back from the period's corrections the rejected batch's taxes of the services a period settlement
+    /// tracks: those the cached terms of its submission name ({SubmissionTerms.taxedServices}).
+    function _untrackTaxes(BatchHeader calldata header, BatchTotals calldata totals, bytes32 periodKey) private {
+        (, , bytes32 termsHash) = _agreements.termsAt(header.agreementId, header.periodStart);
+        uint256 taxed = ClearingStorage
+        .layout()
+        .submissionTerms[_submissionKey(termsHash, header.direction, header.baseTariff)].taxedServices;
+        if (taxed == 0) return;
+        uint256 included;
+        uint256 n = totals.taxes.length;
+        for (uint256 i; i < n; ++i) {
+            if ((taxed >> uint8(totals.services[i])) & 1 == 1) included += totals.taxes[i];
+        }
+        if (included != 0) {
+            PeriodCorrections storage corrections = ClearingStorage.layout().corrections[periodKey];
+            corrections.includedTaxes -= uint128(included);
         }
     }
 
@@ -293,15 +266,15 @@ contract UsageChallenges is ClearingBase {
     function _shows(
         FraudKind kind,
         BatchHeader calldata header,
-        Tariff calldata baseTariff,
+        uint256 card,
         RecordLeaf calldata leaf
     ) private pure returns (bool) {
         if (kind == FraudKind.OutsidePeriod) {
             return leaf.eventStart < header.periodStart || leaf.eventStart >= header.periodEnd;
         }
-        (bool covered, uint256 position) = TariffHash.positionOf(baseTariff, leaf.service);
+        (bool covered, , uint256 plan) = RateCard.find(card, leaf.service);
         if (kind == FraudKind.BadIncrement) {
-            return covered && leaf.chargedVolume % TariffHash.planAt(baseTariff, position).increment != 0;
+            return covered && leaf.chargedVolume % RateCard.incrementOf(plan) != 0;
         }
         return !covered;
     }

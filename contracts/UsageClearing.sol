@@ -51,7 +51,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IUsageClearing
-    uint256 public constant override MAX_CHALLENGES = CHALLENGE_LIMIT;
+    uint256 public constant override MAX_DISPUTES = DISPUTE_LIMIT;
 
     /// @inheritdoc IUsageClearing
     ISettlementVault public immutable override vault;
@@ -146,9 +146,23 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     }
 
     /// @inheritdoc IUsageClearing
-    function batchOfRoot(bytes32 root) external view override returns (bytes32) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        return $.batchOfRoot[root];
+    function isRootUsed(bytes32 agreementId, uint8 direction, bytes32 root) external view override returns (bool) {
+        return ClearingStorage.layout().batchVolumes[_laneRoot(agreementId, direction, root)][0] != 0;
+    }
+
+    /// @inheritdoc IUsageClearing
+    function batchVolumes(
+        BatchHeader calldata header,
+        uint256 count
+    ) external view override returns (uint64[] memory volumes) {
+        mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().batchVolumes[
+            _laneRoot(header.agreementId, header.direction, header.root)
+        ];
+        volumes = new uint64[](count);
+        for (uint256 p; p < count; ++p) {
+            uint256 field = (words[p >> 2] >> ((p & 3) << 6)) & VOLUME_MASK;
+            if (field > 1) volumes[p] = uint64(field - 1);
+        }
     }
 
     /// @inheritdoc IUsageClearing
@@ -324,29 +338,17 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     }
 
     /// @inheritdoc IUsageClearing
-    function reject(
-        BatchHeader calldata,
-        BatchTotals calldata,
-        uint16,
-        AgreementTerms calldata,
-        Tariff calldata,
-        RecordMultiProof calldata
-    ) external override {
+    function reject(BatchHeader calldata, BatchTotals calldata, uint16) external override {
         _delegateToChallenges();
     }
 
     /// @inheritdoc IUsageClearing
-    function dispute(
-        BatchHeader calldata,
-        Tariff calldata,
-        RecordMultiProof calldata,
-        uint8[] calldata
-    ) external override {
+    function dispute(BatchHeader calldata, RecordMultiProof calldata, uint8[] calldata) external override {
         _delegateToChallenges();
     }
 
     /// @inheritdoc IUsageClearing
-    function proveFraud(FraudKind, BatchHeader calldata, Tariff calldata, RecordProof calldata) external override {
+    function proveFraud(FraudKind, BatchHeader calldata, RecordProof calldata) external override {
         _delegateToChallenges();
     }
 
@@ -355,7 +357,6 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         BatchHeader calldata,
         RecordProof calldata,
         BatchHeader calldata,
-        Tariff calldata,
         RecordProof calldata
     ) external override {
         _delegateToChallenges();
@@ -371,9 +372,16 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _heldBatch(batchId, payAmount);
         Parties memory parties = _partiesOf(header.agreementId, header.direction);
+        // The signatures name the batch's state now: a dispute after signing changes `disputed` and `held`.
         bytes32 digest = _hashTypedDataV4(
             ClearingHashes.hashResolution(
-                Resolution({ batchId: batchId, round: b.round, payAmount: uint128(payAmount) })
+                Resolution({
+                    batchId: batchId,
+                    round: b.round,
+                    disputed: b.disputed,
+                    held: b.held,
+                    payAmount: uint128(payAmount)
+                })
             )
         );
         _requireSignedBy(parties.hpmn, digest, hpmnSignature);
@@ -428,8 +436,11 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (header.sequence != uint256(laneState.sequence) + 1) {
             revert UsageClearing_SequenceMismatch(laneState.sequence + 1, header.sequence);
         }
-        bytes32 usedBy = $.batchOfRoot[header.root];
-        if (header.root == bytes32(0) || usedBy != bytes32(0)) revert UsageClearing_RootUsed(header.root, usedBy);
+        // A root is unique per lane only: another lane cannot block this one by using its root first.
+        bytes32 laneRoot = _laneRoot(header.agreementId, header.direction, header.root);
+        if (header.root == bytes32(0) || $.batchVolumes[laneRoot][0] != 0) {
+            revert UsageClearing_RootUsed(header.agreementId, header.direction, header.root);
+        }
         decimals = laneState.decimals;
     }
 
@@ -446,16 +457,16 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (given != header.totals) revert UsageClearing_TotalsMismatch(header.totals, given);
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         $.lanes[header.agreementId][header.direction].sequence = header.sequence;
-        $.batchOfRoot[header.root] = batchId;
         bytes32 key = _periodKey(header.agreementId, header.direction, period);
-        r.charge = _rateBatch(totals, st, key, decimals);
+        bytes32 laneRoot = _laneRoot(header.agreementId, header.direction, header.root);
+        r.charge = _rateBatch(totals, st, key, laneRoot, decimals);
         r.taxes = _addTaxes(totals, st.taxedServices, key);
         if (r.taxes != header.taxes) revert UsageClearing_TaxesMismatch(header.taxes, r.taxes);
         if (r.charge > type(uint88).max || r.charge + r.taxes > type(uint96).max) {
             revert UsageClearing_AmountTooLarge(r.charge + r.taxes);
         }
         r.finalAt = uint40(block.timestamp + st.disputeWindow);
-        // Batch({finalAt, status: Pending, charge, held: 0, round: 0, challenged: 0}), its one slot written at once.
+        // Batch({finalAt, status: Pending, charge, held: 0, round: 0, disputed: 0}), its one slot written at once.
         uint256 packed = uint256(r.finalAt) | (uint256(uint8(BatchStatus.Pending)) << 40) | (r.charge << 48);
         Batch storage stored = $.batches[batchId];
         // solhint-disable-next-line no-inline-assembly
@@ -572,6 +583,9 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     /// service's plan on, charged the increase of the plan's period result `R(V + v) − R(V)` (base plans, Threshold
     /// and Access, never decrease as the volume grows; `R(0) = 0`). Each volume word is read and written once, and
     /// both results come from one walk over the tiers: the same sums and the one rounding as {Rating.rateBase}.
+    /// The batch's own volumes are written alongside, by plan position, plus one each, under its lane root
+    /// ({ClearingStorage.Layout.batchVolumes}): the same word indices as the period's, and word 0 always (it marks the
+    /// root as used on the lane), so that removals and a rejection take back exactly what the batch added.
     /// Written as one assembly loop (a submission's hottest code: a Solidity loop costs ~1,400 gas more per service),
     /// hence longer than the usual function.
     // solhint-disable-next-line function-max-lines
@@ -579,13 +593,16 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         uint256[] calldata totals,
         SubmissionTerms memory st,
         bytes32 key,
+        bytes32 laneRoot,
         uint8 decimals
     ) private returns (uint256 charge) {
         uint256 n = totals.length;
         if (n == 0) revert UsageClearing_MalformedTotals();
         uint256 cardAt;
         {
-            mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().volumes[key];
+            ClearingStorage.Layout storage $ = ClearingStorage.layout();
+            mapping(uint256 word => uint256 packed) storage words = $.volumes[key];
+            mapping(uint256 word => uint256 packed) storage own = $.batchVolumes[laneRoot];
             uint256 scale = 10 ** uint256(decimals); // at most 10^18: the vault allows no token with more decimals
             bytes4 notRated = UsageClearing_ServiceNotRated.selector;
             bytes4 volumeOverflow = UsageClearing_VolumeOverflow.selector;
@@ -594,12 +611,14 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
             uint256 size = st.rateCardSize;
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
-                // Allocated: the rate card, then five words just below the new free memory pointer: three error
-                // selectors, the decimals' scale and the slot of the period's volume words.
+                // Allocated: the rate card, then six words just below the new free memory pointer: the slot of the
+                // batch's own volume words, three error selectors, the decimals' scale and the slot of the period's
+                // volume words.
                 cardAt := mload(0x40)
                 extcodecopy(card, cardAt, 1, size)
-                let top := add(add(cardAt, size), 0xa0)
+                let top := add(add(cardAt, size), 0xc0)
                 mstore(0x40, top)
+                mstore(sub(top, 0xc0), own.slot)
                 mstore(sub(top, 0xa0), notRated)
                 mstore(sub(top, 0x80), volumeOverflow)
                 mstore(sub(top, 0x60), amountOverflow)
@@ -656,6 +675,12 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
             function wordSlot(index) -> slot {
                 mstore(0, index)
                 mstore(0x20, mload(sub(mload(0x40), 0x20)))
+                slot := keccak256(0, 0x40)
+            }
+            /// The slot of word `index` of the batch's own volumes.
+            function ownSlot(index) -> slot {
+                mstore(0, index)
+                mstore(0x20, mload(sub(mload(0x40), 0xc0)))
                 slot := keccak256(0, 0x40)
             }
             function min(a, b) -> m {
@@ -716,6 +741,9 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
                 let plan := add(card, 0x20)
                 let position := 0
                 let word := 0
+                // The batch's own word: four fields of volume + 1 (empty fields hold 1).
+                let empty := 0x0000000000000001000000000000000100000000000000010000000000000001
+                let own := empty
                 for {
                     let i := 0
                 } lt(i, count) {
@@ -727,24 +755,34 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
                         plan, position := planOf(plan, position, plans, i, service)
                         if iszero(i) {
                             word := sload(wordSlot(shr(2, position)))
+                            // Word 0 marks the root as used on the lane, whatever plans the batch has.
+                            if shr(2, position) {
+                                sstore(ownSlot(0), empty)
+                            }
                         }
                         if and(iszero(iszero(i)), iszero(eq(shr(2, position), previous))) {
                             sstore(wordSlot(previous), word)
+                            sstore(ownSlot(previous), own)
                             word := sload(wordSlot(shr(2, position)))
+                            own := empty
                         }
                     }
                     // The running volume: uint64 at (position % 4) of word position / 4.
-                    let volume := and(shr(8, calldataload(add(entries, shl(5, i)))), 0xffffffffffffffff)
+                    let added := and(shr(8, calldataload(add(entries, shl(5, i)))), 0xffffffffffffffff)
                     let shift := shl(6, and(position, 3))
                     let current := and(shr(shift, word), 0xffffffffffffffff)
-                    volume := add(current, volume)
-                    if gt(volume, 0xffffffffffffffff) {
-                        fail(0x80, service, volume)
+                    let volume := add(current, added)
+                    // The batch's field holds its volume plus one: 2^64 - 1 is refused too (it would only fit an empty
+                    // period, and no real batch has it).
+                    if or(gt(volume, 0xffffffffffffffff), eq(added, 0xffffffffffffffff)) {
+                        fail(0x80, service, add(volume, eq(added, 0xffffffffffffffff)))
                     }
                     word := or(and(word, not(shl(shift, 0xffffffffffffffff))), shl(shift, volume))
+                    own := add(own, shl(shift, added))
                     total := add(total, marginal(plan, service, current, volume))
                 }
                 sstore(wordSlot(shr(2, position)), word)
+                sstore(ownSlot(shr(2, position)), own)
             }
             // The packed totals (their words checked clean by {ClearingHashes.hashPackedTotals}) and the rate card.
             charge := rateAll(totals.offset, n, cardAt)
@@ -901,18 +939,6 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (c.token == address(0)) revert UsageClearing_ClearingNotEnabled(agreementId);
         (parties.vpmn, parties.hpmn) = _parties(c.partyA, c.partyB, direction);
         parties.token = c.token;
-    }
-
-    /// @dev Where the cached submission terms of (`termsHash`, `direction`, `baseTariff`) are.
-    function _submissionKey(bytes32 termsHash, uint8 direction, bytes32 baseTariff) private pure returns (bytes32 key) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let m := mload(0x40) // scratch above the free memory pointer, not kept
-            mstore(m, termsHash)
-            mstore(add(m, 0x20), direction)
-            mstore(add(m, 0x40), baseTariff)
-            key := keccak256(m, 0x60)
-        }
     }
 
     /// @dev Runs the current call in {challenges} on this contract's state and returns or reverts what it does.

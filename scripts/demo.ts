@@ -755,7 +755,6 @@ async function clearWeek(
     validity: { from: validFrom, until: BigInt(lane.terms.validUntil) },
   });
   const hpmn = new ClearingClient(clearingAddress, admins[lane.hpmn - 1]);
-  const chainTariff = onChainTariff(lane.tariff);
   let duplicates = 0;
   let outOfPeriod = 0;
   const before = (await hpmn.getBatch(submitted.batchId)).charge;
@@ -763,17 +762,17 @@ async function clearWeek(
     if (proof.kind === FraudKind.Duplicate) {
       const kept = { leaf: proof.keptLeaf, proof: proof.keptProof };
       const record = { leaf: proof.leaf, proof: proof.proof };
-      gas.add("clearing.proveDuplicate", await hpmn.proveDuplicate(header, kept, header, chainTariff, record));
+      gas.add("clearing.proveDuplicate", await hpmn.proveDuplicate(header, kept, header, record));
       duplicates++;
     } else {
       const record = { leaf: proof.leaf, proof: proof.proof };
-      gas.add("clearing.proveFraud (out of period)", await hpmn.proveFraud(proof.kind, header, chainTariff, record));
+      gas.add("clearing.proveFraud (out of period)", await hpmn.proveFraud(proof.kind, header, record));
       outOfPeriod++;
     }
   }
   let phantoms = 0;
   for (const d of buildDisputes(found, [batch])) {
-    gas.add("clearing.dispute", await hpmn.dispute(header, chainTariff, d, d.codes));
+    gas.add("clearing.dispute", await hpmn.dispute(header, d, d.codes));
     phantoms += d.leaves.length;
   }
   const state = await hpmn.getBatch(submitted.batchId);
@@ -782,7 +781,7 @@ async function clearWeek(
   if (state.held > 0n) {
     // Both parties' keys sign the resolution: the phantom records are waived (nothing of the held part is paid).
     const domain = await hpmn.domain();
-    const resolution = { batchId: submitted.batchId, round: 0, payAmount: 0n };
+    const resolution = await hpmn.resolutionOf(submitted.batchId, 0n);
     gas.add(
       "clearing.resolve (joint)",
       await hpmn.resolve(

@@ -8,9 +8,8 @@ import { IRoamingAgreements } from "../interfaces/IRoamingAgreements.sol";
 import { IUsageClearing } from "../interfaces/IUsageClearing.sol";
 import { ClearingHashes } from "../libraries/ClearingHashes.sol";
 import { ClearingStorage } from "../libraries/ClearingStorage.sol";
+import { RateCard } from "../libraries/RateCard.sol";
 import { TariffHash } from "../libraries/TariffHash.sol";
-import { TypedData } from "../libraries/TypedData.sol";
-import { Agreement, AgreementTerms } from "../types/AgreementTypes.sol";
 import {
     Batch,
     BatchHeader,
@@ -20,7 +19,7 @@ import {
     Lane,
     PeriodCorrections
 } from "../types/ClearingTypes.sol";
-import { Condition, ConditionKind, Tariff } from "../types/RatingTypes.sol";
+import { Tariff } from "../types/RatingTypes.sol";
 
 /// @title ClearingBase
 /// @notice What {UsageClearing} and its challenge module {UsageChallenges} share: the registry and agreements they
@@ -28,11 +27,16 @@ import { Condition, ConditionKind, Tariff } from "../types/RatingTypes.sol";
 abstract contract ClearingBase {
     using SafeCast for uint256;
 
-    /// @dev The most records of one batch that may be challenged ({IUsageClearing.MAX_CHALLENGES}).
-    uint256 internal constant CHALLENGE_LIMIT = 256;
+    /// @dev The most records of one batch the home network may dispute ({IUsageClearing.MAX_DISPUTES}): what
+    /// `Batch.disputed` counts.
+    uint256 internal constant DISPUTE_LIMIT = type(uint16).max;
 
-    /// @dev Running volumes are uint64, four per storage word, by plan position in the base tariff.
+    /// @dev Running volumes are uint64, four per storage word, by plan position in the base tariff; so are a batch's
+    /// remaining volumes ({ClearingStorage.Layout.batchVolumes}), each stored plus one.
     uint256 internal constant VOLUME_MASK = type(uint64).max;
+
+    /// @dev A batch-volume word whose four fields hold zero (each field is the volume plus one).
+    uint256 internal constant EMPTY_VOLUMES = 0x0000000000000001000000000000000100000000000000010000000000000001;
 
     /// @dev The operator registry.
     IOperatorRegistry internal immutable _registry;
@@ -47,6 +51,9 @@ abstract contract ClearingBase {
         uint32 vpmn;
         uint32 hpmn;
         uint8 decimals;
+        bytes32 laneRoot;
+        // Where the base tariff's rate card was copied in memory ({RateCard.load}).
+        uint256 card;
     }
 
     constructor(IOperatorRegistry registry_, IRoamingAgreements agreements_) {
@@ -56,36 +63,10 @@ abstract contract ClearingBase {
         _agreements = agreements_;
     }
 
-    /// @dev Loads the agreement and checks the terms (in force at the batch's start), that the header names their base
-    /// tariff of the direction, and the tariff given.
-    function _loadTerms(
-        BatchHeader calldata header,
-        AgreementTerms calldata terms,
-        Tariff calldata baseTariff
-    ) internal view returns (Agreement memory a) {
-        _checkDirection(header.direction);
-        uint32 version;
-        bytes32 hash;
-        (a, version, hash) = _agreements.termsAt(header.agreementId, header.periodStart);
-        if (TypedData.hashTerms(terms) != hash) {
-            revert IUsageClearing.UsageClearing_TermsMismatch(header.agreementId, version);
-        }
-        bytes32 expected = terms.baseTariff[header.direction];
-        if (header.baseTariff != expected) {
-            revert IUsageClearing.UsageClearing_TariffMismatch(expected, header.baseTariff);
-        }
-        _checkTariff(expected, baseTariff);
-    }
-
-    /// @dev The context of a submitted batch (whose header is authentic: it hashes to a stored batch): its period key,
-    /// parties and the token's decimals, from the agreement's clearing records; and checks the tariff given against
-    /// the header's.
-    function _context(
-        bytes32 batchId,
-        BatchHeader calldata header,
-        Tariff calldata baseTariff
-    ) internal view returns (Context memory ctx) {
-        _checkTariff(header.baseTariff, baseTariff);
+    /// @dev The context of a submitted batch (whose header is authentic: it hashes to a stored batch, so its base
+    /// tariff is the one its terms named, whose rate card exists): its period key, parties, the token's decimals, its
+    /// lane root and its base tariff's rate card, from the agreement's clearing records.
+    function _context(bytes32 batchId, BatchHeader calldata header) internal view returns (Context memory ctx) {
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         ClearingConfig memory c = $.configs[header.agreementId];
         Lane memory laneState = $.lanes[header.agreementId][header.direction];
@@ -94,31 +75,8 @@ abstract contract ClearingBase {
         uint256 period = (header.periodStart - laneState.validFrom) / laneState.periodLength;
         ctx.periodKey = _periodKey(header.agreementId, header.direction, period);
         ctx.decimals = laneState.decimals;
-    }
-
-    /// @dev Adds (on submission) or removes (on rejection) the batch's taxes of the services a ContractRevenue
-    /// condition with taxes includes, the only taxes a period settlement needs; returns the batch's total taxes.
-    function _trackTaxes(
-        BatchTotals calldata totals,
-        Condition calldata condition,
-        bytes32 key,
-        bool add
-    ) internal returns (uint256 total) {
-        bool tracked = condition.kind == ConditionKind.ContractRevenue && condition.includingTaxes;
-        uint256 included;
-        uint256 n = totals.taxes.length;
-        for (uint256 i; i < n; ++i) {
-            uint256 tax = totals.taxes[i];
-            total += tax;
-            if (tracked && (condition.includedServices >> uint8(totals.services[i])) & 1 == 1) included += tax;
-        }
-        if (included != 0) {
-            PeriodCorrections storage corrections = ClearingStorage.layout().corrections[key];
-            corrections.includedTaxes =
-                add
-                    ? (corrections.includedTaxes + included).toUint128()
-                    : corrections.includedTaxes - uint128(included);
-        }
+        ctx.laneRoot = _laneRoot(header.agreementId, header.direction, header.root);
+        ctx.card = RateCard.load($.rateCards[header.baseTariff]);
     }
 
     /// @dev Reverts unless `totals` hash to the header's `totals`.
@@ -151,6 +109,32 @@ abstract contract ClearingBase {
         }
     }
 
+    /// @dev Takes up to `volume` from what the batch at `laneRoot` still counts at plan `position` of its period;
+    /// returns the volume taken: a record's removal never takes more than its own batch added (a record whose service
+    /// the batch's totals left out, or whose batch has nothing left of it, removes nothing).
+    function _takeBatchVolume(bytes32 laneRoot, uint256 position, uint256 volume) internal returns (uint256 taken) {
+        mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().batchVolumes[laneRoot];
+        uint256 word = words[position >> 2];
+        uint256 shift = (position & 3) << 6;
+        uint256 field = (word >> shift) & VOLUME_MASK;
+        if (field <= 1) return 0; // 0: a word the batch never wrote; 1: nothing left
+        taken = volume < field - 1 ? volume : field - 1;
+        // The field stays >= 1: no borrow into the next field.
+        if (taken != 0) words[position >> 2] = word - (taken << shift);
+    }
+
+    /// @dev The key of a batch's root on its lane, under which its remaining volumes are kept.
+    function _laneRoot(bytes32 agreementId, uint8 direction, bytes32 root) internal pure returns (bytes32 key) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40) // scratch above the free memory pointer, not kept
+            mstore(m, agreementId)
+            mstore(add(m, 0x20), direction)
+            mstore(add(m, 0x40), root)
+            key := keccak256(m, 0x60)
+        }
+    }
+
     function _volumeAt(bytes32 key, uint256 position) internal view returns (uint256) {
         return (ClearingStorage.layout().volumes[key][position >> 2] >> ((position & 3) << 6)) & VOLUME_MASK;
     }
@@ -162,6 +146,18 @@ abstract contract ClearingBase {
     /// @dev Direction 0: party A is the visited network (it charges), party B the home network (it pays).
     function _parties(uint32 partyA, uint32 partyB, uint8 direction) internal pure returns (uint32 vpmn, uint32 hpmn) {
         (vpmn, hpmn) = direction == 0 ? (partyA, partyB) : (partyB, partyA);
+    }
+
+    /// @dev Where the cached submission terms of (`termsHash`, `direction`, `baseTariff`) are.
+    function _submissionKey(bytes32 termsHash, uint8 direction, bytes32 baseTariff) internal pure returns (bytes32 key) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40) // scratch above the free memory pointer, not kept
+            mstore(m, termsHash)
+            mstore(add(m, 0x20), direction)
+            mstore(add(m, 0x40), baseTariff)
+            key := keccak256(m, 0x60)
+        }
     }
 
     function _periodKey(bytes32 agreementId, uint8 direction, uint256 period) internal pure returns (bytes32) {

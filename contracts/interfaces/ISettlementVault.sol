@@ -147,6 +147,10 @@ interface ISettlementVault {
     /// @notice The operator registry whose members hold accounts here.
     function registry() external view returns (address);
 
+    /// @notice The most one obligation or deposit may carry (uint96). Suite contracts record a larger amount as
+    /// several obligations.
+    function MAX_OBLIGATION() external view returns (uint256);
+
     /// @notice Whether `account` is one of the suite's contracts, which record obligations and move free balances.
     function isSuiteContract(address account) external view returns (bool);
 
@@ -206,7 +210,10 @@ interface ISettlementVault {
     /// `cycleLength > 0`.
     function allowToken(IERC20 token, uint32 cycleLength) external;
 
-    /// @notice Stops new deposits and obligations in `token`; balances stay withdrawable and cycles still close.
+    /// @notice Stops new business in `token`: deposits (but those of a member with obligations waiting for funds),
+    /// free-balance transfers (market purchases) and new agreements in clearing. What is already owed still reaches
+    /// the vault (obligations from final batches, resolutions, vouchers, period true-ups and SLA credits), queues are
+    /// still processed, balances stay withdrawable and cycles still close.
     /// @dev Emits {TokenDisallowed}. Restricted (governor). Requirements: the token is allowed.
     function disallowToken(IERC20 token) external;
 
@@ -232,8 +239,9 @@ interface ISettlementVault {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @notice Credits `operatorId` with `amount` of `token`, pulled from the caller (who approved the vault).
-    /// @dev Emits {Deposited}. Requirements: not paused; the token is allowed; the operator is registered;
-    /// `0 < amount <= uint96`; the vault receives exactly `amount`.
+    /// @dev Emits {Deposited}. Requirements: not paused; the token is allowed, or was allowed once and the operator
+    /// has obligations waiting for funds in it (so that a disallowed token never freezes what it owes); `0 < amount <=
+    /// uint96`; the operator is registered; the vault receives exactly `amount`.
     function deposit(uint32 operatorId, IERC20 token, uint256 amount) external;
 
     /// @notice {deposit} with an EIP-2612 permit signed by the caller. A permit that fails (e.g. already used by a
@@ -274,8 +282,9 @@ interface ISettlementVault {
     /// Applied to the open cycle at once if the payer's funds cover its resulting net debit and nothing of it is
     /// queued; otherwise queued, whole, until they do.
     /// @dev Emits {ObligationApplied} or {ObligationQueued}. Requirements: the caller is a suite contract; not
-    /// paused; the token is allowed; `payer != payee`, both non-zero; `0 < amount <= uint96`; fewer than 65,535
-    /// obligations of the payer already waiting. The suite's contracts are trusted to name registered operators.
+    /// paused; the token was allowed once (a token disallowed since still takes what is owed in it); `payer !=
+    /// payee`, both non-zero; `0 < amount <=` {MAX_OBLIGATION}; fewer than 65,535 obligations of the payer already
+    /// waiting. The suite's contracts are trusted to name registered operators.
     /// @return applied Whether the obligation entered the open cycle (false: queued).
     function recordObligation(
         uint32 payer,

@@ -45,9 +45,13 @@ import { Service, Tariff } from "../types/RatingTypes.sol";
 /// (dispute or fraud proof) lowers `V_s` by `v` and the batch's charge by `R_s(V_s) − R_s(V_s − v)`, capped at the
 /// charge; whatever rejections and caps move away from `Σ_s R_s(V_s)` is kept as the period's drift.
 ///
+/// Each batch keeps, per plan, the volume it still counts in its period (its totals less what removals took from it),
+/// so that a removal never takes more than its own batch added and a rejection takes back exactly the rest, in a
+/// bounded number of steps whatever was challenged before.
+///
 /// EIP-712 domain: name "RoamLedger UsageClearing", version "1". Signed types: `BatchHeader` (see
 /// {ClearingHashes.BATCH_HEADER_TYPEHASH}), `Voucher(bytes32 agreementId,uint8 direction,uint128 cumulativeAmount,
-/// uint64 expiry)` and `Resolution(bytes32 batchId,uint16 round,uint128 payAmount)`.
+/// uint64 expiry)` and `Resolution(bytes32 batchId,uint16 round,uint16 disputed,uint128 held,uint128 payAmount)`.
 interface IUsageClearing {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
@@ -181,8 +185,8 @@ interface IUsageClearing {
     /// @notice The batch must have sequence `expected`, not `given`.
     error UsageClearing_SequenceMismatch(uint32 expected, uint32 given);
 
-    /// @notice The root is zero, or batch `batchId` used it.
-    error UsageClearing_RootUsed(bytes32 root, bytes32 batchId);
+    /// @notice The root is zero, or a batch of the same agreement and direction used it.
+    error UsageClearing_RootUsed(bytes32 agreementId, uint8 direction, bytes32 root);
 
     /// @notice The per-service arrays are empty or of different lengths.
     error UsageClearing_MalformedTotals();
@@ -199,7 +203,8 @@ interface IUsageClearing {
     /// @notice `services[index]` is not strictly above the previous service, or the base tariff has no plan for it.
     error UsageClearing_ServiceNotRated(uint256 index, Service service);
 
-    /// @notice The running volume of `service` would exceed uint64.
+    /// @notice The running volume of `service` would exceed uint64 (`volume`), or the batch's own volume of it is
+    /// 2^64 − 1 (then `volume` is at least 2^64: a batch's volume is kept plus one).
     error UsageClearing_VolumeOverflow(Service service, uint256 volume);
 
     /// @notice `amount` exceeds what one obligation may carry: a batch's charge plus taxes (its charge must also fit
@@ -225,14 +230,8 @@ interface IUsageClearing {
     /// @notice The record at `index` of `batchId` was disputed or proven before.
     error UsageClearing_RecordAlreadyChallenged(bytes32 batchId, uint32 index);
 
-    /// @notice A batch may have at most `max` challenged records (past that, reject it).
-    error UsageClearing_TooManyChallenges(bytes32 batchId, uint256 count, uint256 max);
-
-    /// @notice A rejection must list the `expected` challenged records of the batch (it listed `given`).
-    error UsageClearing_ChallengedCountMismatch(bytes32 batchId, uint256 expected, uint256 given);
-
-    /// @notice The record at `index` of `batchId` was never challenged (or was listed twice).
-    error UsageClearing_RecordNotChallenged(bytes32 batchId, uint32 index);
+    /// @notice The home network may dispute at most `max` records of a batch (`count` with this dispute).
+    error UsageClearing_TooManyDisputes(bytes32 batchId, uint256 count, uint256 max);
 
     /// @notice The leaf does not show fraud of kind `kind`.
     error UsageClearing_NotFraud(FraudKind kind);
@@ -275,8 +274,9 @@ interface IUsageClearing {
     /// @notice How long after a batch's window ends the arbiter may decide its held part.
     function escalationTimeout() external view returns (uint32);
 
-    /// @notice The most records of one batch that may be challenged (disputed or proven).
-    function MAX_CHALLENGES() external view returns (uint256);
+    /// @notice The most records of one batch the home network may dispute (uint16: {Batch.disputed}). Fraud proofs
+    /// are not counted: nothing anyone else does uses up the home network's disputes.
+    function MAX_DISPUTES() external view returns (uint256);
 
     /// @notice An agreement's clearing record (token zero: not in clearing).
     function clearingConfig(bytes32 agreementId) external view returns (ClearingConfig memory);
@@ -296,8 +296,13 @@ interface IUsageClearing {
     /// @notice One batch's record.
     function getBatch(bytes32 batchId) external view returns (Batch memory);
 
-    /// @notice The batch that used `root` (zero if none).
-    function batchOfRoot(bytes32 root) external view returns (bytes32);
+    /// @notice Whether a batch of (`agreementId`, `direction`) used `root`.
+    function isRootUsed(bytes32 agreementId, uint8 direction, bytes32 root) external view returns (bool);
+
+    /// @notice What the batch of `header` still counts in its period, by base-tariff plan position (`count`
+    /// positions): its totals' volumes less what disputes and fraud proofs took from it; all zero once it is rejected
+    /// (or for a header never submitted).
+    function batchVolumes(BatchHeader calldata header, uint256 count) external view returns (uint64[] memory volumes);
 
     /// @notice Whether the batch's charge is final: accepted, recorded, or its window is over and it was not
     /// rejected.
@@ -432,46 +437,40 @@ interface IUsageClearing {
     /// @dev Emits {BatchFinalized}. Requirements: an accepted batch, or a pending batch with `now >= finalAt`.
     function finalize(BatchHeader calldata header) external;
 
-    /// @notice The home network rejects a batch whole (fatal): its volumes leave the period, nothing is paid.
-    /// @dev Emits {BatchRejected}. Requirements: a pending batch inside its window; `terms`/`baseTariff` as in
-    /// {submitBatch} (a rejection also takes back the taxes a period settlement tracks); the caller is the HPMN's
-    /// admin or an active signer key; `reasonCode` is 100 (file unreadable), 101 (wrong recipient), 102 (totals
-    /// mismatch) or 109 (other); `totals` are the batch's; `challenged` proves exactly the records challenged so far
-    /// (their volumes left the period already), each once. Checked in this order after the caller and the code: the
-    /// challenged count, the totals, the multi-proof.
+    /// @notice The home network rejects a batch whole (fatal): what it still counts in its period leaves it (its
+    /// volumes less those its disputed and proven records took already), its charge and held part are dropped,
+    /// nothing is paid. It depends on nothing anyone else can change: no list of challenged records is needed, and
+    /// its cost is bounded by the base tariff's plan count, whatever was challenged before.
+    /// @dev Emits {BatchRejected}. Requirements, checked in this order: a pending batch inside its window; the caller
+    /// is the HPMN's admin or an active signer key; `reasonCode` is 100 (file
+    /// unreadable), 101 (wrong recipient), 102 (totals mismatch) or 109 (other); `totals` are the batch's (the taxes a
+    /// period settlement tracks, as the cached terms of its submission name them, are taken back).
     function reject(
         BatchHeader calldata header,
         BatchTotals calldata totals,
-        uint16 reasonCode,
-        AgreementTerms calldata terms,
-        Tariff calldata baseTariff,
-        RecordMultiProof calldata challenged
+        uint16 reasonCode
     ) external;
 
-    /// @notice The home network disputes records (RAP-like): they leave the period's volumes and their marginal
-    /// charge is held until the parties or the arbiter resolve it.
+    /// @notice The home network disputes records (RAP-like): they leave the period's volumes (each at most what its
+    /// batch still counts of its service) and their marginal charge is held until the parties or the arbiter resolve
+    /// it.
     /// @dev Emits {RecordDisputed} per record. Requirements, checked in this order: a pending batch inside its window;
-    /// `baseTariff` is the header's; the caller is the HPMN's admin or an active signer key; one code per record, at
-    /// least one record; at most {MAX_CHALLENGES} per batch; a valid multi-proof; then per record, a code of 10
-    /// (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other), and no record challenged
-    /// before.
+    /// the caller is the HPMN's admin or an active signer key; one code per record, at
+    /// least one record; at most {MAX_DISPUTES} disputed records per batch; a valid multi-proof; then per record, a
+    /// code of 10 (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other), and no record
+    /// challenged before.
     function dispute(
         BatchHeader calldata header,
-        Tariff calldata baseTariff,
         RecordMultiProof calldata records,
         uint8[] calldata codes
     ) external;
 
     /// @notice Proves a record fraudulent (OutsidePeriod, BadIncrement or ServiceNotCovered); anyone may. The record
-    /// is removed from the batch's charge for good and counted against the VPMN.
-    /// @dev Emits {FraudProven}. Requirements: a pending batch inside its window; `baseTariff` is the header's; a
-    /// valid proof; the leaf shows `kind`; the record not challenged before.
-    function proveFraud(
-        FraudKind kind,
-        BatchHeader calldata header,
-        Tariff calldata baseTariff,
-        RecordProof calldata record
-    ) external;
+    /// is removed from the batch's charge for good (its volume leaves the period, at most what its batch still counts
+    /// of the service) and counted against the VPMN. A proof uses up none of the home network's disputes.
+    /// @dev Emits {FraudProven}. Requirements: a pending batch inside its window; a valid proof; the leaf shows `kind`
+    /// (judged with the header's base tariff, read from its rate card); the record not challenged before.
+    function proveFraud(FraudKind kind, BatchHeader calldata header, RecordProof calldata record) external;
 
     /// @notice Proves a record is a duplicate of an earlier one (same `recordId`, same agreement and direction, in an
     /// earlier batch or at a lower index of the same batch); anyone may. The later copy is removed as in
@@ -482,14 +481,15 @@ interface IUsageClearing {
         BatchHeader calldata keptHeader,
         RecordProof calldata kept,
         BatchHeader calldata header,
-        Tariff calldata baseTariff,
         RecordProof calldata record
     ) external;
 
-    /// @notice Settles a batch's held part with both parties' signatures of `Resolution(batchId, round, payAmount)`;
-    /// anyone may submit them.
+    /// @notice Settles a batch's held part with both parties' signatures of `Resolution(batchId, round, disputed,
+    /// held, payAmount)`; anyone may submit them. The signed round, disputed count and held amount must be the batch's
+    /// now: a resolution pays or waives exactly the held part both parties saw, and a dispute after signing voids it.
     /// @dev Emits {DisputeResolved}. Requirements: the batch holds something; `payAmount <= held`; the signatures are
-    /// by active signer keys of the HPMN and of the VPMN.
+    /// by active signer keys of the HPMN and of the VPMN, over the batch's current round, disputed count and held
+    /// amount (other values recover another signer and revert with {UsageClearing_SignerNotAuthorized}).
     function resolve(
         BatchHeader calldata header,
         uint256 payAmount,

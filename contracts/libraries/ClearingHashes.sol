@@ -30,7 +30,7 @@ library ClearingHashes {
 
     /// @notice `keccak256` of the `Resolution` type.
     bytes32 internal constant RESOLUTION_TYPEHASH = keccak256(
-        "Resolution(bytes32 batchId,uint16 round,uint128 payAmount)"
+        "Resolution(bytes32 batchId,uint16 round,uint16 disputed,uint128 held,uint128 payAmount)"
     );
 
     /// @notice The leaf of a record: `keccak256(bytes.concat(keccak256(abi.encode(recordId, subscriberHash,
@@ -134,6 +134,6 @@ library ClearingHashes {
 
     /// @notice The EIP-712 struct hash of a resolution.
     function hashResolution(Resolution memory r) internal pure returns (bytes32) {
-        return keccak256(abi.encode(RESOLUTION_TYPEHASH, r.batchId, r.round, r.payAmount));
+        return keccak256(abi.encode(RESOLUTION_TYPEHASH, r.batchId, r.round, r.disputed, r.held, r.payAmount));
     }
 }

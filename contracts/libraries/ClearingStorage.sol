@@ -19,7 +19,10 @@ library ClearingStorage {
         mapping(bytes32 agreementId => ClearingConfig config) configs;
         mapping(bytes32 agreementId => Lane[2] lanes) lanes;
         mapping(bytes32 batchId => Batch batch) batches;
-        mapping(bytes32 root => bytes32 batchId) batchOfRoot;
+        // Per lane root `keccak256(abi.encode(agreementId, direction, root))`: the batch's volumes still counted in its
+        // period, by base-plan position, four uint64 fields per word, each the volume plus one (so a word a submission
+        // wrote is never zero); word 0 is always written, and marks the root as used on the lane.
+        mapping(bytes32 laneRoot => mapping(uint256 word => uint256 packed)) batchVolumes;
         // Running volumes per (agreement, direction, period): uint64 each, four per word, by base-plan position.
         mapping(bytes32 periodKey => mapping(uint256 word => uint256 packed)) volumes;
         mapping(bytes32 periodKey => PeriodCorrections corrections) corrections;

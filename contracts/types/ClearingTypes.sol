@@ -49,7 +49,8 @@ enum FraudKind {
 /// submission (so that later calls about the batch need the tariff, not the terms).
 /// @param taxes The sum of `totals.taxes`: what the batch pays on top of its charge.
 /// @param totals The EIP-712 struct hash of the batch's {BatchTotals} (in the signed message, the struct itself).
-/// @param root The Merkle root of the record leaves ({RecordLeaf}); never used by another batch.
+/// @param root The Merkle root of the record leaves ({RecordLeaf}); never used by another batch of the same agreement
+/// and direction (other lanes' roots do not matter).
 /// @param fileHash The hash of the encrypted record file both parties hold.
 // solhint-disable-next-line gas-struct-packing
 struct BatchHeader {
@@ -112,13 +113,15 @@ struct RecordMultiProof {
 }
 
 /// @notice Storage record of one batch.
-/// @dev One slot: finalAt (5) + status (1) + charge (11) + held (11) + round (2) + challenged (2) = 32 bytes.
+/// @dev One slot: finalAt (5) + status (1) + charge (11) + held (11) + round (2) + disputed (2) = 32 bytes.
 /// @param finalAt When the dispute window ends: the batch is final by time from then on.
 /// @param status See {BatchStatus}.
 /// @param charge What the batch owes for its usage (base plan, before taxes), disputed and proven parts removed.
 /// @param held The disputed part awaiting a resolution.
 /// @param round How many times a held part was resolved (signed resolutions name the round, so none replays).
-/// @param challenged How many of its leaves were disputed or proven fraudulent (each at most once).
+/// @param disputed How many of its records the home network disputed (each at most once; fraud proofs, which anyone
+/// may send, are not counted here). Only disputes move it, so a signed {Resolution} that names it, with the round and
+/// the held amount, applies to exactly the disputes both parties saw.
 // solhint-disable-next-line gas-struct-packing
 struct Batch {
     uint40 finalAt;
@@ -126,7 +129,7 @@ struct Batch {
     uint88 charge;
     uint88 held;
     uint16 round;
-    uint16 challenged;
+    uint16 disputed;
 }
 
 /// @notice Storage record of one agreement in clearing (token zero: not in clearing).
@@ -190,10 +193,14 @@ struct Voucher {
     uint64 expiry;
 }
 
-/// @notice Both parties' settlement of a batch's held part: `payAmount` is paid, the rest is waived.
+/// @notice Both parties' settlement of a batch's held part: `payAmount` is paid, the rest is waived. It names the
+/// batch's state both parties saw when they signed: its round, how many records were disputed and the held amount; a
+/// resolution applies only while the batch is exactly in that state (a dispute after signing voids the signatures).
 struct Resolution {
     bytes32 batchId;
     uint16 round;
+    uint16 disputed;
+    uint128 held;
     uint128 payAmount;
 }
 

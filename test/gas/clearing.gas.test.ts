@@ -201,7 +201,7 @@ const scenarios: { name: string; budget?: bigint; run: () => Promise<bigint> }[]
       await f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(header), "ipfs://big", "0x");
       expect(start).to.be.lessThan(end);
       return gasUsed(
-        f.clearing.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(header), f.tariff, { leaf, proof }),
+        f.clearing.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(header), { leaf, proof }),
       );
     },
   },

@@ -5,6 +5,7 @@ import { AgreementsClient } from "../clients/agreements";
 import { tariffFromResult, type AgreementTariff } from "../clients/agreements";
 import { ClearingClient } from "../clients/clearing";
 import type { Service, Tariff } from "../rating/types";
+import type { UsageClearing } from "../typechain/contracts/UsageClearing";
 import { UsageClearing__factory } from "../typechain/factories/contracts/UsageClearing__factory";
 import type { NormalizedTerms } from "../typedData/agreements";
 import type { BatchHeader } from "../typedData/clearing";
@@ -153,18 +154,37 @@ export async function tokenDecimals(provider: Provider, token: string): Promise<
 }
 
 /**
- * The header of the batch that stored `root`, rebuilt from its submission transaction's call data (the contract
- * stores only hashes); undefined when no batch has that root.
+ * The id of the batch of lane (`agreementId`, `direction`) that used `root` (roots are unique per lane: another lane
+ * may hold the same root), found by its `BatchSubmitted` event; undefined when no batch of the lane has it.
+ */
+export async function batchOfLaneRoot(
+  contract: UsageClearing,
+  agreementId: string,
+  direction: number | bigint,
+  root: string,
+): Promise<string | undefined> {
+  if (!(await contract.isRootUsed(agreementId, direction, root))) return undefined;
+  const events = await contract.queryFilter(contract.filters.BatchSubmitted(undefined, agreementId, direction), 0);
+  const found = events.find((e) => e.args.root.toLowerCase() === root.toLowerCase());
+  if (found === undefined) throw new Error(`root ${root} is used on the lane but no BatchSubmitted event has it`);
+  return found.args.batchId;
+}
+
+/**
+ * The header of the batch of lane (`agreementId`, `direction`) that stored `root`, rebuilt from its submission
+ * transaction's call data (the contract stores only hashes); undefined when no batch of the lane has that root.
  */
 export async function headerOfRoot(
   ctx: Context,
+  agreementId: string,
+  direction: number | bigint,
   root: string,
 ): Promise<{ batchId: string; header: BatchHeader } | undefined> {
   const provider = await ctx.provider();
   const { clearing } = await ctx.addresses();
   const contract = UsageClearing__factory.connect(clearing, provider);
-  const batchId = await contract.batchOfRoot(root);
-  if (/^0x0+$/.test(batchId)) return undefined;
+  const batchId = await batchOfLaneRoot(contract, agreementId, direction, root);
+  if (batchId === undefined) return undefined;
   const events = await contract.queryFilter(contract.filters.BatchSubmitted(batchId), 0);
   if (events.length === 0) throw new Error(`no BatchSubmitted event for batch ${batchId}`);
   const tx = await provider.getTransaction(events[0].transactionHash);

@@ -27,6 +27,7 @@ import {
   toOnChainBatch,
   type BatchHeader,
   type NormalizedBatchHeader,
+  type Resolution,
   type Voucher,
 } from "../typedData/clearing";
 import type { TypedDataSigner } from "../typedData/agreements";
@@ -64,7 +65,8 @@ export interface BatchInfo {
   charge: bigint;
   held: bigint;
   round: bigint;
-  challenged: bigint;
+  /** How many records the home network disputed (fraud proofs are not counted). */
+  disputed: bigint;
 }
 
 /** The outcome of {@link ClearingClient.submitBatch}. */
@@ -215,57 +217,34 @@ export class ClearingTransactionBuilder {
     return this.#tx("finalize", [toOnChainBatch(header).header]);
   }
 
-  /** `reject` (an HPMN account): `challenged` proves the batch's records disputed or proven so far. */
-  reject(
-    header: BatchHeader,
-    reasonCode: UintLike,
-    terms: AgreementTerms,
-    baseTariff: AgreementTariff,
-    challenged: RecordMultiProofArg = { leaves: [], proof: [], proofFlags: [] },
-  ): BuiltTransaction {
+  /**
+   * `reject` (an HPMN account): the batch leaves its period whole. Nothing about earlier disputes or fraud proofs is
+   * needed: the contract keeps what each batch still counts.
+   */
+  reject(header: BatchHeader, reasonCode: UintLike): BuiltTransaction {
     const batch = toOnChainBatch(header);
-    return this.#tx("reject", [
-      batch.header,
-      batch.totals,
-      codeArg(reasonCode, REJECT_CODES, "reasonCode"),
-      normalizeTerms(terms),
-      normalizeTariff(baseTariff, "baseTariff"),
-      multiProofArg(challenged, "challenged"),
-    ]);
+    return this.#tx("reject", [batch.header, batch.totals, codeArg(reasonCode, REJECT_CODES, "reasonCode")]);
   }
 
-  /** `dispute` (an HPMN account): records with RAP-like codes aligned with `records.leaves`. */
-  dispute(
-    header: BatchHeader,
-    baseTariff: AgreementTariff,
-    records: RecordMultiProofArg,
-    codes: readonly UintLike[],
-  ): BuiltTransaction {
+  /**
+   * `dispute` (an HPMN account): records with RAP-like codes aligned with `records.leaves`. The contract rates the
+   * removals with the base tariff's rate card: no tariff is passed.
+   */
+  dispute(header: BatchHeader, records: RecordMultiProofArg, codes: readonly UintLike[]): BuiltTransaction {
     if (codes.length !== records.leaves.length || codes.length === 0) {
       throw new InvalidArgumentError("one code per record, at least one record", { field: "codes", value: codes });
     }
     return this.#tx("dispute", [
       toOnChainBatch(header).header,
-      normalizeTariff(baseTariff, "baseTariff"),
       multiProofArg(records, "records"),
       codes.map((c, i) => codeArg(c, DISPUTE_CODES, `codes[${i}]`)),
     ]);
   }
 
   /** `proveFraud` (anyone): OutsidePeriod, BadIncrement or ServiceNotCovered. */
-  proveFraud(
-    kind: UintLike,
-    header: BatchHeader,
-    baseTariff: AgreementTariff,
-    record: RecordProofArg,
-  ): BuiltTransaction {
+  proveFraud(kind: UintLike, header: BatchHeader, record: RecordProofArg): BuiltTransaction {
     const k = codeArg(kind, [2, 3, 4], "kind");
-    return this.#tx("proveFraud", [
-      k,
-      toOnChainBatch(header).header,
-      normalizeTariff(baseTariff, "baseTariff"),
-      proofArg(record, "record"),
-    ]);
+    return this.#tx("proveFraud", [k, toOnChainBatch(header).header, proofArg(record, "record")]);
   }
 
   /** `proveDuplicate` (anyone): `record` of `header` repeats `kept` of `keptHeader`. */
@@ -273,14 +252,12 @@ export class ClearingTransactionBuilder {
     keptHeader: BatchHeader,
     kept: RecordProofArg,
     header: BatchHeader,
-    baseTariff: AgreementTariff,
     record: RecordProofArg,
   ): BuiltTransaction {
     return this.#tx("proveDuplicate", [
       toOnChainBatch(keptHeader).header,
       proofArg(kept, "kept"),
       toOnChainBatch(header).header,
-      normalizeTariff(baseTariff, "baseTariff"),
       proofArg(record, "record"),
     ]);
   }
@@ -370,8 +347,42 @@ export class ClearingClient {
       charge: b[2],
       held: b[3],
       round: b[4],
-      challenged: b[5],
+      disputed: b[5],
     };
+  }
+
+  /**
+   * The resolution both parties sign to pay `payAmount` of a batch's held part now: the batch's current round,
+   * disputed count and held amount (a dispute after signing voids it; sign again).
+   * @throws InvalidArgumentError when `payAmount` exceeds the held amount.
+   */
+  async resolutionOf(batchId: string, payAmount: UintLike): Promise<Resolution> {
+    const b = await this.getBatch(batchId);
+    const pay = toUint(payAmount, 128, "payAmount");
+    if (pay > b.held) {
+      throw new InvalidArgumentError(`must not exceed the held amount ${b.held}`, { field: "payAmount", value: pay });
+    }
+    return { batchId: toBytes32(batchId, "batchId"), round: b.round, disputed: b.disputed, held: b.held, payAmount: pay };
+  }
+
+  /** Whether a batch of (agreement, direction) used `root` (roots are unique per lane). */
+  async isRootUsed(agreementId: string, direction: UintLike, root: string): Promise<boolean> {
+    return this.#call<boolean>(
+      "isRootUsed",
+      toBytes32(agreementId, "agreementId"),
+      toUint(direction, 8, "direction"),
+      toBytes32(root, "root"),
+    );
+  }
+
+  /** What a batch still counts in its period, per base-tariff plan position (`count` positions). */
+  async batchVolumes(header: BatchHeader, count: UintLike): Promise<bigint[]> {
+    const volumes = await this.#call<bigint[]>(
+      "batchVolumes",
+      toOnChainBatch(header).header,
+      toUint(count, 8, "count"),
+    );
+    return [...volumes];
   }
 
   /** Whether a batch's charge is final (accepted, recorded, or its window is over and it was not rejected). */
@@ -477,37 +488,28 @@ export class ClearingClient {
   }
 
   /** Rejects a batch whole (HPMN). */
-  async reject(
-    header: BatchHeader,
-    reasonCode: UintLike,
-    terms: AgreementTerms,
-    baseTariff: AgreementTariff,
-    challenged?: RecordMultiProofArg,
-    overrides?: Overrides,
-  ): Promise<TransactionReceipt> {
-    return this.#send("reject", this.build.reject(header, reasonCode, terms, baseTariff, challenged), overrides);
+  async reject(header: BatchHeader, reasonCode: UintLike, overrides?: Overrides): Promise<TransactionReceipt> {
+    return this.#send("reject", this.build.reject(header, reasonCode), overrides);
   }
 
   /** Disputes records (HPMN). */
   async dispute(
     header: BatchHeader,
-    baseTariff: AgreementTariff,
     records: RecordMultiProofArg,
     codes: readonly UintLike[],
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
-    return this.#send("dispute", this.build.dispute(header, baseTariff, records, codes), overrides);
+    return this.#send("dispute", this.build.dispute(header, records, codes), overrides);
   }
 
   /** Proves a record fraudulent (anyone). */
   async proveFraud(
     kind: UintLike,
     header: BatchHeader,
-    baseTariff: AgreementTariff,
     record: RecordProofArg,
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
-    return this.#send("proveFraud", this.build.proveFraud(kind, header, baseTariff, record), overrides);
+    return this.#send("proveFraud", this.build.proveFraud(kind, header, record), overrides);
   }
 
   /** Proves a record is a duplicate of an earlier one (anyone). */
@@ -515,11 +517,10 @@ export class ClearingClient {
     keptHeader: BatchHeader,
     kept: RecordProofArg,
     header: BatchHeader,
-    baseTariff: AgreementTariff,
     record: RecordProofArg,
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
-    const tx = this.build.proveDuplicate(keptHeader, kept, header, baseTariff, record);
+    const tx = this.build.proveDuplicate(keptHeader, kept, header, record);
     return this.#send("proveDuplicate", tx, overrides);
   }
 

@@ -55,11 +55,17 @@ export const VOUCHER_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-/** EIP-712 type of a resolution of a batch's held part. */
+/**
+ * EIP-712 type of a resolution of a batch's held part. It names the batch's state both parties saw: its round, how many
+ * records the home network disputed and the held amount; the contract applies it only while the batch is exactly in
+ * that state (a dispute after signing voids it).
+ */
 export const RESOLUTION_TYPES: Record<string, TypedDataField[]> = {
   Resolution: [
     { name: "batchId", type: "bytes32" },
     { name: "round", type: "uint16" },
+    { name: "disputed", type: "uint16" },
+    { name: "held", type: "uint128" },
     { name: "payAmount", type: "uint128" },
   ],
 };
@@ -110,10 +116,15 @@ export interface Voucher {
   expiry: UintLike;
 }
 
-/** A resolution: `payAmount` of the batch's held part is paid, the rest waived; `round` = the batch's `round`. */
+/**
+ * A resolution: `payAmount` of the batch's held part is paid, the rest waived. `round`, `disputed` and `held` are the
+ * batch's (`getBatch`) when both parties sign: build it with `ClearingClient.resolutionOf`.
+ */
 export interface Resolution {
   batchId: string;
   round: UintLike;
+  disputed: UintLike;
+  held: UintLike;
   payAmount: UintLike;
 }
 
@@ -172,10 +183,17 @@ function normalizeVoucher(voucher: Voucher, field = "voucher") {
 
 function normalizeResolution(resolution: Resolution, field = "resolution") {
   requireObject(resolution, field);
+  const held = toUint(resolution.held, 128, `${field}.held`);
+  const payAmount = toUint(resolution.payAmount, 128, `${field}.payAmount`);
+  if (payAmount > held) {
+    throw new InvalidArgumentError(`must not exceed the held amount ${held}`, { field: `${field}.payAmount`, value: payAmount });
+  }
   return {
     batchId: toBytes32(resolution.batchId, `${field}.batchId`),
     round: toUint(resolution.round, 16, `${field}.round`),
-    payAmount: toUint(resolution.payAmount, 128, `${field}.payAmount`),
+    disputed: toUint(resolution.disputed, 16, `${field}.disputed`),
+    held,
+    payAmount,
   };
 }
 

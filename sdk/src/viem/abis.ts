@@ -1943,6 +1943,13 @@ export const settlementVaultAbi = [
     type: "event",
   },
   {
+    inputs: [],
+    name: "MAX_OBLIGATION",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [
       { internalType: "uint32", name: "operatorId", type: "uint32" },
       { internalType: "contract IERC20", name: "token", type: "address" },
@@ -2307,15 +2314,6 @@ export const usageClearingAbi = [
     type: "error",
   },
   {
-    inputs: [
-      { internalType: "bytes32", name: "batchId", type: "bytes32" },
-      { internalType: "uint256", name: "expected", type: "uint256" },
-      { internalType: "uint256", name: "given", type: "uint256" },
-    ],
-    name: "UsageClearing_ChallengedCountMismatch",
-    type: "error",
-  },
-  {
     inputs: [{ internalType: "bytes32", name: "agreementId", type: "bytes32" }],
     name: "UsageClearing_ClearingAlreadyEnabled",
     type: "error",
@@ -2428,16 +2426,9 @@ export const usageClearingAbi = [
   },
   {
     inputs: [
-      { internalType: "bytes32", name: "batchId", type: "bytes32" },
-      { internalType: "uint32", name: "index", type: "uint32" },
-    ],
-    name: "UsageClearing_RecordNotChallenged",
-    type: "error",
-  },
-  {
-    inputs: [
+      { internalType: "bytes32", name: "agreementId", type: "bytes32" },
+      { internalType: "uint8", name: "direction", type: "uint8" },
       { internalType: "bytes32", name: "root", type: "bytes32" },
-      { internalType: "bytes32", name: "batchId", type: "bytes32" },
     ],
     name: "UsageClearing_RootUsed",
     type: "error",
@@ -2527,7 +2518,7 @@ export const usageClearingAbi = [
       { internalType: "uint256", name: "count", type: "uint256" },
       { internalType: "uint256", name: "max", type: "uint256" },
     ],
-    name: "UsageClearing_TooManyChallenges",
+    name: "UsageClearing_TooManyDisputes",
     type: "error",
   },
   {
@@ -2712,7 +2703,7 @@ export const usageClearingAbi = [
   },
   {
     inputs: [],
-    name: "MAX_CHALLENGES",
+    name: "MAX_DISPUTES",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
@@ -2757,9 +2748,28 @@ export const usageClearingAbi = [
     type: "function",
   },
   {
-    inputs: [{ internalType: "bytes32", name: "root", type: "bytes32" }],
-    name: "batchOfRoot",
-    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    inputs: [
+      {
+        components: [
+          { internalType: "bytes32", name: "agreementId", type: "bytes32" },
+          { internalType: "uint8", name: "direction", type: "uint8" },
+          { internalType: "uint32", name: "sequence", type: "uint32" },
+          { internalType: "uint40", name: "periodStart", type: "uint40" },
+          { internalType: "uint40", name: "periodEnd", type: "uint40" },
+          { internalType: "bytes32", name: "baseTariff", type: "bytes32" },
+          { internalType: "uint128", name: "taxes", type: "uint128" },
+          { internalType: "bytes32", name: "totals", type: "bytes32" },
+          { internalType: "bytes32", name: "root", type: "bytes32" },
+          { internalType: "bytes32", name: "fileHash", type: "bytes32" },
+        ],
+        internalType: "struct BatchHeader",
+        name: "header",
+        type: "tuple",
+      },
+      { internalType: "uint256", name: "count", type: "uint256" },
+    ],
+    name: "batchVolumes",
+    outputs: [{ internalType: "uint64[]", name: "volumes", type: "uint64[]" }],
     stateMutability: "view",
     type: "function",
   },
@@ -2880,43 +2890,6 @@ export const usageClearingAbi = [
           { internalType: "bytes32", name: "fileHash", type: "bytes32" },
         ],
         internalType: "struct BatchHeader",
-        name: "",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
         name: "",
         type: "tuple",
       },
@@ -3082,7 +3055,7 @@ export const usageClearingAbi = [
           { internalType: "uint88", name: "charge", type: "uint88" },
           { internalType: "uint88", name: "held", type: "uint88" },
           { internalType: "uint16", name: "round", type: "uint16" },
-          { internalType: "uint16", name: "challenged", type: "uint16" },
+          { internalType: "uint16", name: "disputed", type: "uint16" },
         ],
         internalType: "struct Batch",
         name: "",
@@ -3182,6 +3155,17 @@ export const usageClearingAbi = [
   {
     inputs: [{ internalType: "bytes32", name: "batchId", type: "bytes32" }],
     name: "isFinal",
+    outputs: [{ internalType: "bool", name: "", type: "bool" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "bytes32", name: "agreementId", type: "bytes32" },
+      { internalType: "uint8", name: "direction", type: "uint8" },
+      { internalType: "bytes32", name: "root", type: "bytes32" },
+    ],
+    name: "isRootUsed",
     outputs: [{ internalType: "bool", name: "", type: "bool" }],
     stateMutability: "view",
     type: "function",
@@ -3330,43 +3314,6 @@ export const usageClearingAbi = [
         components: [
           {
             components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
-        name: "",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
               { internalType: "bytes32", name: "recordId", type: "bytes32" },
               { internalType: "bytes32", name: "subscriberHash", type: "bytes32" },
               { internalType: "enum Service", name: "service", type: "uint8" },
@@ -3407,43 +3354,6 @@ export const usageClearingAbi = [
           { internalType: "bytes32", name: "fileHash", type: "bytes32" },
         ],
         internalType: "struct BatchHeader",
-        name: "",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
         name: "",
         type: "tuple",
       },
@@ -3532,94 +3442,6 @@ export const usageClearingAbi = [
         type: "tuple",
       },
       { internalType: "uint16", name: "", type: "uint16" },
-      {
-        components: [
-          { internalType: "uint32", name: "proposer", type: "uint32" },
-          { internalType: "address", name: "token", type: "address" },
-          { internalType: "uint40", name: "validFrom", type: "uint40" },
-          { internalType: "uint40", name: "validUntil", type: "uint40" },
-          { internalType: "uint32", name: "periodLength", type: "uint32" },
-          { internalType: "uint32", name: "disputeWindow", type: "uint32" },
-          { internalType: "uint32", name: "submissionGrace", type: "uint32" },
-          { internalType: "uint32", name: "noticePeriod", type: "uint32" },
-          { internalType: "bytes32[2]", name: "baseTariff", type: "bytes32[2]" },
-          { internalType: "bytes32[2]", name: "discountTariff", type: "bytes32[2]" },
-          {
-            components: [
-              { internalType: "enum ConditionKind", name: "kind", type: "uint8" },
-              { internalType: "bool", name: "includingTaxes", type: "bool" },
-              { internalType: "uint16", name: "includedServices", type: "uint16" },
-              { internalType: "uint128", name: "commitment", type: "uint128" },
-            ],
-            internalType: "struct Condition[2]",
-            name: "conditions",
-            type: "tuple[2]",
-          },
-          { internalType: "bytes32", name: "documentCommitment", type: "bytes32" },
-        ],
-        internalType: "struct AgreementTerms",
-        name: "",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
-        name: "",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "bytes32", name: "recordId", type: "bytes32" },
-              { internalType: "bytes32", name: "subscriberHash", type: "bytes32" },
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "uint64", name: "eventStart", type: "uint64" },
-              { internalType: "uint64", name: "chargedVolume", type: "uint64" },
-              { internalType: "uint32", name: "index", type: "uint32" },
-            ],
-            internalType: "struct RecordLeaf[]",
-            name: "leaves",
-            type: "tuple[]",
-          },
-          { internalType: "bytes32[]", name: "proof", type: "bytes32[]" },
-          { internalType: "bool[]", name: "proofFlags", type: "bool[]" },
-        ],
-        internalType: "struct RecordMultiProof",
-        name: "",
-        type: "tuple",
-      },
     ],
     name: "reject",
     outputs: [],
@@ -3782,26 +3604,10 @@ export const usageChallengesAbi = [
   },
   {
     inputs: [
-      { internalType: "enum Service", name: "service", type: "uint8" },
-      { internalType: "uint256", name: "volume", type: "uint256" },
-    ],
-    name: "Rating_VolumeTooLarge",
-    type: "error",
-  },
-  {
-    inputs: [
       { internalType: "uint8", name: "bits", type: "uint8" },
       { internalType: "int256", name: "value", type: "int256" },
     ],
     name: "SafeCastOverflowedIntDowncast",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "uint8", name: "bits", type: "uint8" },
-      { internalType: "uint256", name: "value", type: "uint256" },
-    ],
-    name: "SafeCastOverflowedUintDowncast",
     type: "error",
   },
   {
@@ -3810,20 +3616,6 @@ export const usageChallengesAbi = [
     type: "error",
   },
   { inputs: [], name: "UsageChallenges_DirectCall", type: "error" },
-  {
-    inputs: [
-      { internalType: "bytes32", name: "batchId", type: "bytes32" },
-      { internalType: "uint256", name: "expected", type: "uint256" },
-      { internalType: "uint256", name: "given", type: "uint256" },
-    ],
-    name: "UsageClearing_ChallengedCountMismatch",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "uint8", name: "direction", type: "uint8" }],
-    name: "UsageClearing_InvalidDirection",
-    type: "error",
-  },
   {
     inputs: [{ internalType: "enum FraudKind", name: "kind", type: "uint8" }],
     name: "UsageClearing_InvalidFraudKind",
@@ -3876,34 +3668,10 @@ export const usageChallengesAbi = [
   {
     inputs: [
       { internalType: "bytes32", name: "batchId", type: "bytes32" },
-      { internalType: "uint32", name: "index", type: "uint32" },
-    ],
-    name: "UsageClearing_RecordNotChallenged",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "bytes32", name: "expected", type: "bytes32" },
-      { internalType: "bytes32", name: "given", type: "bytes32" },
-    ],
-    name: "UsageClearing_TariffMismatch",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "bytes32", name: "agreementId", type: "bytes32" },
-      { internalType: "uint32", name: "version", type: "uint32" },
-    ],
-    name: "UsageClearing_TermsMismatch",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "bytes32", name: "batchId", type: "bytes32" },
       { internalType: "uint256", name: "count", type: "uint256" },
       { internalType: "uint256", name: "max", type: "uint256" },
     ],
-    name: "UsageClearing_TooManyChallenges",
+    name: "UsageClearing_TooManyDisputes",
     type: "error",
   },
   {
@@ -3986,43 +3754,6 @@ export const usageChallengesAbi = [
         ],
         internalType: "struct BatchHeader",
         name: "header",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
-        name: "baseTariff",
         type: "tuple",
       },
       {
@@ -4115,43 +3846,6 @@ export const usageChallengesAbi = [
         components: [
           {
             components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
-        name: "baseTariff",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
               { internalType: "bytes32", name: "recordId", type: "bytes32" },
               { internalType: "bytes32", name: "subscriberHash", type: "bytes32" },
               { internalType: "enum Service", name: "service", type: "uint8" },
@@ -4193,43 +3887,6 @@ export const usageChallengesAbi = [
         ],
         internalType: "struct BatchHeader",
         name: "header",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
-        name: "baseTariff",
         type: "tuple",
       },
       {
@@ -4290,94 +3947,6 @@ export const usageChallengesAbi = [
         type: "tuple",
       },
       { internalType: "uint16", name: "reasonCode", type: "uint16" },
-      {
-        components: [
-          { internalType: "uint32", name: "proposer", type: "uint32" },
-          { internalType: "address", name: "token", type: "address" },
-          { internalType: "uint40", name: "validFrom", type: "uint40" },
-          { internalType: "uint40", name: "validUntil", type: "uint40" },
-          { internalType: "uint32", name: "periodLength", type: "uint32" },
-          { internalType: "uint32", name: "disputeWindow", type: "uint32" },
-          { internalType: "uint32", name: "submissionGrace", type: "uint32" },
-          { internalType: "uint32", name: "noticePeriod", type: "uint32" },
-          { internalType: "bytes32[2]", name: "baseTariff", type: "bytes32[2]" },
-          { internalType: "bytes32[2]", name: "discountTariff", type: "bytes32[2]" },
-          {
-            components: [
-              { internalType: "enum ConditionKind", name: "kind", type: "uint8" },
-              { internalType: "bool", name: "includingTaxes", type: "bool" },
-              { internalType: "uint16", name: "includedServices", type: "uint16" },
-              { internalType: "uint128", name: "commitment", type: "uint128" },
-            ],
-            internalType: "struct Condition[2]",
-            name: "conditions",
-            type: "tuple[2]",
-          },
-          { internalType: "bytes32", name: "documentCommitment", type: "bytes32" },
-        ],
-        internalType: "struct AgreementTerms",
-        name: "terms",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "enum PlanKind", name: "kind", type: "uint8" },
-              { internalType: "uint32", name: "increment", type: "uint32" },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "tiers",
-                type: "tuple[]",
-              },
-              {
-                components: [
-                  { internalType: "uint64", name: "start", type: "uint64" },
-                  { internalType: "uint96", name: "fixedPrice", type: "uint96" },
-                  { internalType: "uint96", name: "linearPrice", type: "uint96" },
-                ],
-                internalType: "struct Tier[]",
-                name: "unbalancedTiers",
-                type: "tuple[]",
-              },
-            ],
-            internalType: "struct ServicePlan[]",
-            name: "plans",
-            type: "tuple[]",
-          },
-        ],
-        internalType: "struct Tariff",
-        name: "baseTariff",
-        type: "tuple",
-      },
-      {
-        components: [
-          {
-            components: [
-              { internalType: "bytes32", name: "recordId", type: "bytes32" },
-              { internalType: "bytes32", name: "subscriberHash", type: "bytes32" },
-              { internalType: "enum Service", name: "service", type: "uint8" },
-              { internalType: "uint64", name: "eventStart", type: "uint64" },
-              { internalType: "uint64", name: "chargedVolume", type: "uint64" },
-              { internalType: "uint32", name: "index", type: "uint32" },
-            ],
-            internalType: "struct RecordLeaf[]",
-            name: "leaves",
-            type: "tuple[]",
-          },
-          { internalType: "bytes32[]", name: "proof", type: "bytes32[]" },
-          { internalType: "bool[]", name: "proofFlags", type: "bool[]" },
-        ],
-        internalType: "struct RecordMultiProof",
-        name: "challenged",
-        type: "tuple",
-      },
     ],
     name: "reject",
     outputs: [],
@@ -4396,6 +3965,15 @@ export const periodSettlementAbi = [
   {
     inputs: [{ internalType: "bytes32", name: "agreementId", type: "bytes32" }],
     name: "PeriodSettlement_ClearingNotEnabled",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "bytes32", name: "agreementId", type: "bytes32" },
+      { internalType: "uint256", name: "period", type: "uint256" },
+      { internalType: "uint8", name: "direction", type: "uint8" },
+    ],
+    name: "PeriodSettlement_NothingOutstanding",
     type: "error",
   },
   {
@@ -4471,6 +4049,14 @@ export const periodSettlementAbi = [
     type: "error",
   },
   {
+    inputs: [
+      { internalType: "uint8", name: "bits", type: "uint8" },
+      { internalType: "uint256", name: "value", type: "uint256" },
+    ],
+    name: "SafeCastOverflowedUintDowncast",
+    type: "error",
+  },
+  {
     inputs: [{ internalType: "uint256", name: "value", type: "uint256" }],
     name: "SafeCastOverflowedUintToInt",
     type: "error",
@@ -4490,6 +4076,26 @@ export const periodSettlementAbi = [
     type: "event",
   },
   {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "bytes32", name: "agreementId", type: "bytes32" },
+      { indexed: true, internalType: "uint256", name: "period", type: "uint256" },
+      { indexed: true, internalType: "uint8", name: "direction", type: "uint8" },
+      { indexed: false, internalType: "uint32", name: "part", type: "uint32" },
+      { indexed: false, internalType: "uint256", name: "amount", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "remaining", type: "uint256" },
+    ],
+    name: "TrueUpPartRecorded",
+    type: "event",
+  },
+  {
+    inputs: [],
+    name: "MAX_PARTS_PER_CALL",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [],
     name: "agreements",
     outputs: [{ internalType: "contract IRoamingAgreements", name: "", type: "address" }],
@@ -4507,9 +4113,34 @@ export const periodSettlementAbi = [
     inputs: [
       { internalType: "bytes32", name: "agreementId", type: "bytes32" },
       { internalType: "uint256", name: "period", type: "uint256" },
+      { internalType: "uint8", name: "direction", type: "uint8" },
+    ],
+    name: "collectTrueUp",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "bytes32", name: "agreementId", type: "bytes32" },
+      { internalType: "uint256", name: "period", type: "uint256" },
     ],
     name: "isPeriodSettled",
     outputs: [{ internalType: "bool", name: "", type: "bool" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "bytes32", name: "agreementId", type: "bytes32" },
+      { internalType: "uint256", name: "period", type: "uint256" },
+      { internalType: "uint8", name: "direction", type: "uint8" },
+    ],
+    name: "outstandingTrueUp",
+    outputs: [
+      { internalType: "uint256", name: "remaining", type: "uint256" },
+      { internalType: "uint32", name: "nextPart", type: "uint32" },
+    ],
     stateMutability: "view",
     type: "function",
   },

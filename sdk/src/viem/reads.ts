@@ -122,7 +122,7 @@ export async function readBatch(context: RoamLedgerReadContext, batchId: string)
     charge: b.charge,
     held: b.held,
     round: BigInt(b.round),
-    challenged: BigInt(b.challenged),
+    disputed: BigInt(b.disputed),
   };
 }
 

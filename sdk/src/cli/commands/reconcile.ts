@@ -85,9 +85,12 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
     baseTariff: view.baseTariffId,
     fileHash: `0x${"00".repeat(32)}`,
   });
-  const found = await headerOfRoot(ctx, prepared.header.root);
+  const found = await headerOfRoot(ctx, agreementId, direction, prepared.header.root);
   if (found === undefined) {
-    throw new CliUserError(`no batch on chain has the root of ${batchFile} (${prepared.header.root})`, "batchFile");
+    throw new CliUserError(
+      `no batch of the lane has the root of ${batchFile} (${prepared.header.root})`,
+      "batchFile",
+    );
   }
   const home = await readCdrFile(ctx, opts.home, ingest);
   const subscribers = new Set(home.result.records.map((r) => r.subscriberHash));
@@ -184,14 +187,13 @@ async function dispute(ctx: Context, batchFile: string, opts: ReconcileOptions):
             r.header,
             { leaf: proof.keptLeaf, proof: proof.keptProof },
             r.header,
-            r.view.baseTariff,
             record,
           )
-        : await clearing.proveFraud(proof.kind, r.header, r.view.baseTariff, record);
+        : await clearing.proveFraud(proof.kind, r.header, record);
     txs.push(receipt.hash);
   }
   const disputes = buildDisputes(r.report, [r.batch]);
-  for (const d of disputes) txs.push((await clearing.dispute(r.header, r.view.baseTariff, d, d.codes)).hash);
+  for (const d of disputes) txs.push((await clearing.dispute(r.header, d, d.codes)).hash);
   const state = await clearing.getBatch(r.batch.batchId);
   const s = summary(r);
   ctx.out.result({ ...s, proofsSent: s.fraud, disputeCalls: disputes.length, txHashes: txs, batch: state }, [

@@ -7,7 +7,15 @@ import type { CdrFormat } from "../../cdr/types";
 import { ClearingClient } from "../../clients/clearing";
 import { UsageClearing__factory } from "../../typechain/factories/contracts/UsageClearing__factory";
 import { batchIdOf } from "../../typedData/clearing";
-import { agreementView, ensureTermsCached, parseBytes32, parseDirection, parseUint, ratingTariff } from "../chain";
+import {
+  agreementView,
+  batchOfLaneRoot,
+  ensureTermsCached,
+  parseBytes32,
+  parseDirection,
+  parseUint,
+  ratingTariff,
+} from "../chain";
 import { readCdrBatchFile } from "../cdrfile";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
@@ -123,8 +131,8 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
   }
 
   // 2. The root stored already: reported, nothing sent.
-  const stored = await contract.batchOfRoot(root);
-  if (!/^0x0+$/.test(stored)) {
+  const stored = await batchOfLaneRoot(contract, agreementId, direction, root);
+  if (stored !== undefined) {
     if (earlier !== undefined) journal.update({ state: "done", result: { batchId: stored } });
     const batch = await new ClearingClient(clearingAddress, provider).getBatch(stored);
     ctx.out.result(
