@@ -398,7 +398,9 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(resumed.status).to.equal("already-submitted");
     expect(await blockNumber()).to.equal(height); // the second run sent nothing
     const clearing = UsageClearing__factory.connect((await readAddresses()).clearing, provider);
-    expect(await clearing.batchOfRoot(resumed.root as string)).to.equal(resumed.batchId);
+    expect(await clearing.isRootUsed(agreementId, 0, resumed.root as string)).to.equal(true);
+    const stored = await clearing.queryFilter(clearing.filters.BatchSubmitted(resumed.batchId as string));
+    expect(stored.map((e) => e.args.root)).to.deep.equal([resumed.root]);
     expect((await clearing.lane(agreementId, 0)).sequence).to.equal(2n);
   });
 

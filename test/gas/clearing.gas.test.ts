@@ -2,9 +2,15 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { signVoucher } from "../../sdk/src";
+import { signResolution, signVoucher } from "../../sdk/src";
+import { hashRecordLeaf, type RecordLeaf } from "../../sdk/src/merkle/leaf";
 import { DAY } from "../helpers/agreements";
 import {
+  batchArgs,
+  Code,
+  multiProofOf,
+  proofOf,
+  Reject,
   submitArgs,
   onChain,
   agreementWithTariff,
@@ -24,7 +30,11 @@ import { Svc } from "../helpers/rating";
  * Gas of usage clearing's user-facing operations, one named scenario each, checked against the committed snapshot and
  * against the budgets of issue 5: submitting a batch as the first of its period with 4 services <= 150,000 and with
  * 8 services <= 200,000 (any record count: only the root goes on chain); accepting or finalizing <= 70,000; a fraud
- * proof for one record of a 2^20-leaf tree <= 120,000; redeeming a voucher <= 100,000.
+ * proof for one record of a 2^20-leaf tree <= 120,000; redeeming a voucher <= 100,000; and, from issue 14, rejecting a
+ * batch <= 150,000 whatever was disputed or proven before (measured after 256 proofs, and on an 8-service tariff).
+ *
+ * Dearest cases: the fraud proof is also measured on an 8-service tariff for a record of its last plan (the rate card
+ * read from code is larger, the batch's kept volumes in its second word).
  *
  * Every budget is met and asserted. Submissions are measured on an agreement already in clearing (`enableClearing`, a
  * one-time step per agreement that the SDK takes right after acceptance, is its own scenario: it also caches what
@@ -41,6 +51,8 @@ const BUDGET = {
   acceptOrFinalize: 70_000n,
   fraudProof: 120_000n,
   voucher: 100_000n,
+  // Issue 14: a rejection costs the same whatever was challenged before (it reads each batch's kept volumes).
+  reject: 150_000n,
 };
 
 const FOUR = [Svc.VoiceMO, Svc.SmsMO, Svc.Data, Svc.VoLTE];
@@ -71,6 +83,21 @@ function fourServiceBatch(f: ClearingFixture, sequence: number, perService = 25)
     })),
     taxes: { [Svc.Data]: 3n * UNIT },
   });
+}
+
+/**
+ * A 2^20-leaf tree's root and the proof of `leaf` in it: only the path matters on chain, so the other leaves are stood
+ * in for by random sibling hashes.
+ */
+function deepProof(leaf: RecordLeaf): { root: string; proof: string[] } {
+  let node = hashRecordLeaf(leaf);
+  const proof: string[] = [];
+  for (let level = 0; level < 20; level++) {
+    const sibling = ethers.id(`sibling ${level}`);
+    proof.push(sibling);
+    node = ethers.keccak256(ethers.concat(node < sibling ? [node, sibling] : [sibling, node]));
+  }
+  return { root: node, proof };
 }
 
 async function submitted(f: ClearingFixture, sequence: number) {
@@ -189,20 +216,117 @@ const scenarios: { name: string; budget?: bigint; run: () => Promise<bigint> }[]
       // in for by random sibling hashes (the root is computed from the leaf and its path).
       const [start, end] = periodBounds(f);
       const leaf = makeRecord(7, Svc.VoiceMO, end, end + 100n, 120n, 7);
-      const { hashRecordLeaf } = await import("../../sdk/src/merkle/leaf");
-      let node = hashRecordLeaf(leaf);
-      const proof: string[] = [];
-      for (let level = 0; level < 20; level++) {
-        const sibling = ethers.id(`sibling ${level}`);
-        proof.push(sibling);
-        node = ethers.keccak256(ethers.concat(node < sibling ? [node, sibling] : [sibling, node]));
-      }
-      const header = { ...fourServiceBatch(f, 1).header, root: node };
+      const { root, proof } = deepProof(leaf);
+      const header = { ...fourServiceBatch(f, 1).header, root };
       await f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(header), "ipfs://big", "0x");
       expect(start).to.be.lessThan(end);
       return gasUsed(
         f.clearing.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(header), { leaf, proof }),
       );
+    },
+  },
+  {
+    name: "clearing.proveFraud (OutsidePeriod, 2^20-leaf tree, 8-service tariff, last plan)",
+    budget: BUDGET.fraudProof,
+    run: async () => {
+      const f = await loadFixture(enabled);
+      const tariff = eightServiceTariff();
+      const { agreementId, terms } = await agreementWithTariff(f, tariff);
+      await f.clearing.enableClearing(agreementId, terms, [tariff, tariff]);
+      const [start, end] = periodBounds(f);
+      const leaf = makeRecord(7, Svc.SliceHours, end, end + 100n, 1n, 7);
+      const { root, proof } = deepProof(leaf);
+      const services = tariff.plans.map((p) => Number(p.service));
+      const header = {
+        ...buildBatch({
+          agreementId,
+          sequence: 1,
+          periodStart: start,
+          periodEnd: end,
+          leaves: makeRecords(services, 2, start, end),
+          baseTariff: terms.baseTariff[0],
+        }).header,
+        root,
+      };
+      await f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(header), "ipfs://big", "0x");
+      return gasUsed(
+        f.clearing.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(header), { leaf, proof }),
+      );
+    },
+  },
+  {
+    name: "clearing.dispute (one record)",
+    run: async () => {
+      const f = await loadFixture(enabled);
+      const batch = await submitted(f, 1);
+      return gasUsed(
+        f.clearing.connect(f.accounts.bob).dispute(onChain(batch.header), multiProofOf(batch, [0]), [Code.Other]),
+      );
+    },
+  },
+  {
+    name: "clearing.resolve (joint, both parties' keys)",
+    run: async () => {
+      const f = await loadFixture(owing);
+      const batch = await submitted(f, 2);
+      await f.clearing.connect(f.accounts.bob).dispute(onChain(batch.header), multiProofOf(batch, [0]), [Code.Other]);
+      const { held, disputed } = await f.clearing.getBatch(batch.batchId);
+      const resolution = { batchId: batch.batchId, round: 0, disputed, held, payAmount: held / 2n };
+      const hpmn = await signResolution(f.accounts.bobSigner, f.clearingDomain, resolution);
+      const vpmn = await signResolution(f.accounts.aliceSigner, f.clearingDomain, resolution);
+      return gasUsed(f.clearing.connect(f.accounts.eve).resolve(onChain(batch.header), held / 2n, hpmn, vpmn));
+    },
+  },
+  {
+    name: "clearing.reject (4 services, after 256 records proven by the visited network)",
+    budget: BUDGET.reject,
+    run: async () => {
+      const f = await loadFixture(enabled);
+      const [start, end] = periodBounds(f);
+      const outside = Array.from({ length: 256 }, (_, k) => ({
+        ...makeRecord(k, Svc.SmsMO, end, end + 100n, 1n, k),
+        recordId: ethers.id(`outside ${k}`),
+      }));
+      const inside = makeRecords(FOUR, 5, start, end).map((l, k) => ({ ...l, index: 256 + k }));
+      const batch = buildBatch({
+        agreementId: f.agreementId,
+        sequence: 1,
+        periodStart: start,
+        periodEnd: end,
+        leaves: [...outside, ...inside],
+      });
+      await f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(batch.header), "ipfs://b", "0x");
+      for (let k = 0; k < 256; k++) {
+        await f.clearing
+          .connect(f.accounts.alice)
+          .proveFraud(Fraud.OutsidePeriod, onChain(batch.header), proofOf(batch, k));
+      }
+      return gasUsed(f.clearing.connect(f.accounts.bob).reject(...batchArgs(batch.header), Reject.Other));
+    },
+  },
+  {
+    name: "clearing.reject (8 services, after a dispute)",
+    budget: BUDGET.reject,
+    run: async () => {
+      const f = await loadFixture(enabled);
+      const tariff = eightServiceTariff();
+      const { agreementId, terms } = await agreementWithTariff(f, tariff);
+      await f.clearing.enableClearing(agreementId, terms, [tariff, tariff]);
+      const [start, end] = periodBounds(f);
+      const services = tariff.plans.map((p) => Number(p.service));
+      const batch = buildBatch({
+        agreementId,
+        sequence: 1,
+        periodStart: start,
+        periodEnd: end,
+        leaves: makeRecords(services, 3, start, end),
+        baseTariff: terms.baseTariff[0],
+      });
+      await f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(batch.header), "ipfs://b", "0x");
+      await f.clearing
+        .connect(f.accounts.bob)
+        .dispute(onChain(batch.header), multiProofOf(batch, [0, 23]), [Code.Other, Code.Other]);
+      return gasUsed(f.clearing.connect(f.accounts.bob).reject(...batchArgs(batch.header), Reject.Other));
     },
   },
   {

@@ -144,13 +144,13 @@ describe("End to end: 10,000 CDRs from CSV to settlement", () => {
     for (const proof of buildFraudProofs(report, [batch])) {
       if (proof.kind === FraudKind.Duplicate) {
         const kept = { leaf: proof.keptLeaf, proof: proof.keptProof };
-        await hpmn.proveDuplicate(header, kept, header, f.tariff, { leaf: proof.leaf, proof: proof.proof });
+        await hpmn.proveDuplicate(header, kept, header, { leaf: proof.leaf, proof: proof.proof });
       } else {
-        await hpmn.proveFraud(proof.kind, header, f.tariff, { leaf: proof.leaf, proof: proof.proof });
+        await hpmn.proveFraud(proof.kind, header, { leaf: proof.leaf, proof: proof.proof });
       }
     }
     for (const d of buildDisputes(report, [batch])) {
-      await hpmn.dispute(header, f.tariff, d, d.codes);
+      await hpmn.dispute(header, d, d.codes);
     }
     expect((await hpmn.operatorStats(f.vpmn)).fraudProven).to.equal(BigInt(INJECTED.duplicates + INJECTED.outOfPeriod));
 
@@ -169,11 +169,12 @@ describe("End to end: 10,000 CDRs from CSV to settlement", () => {
     const state = await hpmn.getBatch(submitted.batchId);
     expect(state.charge).to.equal(expectedCharge);
     expect(state.held).to.be.greaterThan(0n);
-    expect(state.challenged).to.equal(BigInt(removed.size));
+    expect(state.disputed).to.equal(BigInt(report.disputes.length));
+    expect(await f.clearing.isChallenged(submitted.batchId, [...removed][0])).to.equal(true);
 
     // 6. The parties settle the held part jointly: the phantoms are waived.
     const domain = await hpmn.domain();
-    const resolution = { batchId: submitted.batchId, round: 0, payAmount: 0 };
+    const resolution = await hpmn.resolutionOf(submitted.batchId, 0);
     await hpmn.resolve(
       header,
       0,

@@ -178,7 +178,7 @@ describeUnlessCoverage(
           );
           expect(submitted).to.include({ status: "submitted", sequence: "1", records: 150 });
           const clearing = UsageClearing__factory.connect(addresses.clearing, provider);
-          expect(await clearing.batchOfRoot(submitted.root as string)).to.equal(submitted.batchId);
+          expect(await clearing.isRootUsed(agreementId, 0, submitted.root as string)).to.equal(true);
           expect((await clearing.getBatch(submitted.batchId as string)).charge).to.equal(
             BigInt(submitted.charge as string),
           );

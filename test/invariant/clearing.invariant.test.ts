@@ -16,7 +16,6 @@ import {
   makeRecord,
   multiProofOf,
   proofOf,
-  NO_RECORDS,
   type Batch,
   type ClearingFixture,
 } from "../helpers/clearing";
@@ -41,7 +40,12 @@ interface ModelBatch {
   charge: bigint;
   held: bigint;
   round: number;
+  /** Records disputed or proven (each at most once). */
   challenged: Set<number>;
+  /** Records the home network disputed: what `Batch.disputed` counts. */
+  disputed: number;
+  /** Per service, the volume the batch still counts in its period (its totals less what removals took from it). */
+  remaining: Map<number, bigint>;
   /** Indices of leaves outside the batch period (provable fraud). */
   outside: number[];
   taxes: bigint;
@@ -74,9 +78,15 @@ async function refused(tx: Promise<ContractTransactionResponse>): Promise<void> 
   stats.refused++;
 }
 
-/** Removes one leaf from the model's volumes; returns its marginal charge. */
-function removeLeaf(m: Model, real: Real, service: number, volume: bigint): bigint {
+/**
+ * Removes one leaf of batch `b` from the model's volumes, at most what `b` still counts of its service; returns its
+ * marginal charge.
+ */
+function removeLeaf(m: Model, real: Real, b: ModelBatch, service: number, leafVolume: bigint): bigint {
   if (!real.plans.has(service)) return 0n;
+  const left = b.remaining.get(service) ?? 0n;
+  const volume = leafVolume < left ? leafVolume : left;
+  b.remaining.set(service, left - volume);
   const current = m.volumes.get(service) ?? 0n;
   const next = volume < current ? current - volume : 0n;
   m.volumes.set(service, next);
@@ -88,14 +98,18 @@ async function check(m: Model, real: Real): Promise<void> {
   // C1: the lane's sequence counts every batch submitted, rejected ones included.
   expect((await f.clearing.lane(f.agreementId, 0)).sequence).to.equal(BigInt(m.batches.length));
   for (const b of m.batches) {
-    const onChain = await f.clearing.getBatch(b.batch.batchId);
+    const stored = await f.clearing.getBatch(b.batch.batchId);
     const status = { Pending: 1n, Final: 2n, Rejected: 3n, Accepted: 4n }[b.status];
-    expect([onChain.status, onChain.charge, onChain.held, onChain.challenged]).to.deep.equal([
+    expect([stored.status, stored.charge, stored.held, stored.disputed]).to.deep.equal([
       status,
       b.charge,
       b.held,
-      BigInt(b.status === "Rejected" ? onChain.challenged : b.challenged.size),
+      BigInt(b.disputed),
     ]);
+    const own = await f.clearing.batchVolumes(onChain(b.batch.header), SERVICES.length);
+    expect(own.map((v) => BigInt(v))).to.deep.equal(
+      SERVICES.map((s) => (b.status === "Rejected" ? 0n : (b.remaining.get(s) ?? 0n))),
+    );
   }
   const volumes = await f.clearing.periodVolumes(f.agreementId, 0, 0, SERVICES.length);
   expect(volumes.map((v) => BigInt(v))).to.deep.equal(SERVICES.map((s) => m.volumes.get(s) ?? 0n));
@@ -165,6 +179,7 @@ class Submit implements fc.AsyncCommand<Model, Real> {
     await tx;
     const finalAt = BigInt(await time.latest()) + 7n * BigInt(DAY);
     const taxes = batch.header.taxes.reduce<bigint>((s, t) => s + BigInt(t), 0n);
+    const remaining = new Map(batch.header.services.map((s, k) => [Number(s), BigInt(batch.header.volumes[k])]));
     m.batches.push({
       batch,
       finalAt,
@@ -173,6 +188,8 @@ class Submit implements fc.AsyncCommand<Model, Real> {
       held: 0n,
       round: 0,
       challenged: new Set(),
+      disputed: 0,
+      remaining,
       outside: Array.from({ length: this.outside }, (_, k) => k),
       taxes,
     });
@@ -220,10 +237,10 @@ class ProveOutside implements fc.AsyncCommand<Model, Real> {
     const now = BigInt(await time.latest()) + 1n;
     if (index === undefined) return;
     const record = proofOf(b.batch, index);
-    const tx = f.clearing.connect(f.accounts.eve).proveFraud(2, onChain(b.batch.header), f.tariff, record);
-    if (!openBatch(m, m.batches.indexOf(b), now) || b.challenged.size >= 256) return refused(tx);
+    const tx = f.clearing.connect(f.accounts.eve).proveFraud(2, onChain(b.batch.header), record);
+    if (!openBatch(m, m.batches.indexOf(b), now)) return refused(tx);
     await tx;
-    const marginal = removeLeaf(m, real, record.leaf.service, record.leaf.chargedVolume);
+    const marginal = removeLeaf(m, real, b, record.leaf.service, record.leaf.chargedVolume);
     const amount = marginal < b.charge ? marginal : b.charge;
     b.charge -= amount;
     m.drift += marginal - amount;
@@ -247,17 +264,18 @@ class Dispute implements fc.AsyncCommand<Model, Real> {
     const now = BigInt(await time.latest()) + 1n;
     const records = multiProofOf(b.batch, indices);
     const codes = records.leaves.map(() => 10);
-    const tx = f.clearing.connect(f.accounts.bob).dispute(onChain(b.batch.header), f.tariff, records, codes);
+    const tx = f.clearing.connect(f.accounts.bob).dispute(onChain(b.batch.header), records, codes);
     if (!openBatch(m, m.batches.indexOf(b), now) || indices.some((k) => b.challenged.has(k))) return refused(tx);
     await tx;
     for (const leaf of records.leaves) {
-      const marginal = removeLeaf(m, real, leaf.service, leaf.chargedVolume);
+      const marginal = removeLeaf(m, real, b, leaf.service, leaf.chargedVolume);
       const amount = marginal < b.charge ? marginal : b.charge;
       b.charge -= amount;
       b.held += amount;
       m.drift += marginal - amount;
       b.challenged.add(leaf.index);
     }
+    b.disputed += indices.length;
     stats.removed += indices.length;
   }
   toString = () => `Dispute(${this.i}, [${this.picks}])`;
@@ -270,20 +288,12 @@ class Reject implements fc.AsyncCommand<Model, Real> {
     const { f } = real;
     const b = m.batches[this.i % m.batches.length];
     const now = BigInt(await time.latest()) + 1n;
-    const challenged = b.challenged.size === 0 ? NO_RECORDS : multiProofOf(b.batch, [...b.challenged]);
-    const tx = f.clearing
-      .connect(f.accounts.bob)
-      .reject(...batchArgs(b.batch.header), 102, f.terms, f.tariff, challenged);
+    const tx = f.clearing.connect(f.accounts.bob).reject(...batchArgs(b.batch.header), 102);
     if (!openBatch(m, m.batches.indexOf(b), now)) return refused(tx);
     await tx;
     let marginal = 0n;
-    for (const [k, service] of b.batch.header.services.entries()) {
-      let volume = BigInt(b.batch.header.volumes[k]);
-      for (const index of b.challenged) {
-        const leaf = b.batch.leaves[index];
-        if (leaf.service === Number(service)) volume = leaf.chargedVolume < volume ? volume - leaf.chargedVolume : 0n;
-      }
-      marginal += removeLeaf(m, real, Number(service), volume);
+    for (const service of [...b.remaining.keys()]) {
+      marginal += removeLeaf(m, real, b, service, b.remaining.get(service) ?? 0n);
     }
     m.drift += marginal - b.charge;
     b.status = "Rejected";
@@ -303,7 +313,7 @@ class Resolve implements fc.AsyncCommand<Model, Real> {
     const { f } = real;
     const b = m.batches.filter((x) => x.held > 0n)[this.i % m.batches.filter((x) => x.held > 0n).length];
     const pay = (b.held * BigInt(this.share)) / 100n;
-    const resolution = { batchId: b.batch.batchId, round: b.round, payAmount: pay };
+    const resolution = { batchId: b.batch.batchId, round: b.round, disputed: b.disputed, held: b.held, payAmount: pay };
     await f.clearing.resolve(
       onChain(b.batch.header),
       pay,

@@ -396,15 +396,14 @@ describe("ClearingTransactionBuilder", function () {
         [withField(h, { sequence: 2n ** 32n }), "header.sequence"],
         [withField(h, { root: "0x" }), "header.root"],
       ];
-      const noRecords = { leaves: [], proof: [], proofFlags: [] };
       const record = { leaf: prepared.leaves[0], proof: prepared.tree.proof(0) };
       for (const [header, field] of bad) {
         expectInvalidSync(() => build.submitBatch(header), field);
         expectInvalidSync(() => build.accept(header), field);
         expectInvalidSync(() => build.finalize(header), field);
-        expectInvalidSync(() => build.reject(header, 102, terms, tariff, noRecords), field);
-        expectInvalidSync(() => build.dispute(header, tariff, multiProof(prepared, [0]), [10]), field);
-        expectInvalidSync(() => build.proveFraud(2, header, tariff, record), field);
+        expectInvalidSync(() => build.reject(header, 102), field);
+        expectInvalidSync(() => build.dispute(header, multiProof(prepared, [0]), [10]), field);
+        expectInvalidSync(() => build.proveFraud(2, header, record), field);
         expectInvalidSync(() => build.resolve(header, 0, "0x", "0x"), field);
         expectInvalidSync(() => build.resolveEscalated(header, 0), field);
       }
@@ -422,45 +421,38 @@ describe("ClearingTransactionBuilder", function () {
     });
 
     it("should refuse bad codes, kinds, proofs and amounts", async function () {
-      const { prepared: p, terms, tariff, clearingAddress, agreementId } = await loadFixture(clientFixture);
+      const { prepared: p, clearingAddress, agreementId } = await loadFixture(clientFixture);
       const build = new ClearingTransactionBuilder(clearingAddress);
       const h = p.header;
       const record = { leaf: p.leaves[0], proof: p.tree.proof(0) };
-      // Reject: a fatal code only; a challenged multi-proof of the right shape.
-      expectInvalidSync(() => build.reject(h, 99, terms, tariff), "reasonCode");
-      expectInvalidSync(() => build.reject(h, 10, terms, tariff), "reasonCode");
+      // Reject: a fatal code only.
+      expectInvalidSync(() => build.reject(h, 99), "reasonCode");
+      expectInvalidSync(() => build.reject(h, 10), "reasonCode");
       const twoRecords = multiProof(p, [0, 1]);
-      expectInvalidSync(
-        () => build.reject(h, 102, terms, tariff, { ...twoRecords, proofFlags: [...twoRecords.proofFlags, true] }),
-        "challenged",
-      );
       // Dispute: one RAP-like code per record, at least one record.
-      expectInvalidSync(() => build.dispute(h, tariff, twoRecords, [10]), "codes");
-      expectInvalidSync(() => build.dispute(h, tariff, twoRecords, [10, 11, 12]), "codes");
-      expectInvalidSync(() => build.dispute(h, tariff, { leaves: [], proof: [], proofFlags: [] }, []), "codes");
-      expectInvalidSync(() => build.dispute(h, tariff, twoRecords, [10, 13]), "codes[1]");
-      expectInvalidSync(() => build.dispute(h, tariff, twoRecords, [10, 102]), "codes[1]");
+      expectInvalidSync(() => build.dispute(h, twoRecords, [10]), "codes");
+      expectInvalidSync(() => build.dispute(h, twoRecords, [10, 11, 12]), "codes");
+      expectInvalidSync(() => build.dispute(h, { leaves: [], proof: [], proofFlags: [] }, []), "codes");
+      expectInvalidSync(() => build.dispute(h, twoRecords, [10, 13]), "codes[1]");
+      expectInvalidSync(() => build.dispute(h, twoRecords, [10, 102]), "codes[1]");
       expectInvalidSync(
-        () => build.dispute(h, tariff, { ...twoRecords, proof: ["0x12", ...twoRecords.proof.slice(1)] }, [10, 11]),
+        () => build.dispute(h, { ...twoRecords, proof: ["0x12", ...twoRecords.proof.slice(1)] }, [10, 11]),
         "records.proof[0]",
       );
       // Fraud: proveFraud judges OutsidePeriod, BadIncrement and ServiceNotCovered; duplicates have their own call.
-      for (const kind of [0, 1, 5, -1]) expectInvalidSync(() => build.proveFraud(kind, h, tariff, record), "kind");
+      for (const kind of [0, 1, 5, -1]) expectInvalidSync(() => build.proveFraud(kind, h, record), "kind");
       expectInvalidSync(
-        () => build.proveFraud(2, h, tariff, { ...record, leaf: { ...record.leaf, recordId: "0x" } }),
+        () => build.proveFraud(2, h, { ...record, leaf: { ...record.leaf, recordId: "0x" } }),
         "record.leaf.recordId",
       );
       expectInvalidSync(
-        () => build.proveFraud(2, h, tariff, { ...record, leaf: { ...record.leaf, index: -1 } }),
+        () => build.proveFraud(2, h, { ...record, leaf: { ...record.leaf, index: -1 } }),
         "record.leaf.index",
       );
-      expectInvalidSync(
-        () => build.proveDuplicate(h, { ...record, proof: ["0xzz"] }, h, tariff, record),
-        "kept.proof[0]",
-      );
+      expectInvalidSync(() => build.proveDuplicate(h, { ...record, proof: ["0xzz"] }, h, record), "kept.proof[0]");
       expectInvalidSync(
         () =>
-          build.proveDuplicate(h, record, h, tariff, {
+          build.proveDuplicate(h, record, h, {
             ...record,
             leaf: { ...record.leaf, chargedVolume: 2n ** 64n },
           }),
@@ -498,16 +490,13 @@ describe("ClearingTransactionBuilder", function () {
     });
 
     it("should send nothing when a client's input is bad", async function () {
-      const { prepared, terms, tariff, clearingAddress } = await loadFixture(clientFixture);
+      const { prepared, clearingAddress } = await loadFixture(clientFixture);
       const runner = recordingRunner();
       const client = new ClearingClient(clearingAddress, runner);
       await expectInvalid(client.submitBatch(withField(prepared.header, { direction: 2 })), "header.direction");
-      await expectInvalid(client.reject(prepared.header, 99, terms, tariff), "reasonCode");
-      await expectInvalid(client.dispute(prepared.header, tariff, multiProof(prepared, [0, 1]), [10]), "codes");
-      await expectInvalid(
-        client.proveFraud(1, prepared.header, tariff, { leaf: prepared.leaves[0], proof: [] }),
-        "kind",
-      );
+      await expectInvalid(client.reject(prepared.header, 99), "reasonCode");
+      await expectInvalid(client.dispute(prepared.header, multiProof(prepared, [0, 1]), [10]), "codes");
+      await expectInvalid(client.proveFraud(1, prepared.header, { leaf: prepared.leaves[0], proof: [] }), "kind");
       await expectInvalid(client.resolve(prepared.header, 2n ** 128n, "0x", "0x"), "payAmount");
       expect(runner.sent).to.deep.equal([]);
     });
@@ -547,32 +536,13 @@ describe("ClearingTransactionBuilder", function () {
       const calls: [string, { to: string; data: string; value: bigint }, unknown[]][] = [
         ["accept", build.accept(p.header), [header]],
         ["finalize", build.finalize(p.header), [header]],
-        [
-          "reject",
-          build.reject(p.header, 102, terms, tariff, records),
-          [
-            header,
-            plain(batch.totals),
-            102n,
-            plain(normalizeTerms(terms)),
-            plain(normalizeTariff(tariff)),
-            plain(records),
-          ],
-        ],
-        [
-          "dispute",
-          build.dispute(p.header, tariff, records, [10, 19]),
-          [header, plain(normalizeTariff(tariff)), plain(records), [10n, 19n]],
-        ],
-        [
-          "proveFraud",
-          build.proveFraud(2, p.header, tariff, record),
-          [2n, header, plain(normalizeTariff(tariff)), plain(record)],
-        ],
+        ["reject", build.reject(p.header, 102), [header, plain(batch.totals), 102n]],
+        ["dispute", build.dispute(p.header, records, [10, 19]), [header, plain(records), [10n, 19n]]],
+        ["proveFraud", build.proveFraud(2, p.header, record), [2n, header, plain(record)]],
         [
           "proveDuplicate",
-          build.proveDuplicate(p.header, record, p.header, tariff, record),
-          [header, plain(record), header, plain(normalizeTariff(tariff)), plain(record)],
+          build.proveDuplicate(p.header, record, p.header, record),
+          [header, plain(record), header, plain(record)],
         ],
         ["resolve", build.resolve(p.header, 5n, sig, sig), [header, 5n, sig, sig]],
         ["resolveEscalated", build.resolveEscalated(p.header, 2n ** 128n - 1n), [header, 2n ** 128n - 1n]],
@@ -626,12 +596,14 @@ describe("ClearingClient", function () {
         charge: submitted.charge,
         held: 0n,
         round: 0n,
-        challenged: 0n,
+        disputed: 0n,
       });
       expect(await f.reader.lastSequence(f.agreementId, 0)).to.equal(1n);
       expect(await f.reader.lastSequence(f.agreementId, 1)).to.equal(0n);
       expect(await f.reader.isFinal(submitted.batchId)).to.equal(false);
-      expect(await f.clearing.batchOfRoot(prepared.header.root)).to.equal(submitted.batchId);
+      expect(await f.clearing.isRootUsed(f.agreementId, 0, prepared.header.root)).to.equal(true);
+      expect(await f.reader.isRootUsed(f.agreementId, 0, prepared.header.root)).to.equal(true);
+      expect(await f.reader.isRootUsed(f.agreementId, 1, prepared.header.root)).to.equal(false);
       await expect(submitted.receipt)
         .to.emit(f.clearing, "BatchSubmitted")
         .withArgs(
@@ -735,16 +707,24 @@ describe("ClearingClient", function () {
       const f = await loadFixture(submittedFixture);
       const { prepared: p, submitted } = f;
       expect(await f.reader.operatorStats(f.vpmn)).to.deep.equal({ fraudProven: 0n, batchesRejected: 0n });
-      await f.anyone.proveFraud(2, p.header, f.tariff, { leaf: p.leaves[LATE], proof: p.tree.proof(LATE) });
+      await f.anyone.proveFraud(2, p.header, { leaf: p.leaves[LATE], proof: p.tree.proof(LATE) });
       expect(await f.reader.operatorStats(f.vpmn)).to.deep.equal({ fraudProven: 1n, batchesRejected: 0n });
-      await f.hpmnClient.dispute(p.header, f.tariff, multiProof(p, [0]), [10]);
+      await f.hpmnClient.dispute(p.header, multiProof(p, [0]), [10]);
       const state = await f.reader.getBatch(submitted.batchId);
-      expect(state.challenged).to.equal(2n);
+      expect(state.disputed).to.equal(1n);
       expect(state.held).to.be.greaterThan(0n);
       expect(state.charge).to.be.lessThan(submitted.charge);
-      // Both parties sign the resolution; anyone submits it.
+      // Both parties sign the resolution over the batch's state now; anyone submits it.
       const domain = await f.anyone.domain();
-      const resolution = { batchId: submitted.batchId, round: state.round, payAmount: state.held };
+      const resolution = await f.reader.resolutionOf(submitted.batchId, state.held);
+      expect(resolution).to.deep.equal({
+        batchId: submitted.batchId,
+        round: state.round,
+        disputed: 1n,
+        held: state.held,
+        payAmount: state.held,
+      });
+      await expectInvalid(f.reader.resolutionOf(submitted.batchId, state.held + 1n), "payAmount");
       await f.anyone.resolve(
         p.header,
         state.held,
@@ -753,20 +733,19 @@ describe("ClearingClient", function () {
       );
       expect(await f.reader.getBatch(submitted.batchId)).to.deep.include({ held: 0n, round: state.round + 1n });
       await expectRevert(
-        f.hpmnClient.dispute(p.header, f.tariff, multiProof(p, [0]), [11]),
+        f.hpmnClient.dispute(p.header, multiProof(p, [0]), [11]),
         "UsageClearing_RecordAlreadyChallenged",
       );
     });
 
-    it("should reject the batch whole with the challenged records, and count the rejection", async function () {
+    it("should reject the batch whole after disputes, with no list of them, and count the rejection", async function () {
       const f = await loadFixture(submittedFixture);
       const { prepared: p, submitted } = f;
-      await f.hpmnClient.dispute(p.header, f.tariff, multiProof(p, [2, 4]), [10, 19]);
-      await expectRevert(
-        f.hpmnClient.reject(p.header, 102, f.terms, f.tariff),
-        "UsageClearing_ChallengedCountMismatch",
-      );
-      await f.hpmnClient.reject(p.header, 102, f.terms, f.tariff, multiProof(p, [2, 4]));
+      await f.hpmnClient.dispute(p.header, multiProof(p, [2, 4]), [10, 19]);
+      const before = await f.reader.batchVolumes(p.header, 4);
+      expect(before.some((v) => v > 0n)).to.equal(true);
+      await f.hpmnClient.reject(p.header, 102);
+      expect(await f.reader.batchVolumes(p.header, 4)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect(await f.reader.getBatch(submitted.batchId)).to.deep.include({ status: "Rejected" });
       expect(await f.reader.isFinal(submitted.batchId)).to.equal(false);
       expect(await f.reader.operatorStats(f.vpmn)).to.deep.equal({ fraudProven: 0n, batchesRejected: 1n });

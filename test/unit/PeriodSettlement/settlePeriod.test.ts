@@ -11,7 +11,6 @@ import {
   batchArgs,
   agreementWithTariff,
   deployClearingFixture,
-  NO_RECORDS,
   Reject,
   UNIT,
   type Batch,
@@ -157,12 +156,8 @@ async function usage(): Promise<Usage> {
   const c1 = makeBatch(f, { direction: 1, sequence: 1, day: 0, records: [...voice(3), ...data(1)] });
   const c2 = makeBatch(f, { direction: 1, sequence: 2, day: 1, records: voice(3) });
   for (const batch of [b1, b2, c1, c2]) await submit(f, batch);
-  await f.clearing
-    .connect(f.accounts.bob)
-    .reject(...batchArgs(b1.header), Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS);
-  await f.clearing
-    .connect(f.accounts.alice)
-    .reject(...batchArgs(c1.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+  await f.clearing.connect(f.accounts.bob).reject(...batchArgs(b1.header), Reject.TotalsMismatch);
+  await f.clearing.connect(f.accounts.alice).reject(...batchArgs(c1.header), Reject.Other);
   await time.increaseTo(BigInt(f.terms.validFrom) + BigInt(3 * DAY));
   const b3 = makeBatch(f, { sequence: 3, day: 2, records: [...voice(3), ...data(3)] });
   await submit(f, b3);
@@ -543,6 +538,95 @@ describe("PeriodSettlement.settlePeriod", () => {
           .withArgs(f.conditionalId, 0, 0, e.exactBase, e.charged, e.charged, 0);
         await expect(tx).not.to.emit(f.vault, "ObligationApplied");
         await expect(tx).not.to.emit(f.vault, "ObligationQueued");
+      });
+    });
+
+    describe("given a true-up above what one vault obligation carries (the review's uint96 finding)", () => {
+      const MAX = 2n ** 96n - 1n;
+      /** A send-or-pay commitment of 17 obligations and 5 base units, with no usage: the whole of it is owed. */
+      const HUGE = 17n * MAX + 5n;
+
+      async function hugeShortfall(): Promise<Conditional> {
+        const f = await loadFixture(deployClearingFixture);
+        const { agreementId, terms } = await agreementWithCondition(f, {
+          kind: 2,
+          includingTaxes: false,
+          includedServices: 1 << Svc.VoiceMO,
+          commitment: HUGE,
+        });
+        await f.clearing.enableClearing(agreementId, terms, [f.tariff, f.tariff]);
+        await time.increaseTo(readyAt(terms, 0));
+        return { ...f, conditionalId: agreementId, conditionalTerms: terms };
+      }
+
+      function settle(f: Conditional) {
+        return f.settlement.settlePeriod(
+          f.conditionalId,
+          0,
+          f.conditionalTerms,
+          [f.tariff, f.tariff],
+          [discountTariff(), EMPTY],
+        );
+      }
+
+      /** The vault reference of part `part` of direction 0's true-up. */
+      function partRef(f: Conditional, part: number): string {
+        const key = periodRef(f.conditionalId, 0, 0);
+        return part === 0 ? key : ethers.keccak256(coder.encode(["bytes32", "uint32"], [key, part]));
+      }
+
+      it("should settle the period, recording the first MAX_PARTS_PER_CALL parts and keeping the rest", async () => {
+        const f = await loadFixture(hugeShortfall);
+        expect(await f.vault.MAX_OBLIGATION()).to.equal(MAX);
+        expect(await f.settlement.MAX_PARTS_PER_CALL()).to.equal(8n);
+        const tx = settle(f);
+        await expect(tx).to.emit(f.settlement, "PeriodSettled").withArgs(f.conditionalId, 0, 0, 0, 0, HUGE, HUGE);
+        for (let part = 0; part < 8; part++) {
+          await expect(tx)
+            .to.emit(f.settlement, "TrueUpPartRecorded")
+            .withArgs(f.conditionalId, 0, 0, part, MAX, HUGE - BigInt(part + 1) * MAX);
+          await expect(tx)
+            .to.emit(f.vault, "ObligationQueued")
+            .withArgs(f.tokenAddress, f.hpmn, f.vpmn, anyValue, MAX, partRef(f, part));
+        }
+        expect(await f.settlement.outstandingTrueUp(f.conditionalId, 0, 0)).to.deep.equal([HUGE - 8n * MAX, 8n]);
+        expect(await f.settlement.outstandingTrueUp(f.conditionalId, 0, 1)).to.deep.equal([0n, 0n]);
+        expect(await f.settlement.isPeriodSettled(f.conditionalId, 0)).to.equal(true);
+      });
+
+      it("should let anyone collect the rest in later calls, every base unit once, then refuse", async () => {
+        const f = await loadFixture(hugeShortfall);
+        await settle(f);
+        await f.settlement.connect(f.accounts.eve).collectTrueUp(f.conditionalId, 0, 0);
+        expect(await f.settlement.outstandingTrueUp(f.conditionalId, 0, 0)).to.deep.equal([HUGE - 16n * MAX, 16n]);
+        const last = f.settlement.connect(f.accounts.eve).collectTrueUp(f.conditionalId, 0, 0);
+        await expect(last).to.emit(f.settlement, "TrueUpPartRecorded").withArgs(f.conditionalId, 0, 0, 16, MAX, 5n);
+        await expect(last).to.emit(f.settlement, "TrueUpPartRecorded").withArgs(f.conditionalId, 0, 0, 17, 5n, 0n);
+        expect(await f.settlement.outstandingTrueUp(f.conditionalId, 0, 0)).to.deep.equal([0n, 18n]);
+        const queued = await f.vault.queryFilter(f.vault.filters.ObligationQueued(f.tokenAddress, f.hpmn));
+        expect(queued.reduce((sum, e) => sum + e.args.amount, 0n)).to.equal(HUGE);
+        expect(new Set(queued.map((e) => e.args.ref)).size).to.equal(18);
+        await expect(f.settlement.collectTrueUp(f.conditionalId, 0, 0))
+          .to.be.revertedWithCustomError(f.settlement, "PeriodSettlement_NothingOutstanding")
+          .withArgs(f.conditionalId, 0, 0);
+      });
+
+      it("should refuse to collect a true-up that was recorded whole, or of a period not settled", async () => {
+        const f = await loadFixture(commitmentReached);
+        await expect(f.settlement.collectTrueUp(f.conditionalId, 0, 0))
+          .to.be.revertedWithCustomError(f.settlement, "PeriodSettlement_NothingOutstanding")
+          .withArgs(f.conditionalId, 0, 0);
+        await f.settlement.settlePeriod(
+          f.conditionalId,
+          0,
+          f.conditionalTerms,
+          [f.tariff, f.tariff],
+          [discountTariff(), EMPTY],
+        );
+        expect(await f.settlement.outstandingTrueUp(f.conditionalId, 0, 0)).to.deep.equal([0n, 0n]);
+        await expect(f.settlement.collectTrueUp(f.conditionalId, 0, 0))
+          .to.be.revertedWithCustomError(f.settlement, "PeriodSettlement_NothingOutstanding")
+          .withArgs(f.conditionalId, 0, 0);
       });
     });
   });

@@ -67,19 +67,52 @@ describe("SettlementVault.recordObligation", () => {
       });
     });
 
-    describe("when the token is not allowed", () => {
-      it("should revert for a token never allowed and for a disallowed one", async () => {
-        const f = await loadFixture(withDeposits);
-        const { vault, usdc, suite, alpha, beta, accounts: a } = f;
+    describe("when the token was never allowed", () => {
+      it("should revert", async () => {
+        const { vault, suite, alpha, beta } = await loadFixture(withDeposits);
         const never = ethers.Wallet.createRandom().address;
         await expect(vault.connect(suite).recordObligation(alpha, beta, never, u(1), REF))
           .to.be.revertedWithCustomError(vault, "SettlementVault_TokenNotAllowed")
           .withArgs(never);
-        const data = vault.interface.encodeFunctionData("disallowToken", [await usdc.getAddress()]);
-        await f.manager.connect(a.governor).schedule(vault, data, 0);
+      });
+    });
+
+    describe("when the token was allowed and then disallowed (the review's freeze finding)", () => {
+      async function disallowed(): Promise<VaultFixture> {
+        const f = await loadFixture(withDeposits);
+        const data = f.vault.interface.encodeFunctionData("disallowToken", [await f.usdc.getAddress()]);
+        await f.manager.connect(f.accounts.governor).schedule(f.vault, data, 0);
         await time.increase(GOVERNOR_DELAY);
-        await f.manager.connect(a.governor).execute(vault, data);
+        await f.manager.connect(f.accounts.governor).execute(f.vault, data);
+        return f;
+      }
+
+      it("should still record what is owed: applied when covered, queued when not", async () => {
+        const f = await loadFixture(disallowed);
+        const { vault, usdc, suite, alpha, beta } = f;
+        const { cycle } = await vault.tokenConfig(usdc);
         await expect(vault.connect(suite).recordObligation(alpha, beta, usdc, u(1), REF))
+          .to.emit(vault, "ObligationApplied")
+          .withArgs(await usdc.getAddress(), alpha, beta, cycle, u(1), REF);
+        const free = await vault.freeBalanceOf(alpha, usdc);
+        await expect(vault.connect(suite).recordObligation(alpha, beta, usdc, free + 1n, REF2))
+          .to.emit(vault, "ObligationQueued")
+          .withArgs(await usdc.getAddress(), alpha, beta, 0, free + 1n, REF2);
+      });
+
+      it("should let a payer with obligations waiting deposit to pay them, and no one else", async () => {
+        const f = await loadFixture(disallowed);
+        const { vault, usdc, suite, alpha, beta, accounts: a } = f;
+        await expect(vault.connect(a.bob).deposit(beta, usdc, u(1)))
+          .to.be.revertedWithCustomError(vault, "SettlementVault_TokenNotAllowed")
+          .withArgs(await usdc.getAddress());
+        const free = await vault.freeBalanceOf(alpha, usdc);
+        await vault.connect(suite).recordObligation(alpha, beta, usdc, free + u(1), REF);
+        await usdc.mint(a.alice, u(1));
+        await usdc.connect(a.alice).approve(vault, u(1));
+        await expect(vault.connect(a.alice).deposit(alpha, usdc, u(1))).to.emit(vault, "Deposited");
+        await expect(vault.processQueue(alpha, usdc, 1)).to.emit(vault, "ObligationApplied");
+        await expect(vault.connect(a.alice).deposit(alpha, usdc, u(1)))
           .to.be.revertedWithCustomError(vault, "SettlementVault_TokenNotAllowed")
           .withArgs(await usdc.getAddress());
       });

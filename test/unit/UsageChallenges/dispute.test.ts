@@ -2,9 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { computeTariffId } from "../../../sdk/src";
 import type { RecordLeaf } from "../../../sdk/src/merkle/leaf";
-import { discountTariff, iotTariff } from "../../helpers/agreements";
 import {
   batchArgs,
   onChain,
@@ -13,9 +11,9 @@ import {
   deployClearingFixture,
   Fraud,
   multiProofOf,
+  NO_RECORDS,
   proofOf,
   Reject,
-  NO_RECORDS,
   type Batch,
   type ClearingFixture,
 } from "../../helpers/clearing";
@@ -24,7 +22,9 @@ import {
   BatchStatus,
   A_TAXES,
   batchOf,
+  batchVolumesOf,
   dayBounds,
+  setDisputed,
   DATA,
   driftOf,
   makeBatch,
@@ -58,17 +58,19 @@ async function manyRecords(): Promise<ClearingFixture & { batch: Batch }> {
   return { ...f, batch };
 }
 
-/** 200 of the 257 records disputed in one call. */
-async function twoHundredDisputed(): Promise<ClearingFixture & { batch: Batch }> {
-  const f = await loadFixture(manyRecords);
-  const list = multiProofOf(f.batch, range(0, 200));
-  await f.clearing.connect(f.accounts.bob).dispute(
-    onChain(f.batch.header),
-    f.tariff,
-    list,
-    list.leaves.map(() => Code.UnknownSubscriber),
+/**
+ * The review's attack on the home network's dispute budget: a batch whose first 257 records are zero-volume SMS outside
+ * the batch period (which the visited network proves itself), then 200 real SMS records.
+ */
+async function manyRecordsOutside(): Promise<ClearingFixture & { batch: Batch }> {
+  const f = await loadFixture(deployClearingFixture);
+  const [start] = dayBounds(f, 0);
+  const records: RecordSpec[] = Array.from({ length: 457 }, (_, i) =>
+    i < 257 ? { service: Svc.SmsMO, volume: 0n, eventStart: start - 60n } : { service: Svc.SmsMO, volume: SMS },
   );
-  return f;
+  const batch = makeBatch(f, { sequence: 1, day: 0, records });
+  await submit(f, batch);
+  return { ...f, batch };
 }
 
 /**
@@ -141,9 +143,7 @@ describe("UsageClearing.dispute", () => {
     it("should revert", async () => {
       const f = await loadFixture(twoBatches);
       const header = { ...f.a.header, fileHash: ethers.id("never submitted") };
-      await expect(
-        f.clearing.connect(f.accounts.bob).dispute(onChain(header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
-      )
+      await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(header), multiProofOf(f.a, [0]), [Code.Other]))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
         .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
     });
@@ -155,7 +155,7 @@ describe("UsageClearing.dispute", () => {
       const { finalAt } = await batchOf(f, f.a.batchId);
       await time.setNextBlockTimestamp(finalAt);
       await expect(
-        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.Other]),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.a.batchId, BatchStatus.Pending, finalAt);
@@ -165,7 +165,7 @@ describe("UsageClearing.dispute", () => {
       const f = await loadFixture(twoBatches);
       await f.clearing.connect(f.accounts.bob).accept(onChain(f.a.header));
       await expect(
-        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.Other]),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.a.batchId, BatchStatus.Accepted, (await batchOf(f, f.a.batchId)).finalAt);
@@ -173,11 +173,9 @@ describe("UsageClearing.dispute", () => {
 
     it("should revert once the batch was rejected", async () => {
       const f = await loadFixture(twoBatches);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
       await expect(
-        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+        f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.Other]),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.a.batchId, BatchStatus.Rejected, (await batchOf(f, f.a.batchId)).finalAt);
@@ -185,41 +183,12 @@ describe("UsageClearing.dispute", () => {
   });
 
   describe("when the batch is pending inside its window", () => {
-    describe("when the base tariff is not the header's", () => {
-      it("should revert with the header's tariff id and the given one's", async () => {
-        const f = await loadFixture(twoBatches);
-        expect(onChain(f.a.header).baseTariff).to.equal(f.iotTariffId);
-        // Another IOT-like tariff, and another tariff of the same terms (direction 0's discount tariff).
-        for (const other of [iotTariff(1n), discountTariff()]) {
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), other, multiProofOf(f.a, [0]), [Code.Other]),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-            .withArgs(f.iotTariffId, computeTariffId(other));
-        }
-      });
-
-      it("should check the tariff before the caller", async () => {
-        const f = await loadFixture(twoBatches);
-        const other = iotTariff(1n);
-        await expect(
-          f.clearing.connect(f.accounts.eve).dispute(onChain(f.a.header), other, multiProofOf(f.a, [0]), [Code.Other]),
-        )
-          .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-          .withArgs(f.iotTariffId, computeTariffId(other));
-      });
-    });
-
     describe("when the caller is not an account of the home network", () => {
       it("should revert for an attacker, another member's admin and the visited network's own accounts", async () => {
         const f = await loadFixture(twoBatches);
         const { eve, carol, alice, aliceSigner } = f.accounts;
         for (const who of [eve, carol, alice, aliceSigner]) {
-          await expect(
-            f.clearing.connect(who).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
-          )
+          await expect(f.clearing.connect(who).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.Other]))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
             .withArgs(f.hpmn, who.address);
         }
@@ -230,7 +199,7 @@ describe("UsageClearing.dispute", () => {
       describe("when the codes are not one per record", () => {
         it("should revert for no record and no code", async () => {
           const f = await loadFixture(twoBatches);
-          await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, NO_RECORDS, []))
+          await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), NO_RECORDS, []))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_LengthMismatch")
             .withArgs(0, 0);
         });
@@ -239,7 +208,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           const two = multiProofOf(f.a, [0, 1]);
           for (const codes of [[], [Code.Other], [Code.Other, Code.Other, Code.Other]]) {
-            await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, two, codes))
+            await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), two, codes))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_LengthMismatch")
               .withArgs(2, codes.length);
           }
@@ -251,7 +220,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           for (const code of [0, 9, 13, 18, 20, Reject.FileUnreadable, 255]) {
             await expect(
-              f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [code]),
+              f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [code]),
             )
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidReasonCode")
               .withArgs(code);
@@ -264,7 +233,7 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 1]), [Code.Other, 42]),
+              .dispute(onChain(f.a.header), multiProofOf(f.a, [0, 1]), [Code.Other, 42]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidReasonCode")
             .withArgs(42);
@@ -273,63 +242,62 @@ describe("UsageClearing.dispute", () => {
         });
       });
 
-      describe("when the batch would have more than MAX_CHALLENGES challenged records", () => {
-        it("should expose the bound", async () => {
+      describe("when the batch would have more than MAX_DISPUTES disputed records", () => {
+        it("should expose the bound: what Batch.disputed (uint16) can count", async () => {
           const f = await loadFixture(twoBatches);
-          expect(await f.clearing.MAX_CHALLENGES()).to.equal(BigInt(MAX));
+          expect(await f.clearing.MAX_DISPUTES()).to.equal(65_535n);
         });
 
-        it("should revert for 257 records in one call", async () => {
+        it("should revert once the disputes would pass the bound, and allow reaching it", async () => {
           const f = await loadFixture(manyRecords);
-          const all = multiProofOf(f.batch, range(0, MAX + 1));
-          expect(all.leaves).to.have.length(MAX + 1);
+          await setDisputed(f, f.batch.batchId, 65_534n);
+          const two = multiProofOf(f.batch, [0, 1]);
           await expect(
-            f.clearing.connect(f.accounts.bob).dispute(
-              onChain(f.batch.header),
-              f.tariff,
-              all,
-              all.leaves.map(() => Code.Other),
-            ),
+            f.clearing.connect(f.accounts.bob).dispute(onChain(f.batch.header), two, [Code.Other, Code.Other]),
           )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyChallenges")
-            .withArgs(f.batch.batchId, MAX + 1, MAX);
-        });
-
-        it("should allow exactly 256, then refuse a 257th dispute or fraud proof", async () => {
-          const f = await loadFixture(twoHundredDisputed);
-          const over = multiProofOf(f.batch, range(200, MAX + 1));
-          await expect(
-            f.clearing.connect(f.accounts.bob).dispute(
-              onChain(f.batch.header),
-              f.tariff,
-              over,
-              over.leaves.map(() => Code.Other),
-            ),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyChallenges")
-            .withArgs(f.batch.batchId, MAX + 1, MAX);
-          const upTo = multiProofOf(f.batch, range(200, MAX));
-          await f.clearing.connect(f.accounts.bob).dispute(
-            onChain(f.batch.header),
-            f.tariff,
-            upTo,
-            upTo.leaves.map(() => Code.Other),
-          );
-          expect((await batchOf(f, f.batch.batchId)).challenged).to.equal(BigInt(MAX));
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyDisputes")
+            .withArgs(f.batch.batchId, 65_536n, 65_535n);
+          await f.clearing
+            .connect(f.accounts.bob)
+            .dispute(onChain(f.batch.header), multiProofOf(f.batch, [0]), [Code.Other]);
+          expect((await batchOf(f, f.batch.batchId)).disputed).to.equal(65_535n);
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [MAX]), [Code.Other]),
+              .dispute(onChain(f.batch.header), multiProofOf(f.batch, [1]), [Code.Other]),
           )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyChallenges")
-            .withArgs(f.batch.batchId, MAX + 1, MAX);
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyDisputes")
+            .withArgs(f.batch.batchId, 65_536n, 65_535n);
+        });
+
+        it("should let a fraud proof through at the bound: proofs are not disputes", async () => {
+          const f = await loadFixture(manyRecords);
+          await setDisputed(f, f.batch.batchId, 65_535n);
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, MAX)),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TooManyChallenges")
-            .withArgs(f.batch.batchId, MAX + 1, MAX);
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, MAX)),
+          ).to.emit(f.clearing, "FraudProven");
+          expect((await batchOf(f, f.batch.batchId)).disputed).to.equal(65_535n);
+        });
+      });
+
+      describe("when anyone proved records of the batch before (the review's budget attack)", () => {
+        it("should leave every dispute to the home network: 257 records proven, then 200 disputed", async () => {
+          const f = await loadFixture(manyRecordsOutside);
+          for (let i = 0; i < 257; i++) {
+            await f.clearing
+              .connect(f.accounts.alice)
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, i));
+          }
+          expect((await batchOf(f, f.batch.batchId)).disputed).to.equal(0n);
+          const list = multiProofOf(f.batch, range(257, 457));
+          await f.clearing.connect(f.accounts.bob).dispute(
+            onChain(f.batch.header),
+            list,
+            list.leaves.map(() => Code.UnknownSubscriber),
+          );
+          expect((await batchOf(f, f.batch.batchId)).disputed).to.equal(200n);
         });
       });
 
@@ -338,7 +306,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           const list = multiProofOf(f.a, [0]);
           const forged = { ...list, leaves: [tampered(list.leaves[0])] };
-          await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, forged, [Code.Other]))
+          await expect(f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), forged, [Code.Other]))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
             .withArgs(f.a.batchId);
         });
@@ -346,9 +314,7 @@ describe("UsageClearing.dispute", () => {
         it("should revert for another batch's leaf", async () => {
           const f = await loadFixture(twoBatches);
           await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.b, [0]), [Code.Other]),
+            f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.b, [0]), [Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
             .withArgs(f.a.batchId);
@@ -358,13 +324,11 @@ describe("UsageClearing.dispute", () => {
       describe("when a record was challenged before", () => {
         it("should revert for a record disputed before", async () => {
           const f = await loadFixture(twoBatches);
-          await f.clearing
-            .connect(f.accounts.bob)
-            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
+          await f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.Other]);
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 1]), [Code.Other, Code.Other]),
+              .dispute(onChain(f.a.header), multiProofOf(f.a, [0, 1]), [Code.Other, Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
             .withArgs(f.a.batchId, 0);
@@ -374,11 +338,9 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, onChain(f.a.header), f.tariff, proofOf(f.a, 6));
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.a.header), proofOf(f.a, 6));
           await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [6]), [Code.Other]),
+            f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [6]), [Code.Other]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
             .withArgs(f.a.batchId, 6);
@@ -390,7 +352,7 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.batch.header), f.tariff, list, [Code.DuplicateEvent, Code.DuplicateEvent]),
+              .dispute(onChain(f.batch.header), list, [Code.DuplicateEvent, Code.DuplicateEvent]),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
             .withArgs(f.batch.batchId, 0);
@@ -403,9 +365,7 @@ describe("UsageClearing.dispute", () => {
             for (const who of ["bob", "bobSigner"] as const) {
               const f = await loadFixture(twoBatches);
               await expect(
-                f.clearing
-                  .connect(f.accounts[who])
-                  .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [code]),
+                f.clearing.connect(f.accounts[who]).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [code]),
               )
                 .to.emit(f.clearing, "RecordDisputed")
                 .withArgs(f.a.batchId, f.a.leaves[0].recordId, 0, code, 8_000_000n);
@@ -422,7 +382,7 @@ describe("UsageClearing.dispute", () => {
           await expect(
             f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.UnknownSubscriber]),
+              .dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.UnknownSubscriber]),
           )
             .to.emit(f.clearing, "RecordDisputed")
             .withArgs(f.a.batchId, f.a.leaves[0].recordId, 0, Code.UnknownSubscriber, amount);
@@ -430,7 +390,7 @@ describe("UsageClearing.dispute", () => {
             ...before,
             charge: before.charge - amount,
             held: amount,
-            challenged: 1n,
+            disputed: 1n,
           });
           expect(await f.clearing.isChallenged(f.a.batchId, 0)).to.equal(true);
           expect(await f.clearing.isChallenged(f.a.batchId, 1)).to.equal(false);
@@ -441,7 +401,7 @@ describe("UsageClearing.dispute", () => {
           const f = await loadFixture(twoBatches);
           await f.clearing
             .connect(f.accounts.bob)
-            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 3, 4]), [Code.Other, Code.Other, Code.Other]);
+            .dispute(onChain(f.a.header), multiProofOf(f.a, [0, 3, 4]), [Code.Other, Code.Other, Code.Other]);
           expect(await volumesOf(f)).to.deep.equal([7n * VOICE - VOICE, SMS, DATA, VOLTE]);
         });
 
@@ -451,7 +411,7 @@ describe("UsageClearing.dispute", () => {
           const list = multiProofOf(f.a, [0, 1, 2, 3, 4]);
           const codes = [Code.UnknownSubscriber, Code.DuplicateEvent, Code.ImpossibleSequence, Code.Other, Code.Other];
           const model = disputedAmounts(list.leaves, RUNNING, before.charge);
-          const tx = f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), f.tariff, list, codes);
+          const tx = f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), list, codes);
           for (const [i, leaf] of list.leaves.entries()) {
             await expect(tx)
               .to.emit(f.clearing, "RecordDisputed")
@@ -464,7 +424,7 @@ describe("UsageClearing.dispute", () => {
             ...before,
             charge: model.charge,
             held: model.held,
-            challenged: 5n,
+            disputed: 5n,
           });
           // No cap was reached: the three voice records cost 8 + 18 + 10 units, less than A's 40 of voice.
           expect(model.drift).to.equal(0n);
@@ -473,22 +433,16 @@ describe("UsageClearing.dispute", () => {
 
         it("should add to the held part and the count of a batch disputed again", async () => {
           const f = await loadFixture(twoBatches);
-          await f.clearing
-            .connect(f.accounts.bob)
-            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
-          await f.clearing
-            .connect(f.accounts.bob)
-            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [1]), [Code.Other]);
+          await f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.Other]);
+          await f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [1]), [Code.Other]);
           const second = marginal(Svc.VoiceMO, RUNNING[Svc.VoiceMO] - VOICE, VOICE);
-          expect(await batchOf(f, f.a.batchId)).to.include({ held: 8_000_000n + second, challenged: 2n });
+          expect(await batchOf(f, f.a.batchId)).to.include({ held: 8_000_000n + second, disputed: 2n });
         });
 
         it("should leave the vault untouched, and finalize only the undisputed charge with the taxes", async () => {
           const f = await loadFixture(twoBatches);
           await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]),
+            f.clearing.connect(f.accounts.bob).dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.Other]),
           ).not.to.emit(f.vault, "ObligationApplied");
           const { charge, held, finalAt } = await batchOf(f, f.a.batchId);
           await time.increaseTo(finalAt);
@@ -510,16 +464,14 @@ describe("UsageClearing.dispute", () => {
             expect(await volumesOf(f, 1, 1)).to.deep.equal([2n * VOICE, 0n, 0n, 0n]);
             // Party A (alpha) is the home network of direction 1: bob may not dispute, alice may.
             await expect(
-              f.clearing
-                .connect(f.accounts.bob)
-                .dispute(onChain(later.header), f.tariff, multiProofOf(later, [0]), [Code.Other]),
+              f.clearing.connect(f.accounts.bob).dispute(onChain(later.header), multiProofOf(later, [0]), [Code.Other]),
             )
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
               .withArgs(f.alpha, f.accounts.bob.address);
             await expect(
               f.clearing
                 .connect(f.accounts.alice)
-                .dispute(onChain(later.header), f.tariff, multiProofOf(later, [0]), [Code.Other]),
+                .dispute(onChain(later.header), multiProofOf(later, [0]), [Code.Other]),
             )
               .to.emit(f.clearing, "RecordDisputed")
               .withArgs(
@@ -545,13 +497,13 @@ describe("UsageClearing.dispute", () => {
             expect(model.amounts).to.deep.equal([18_000_000n, 10_000_000n, 2_000_000n]);
             const tx = f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.first.header), f.tariff, list, [Code.Other, Code.Other, Code.Other]);
+              .dispute(onChain(f.first.header), list, [Code.Other, Code.Other, Code.Other]);
             for (const [i, leaf] of list.leaves.entries()) {
               await expect(tx)
                 .to.emit(f.clearing, "RecordDisputed")
                 .withArgs(f.first.batchId, leaf.recordId, leaf.index, Code.Other, model.amounts[i]);
             }
-            expect(await batchOf(f, f.first.batchId)).to.include({ charge: 0n, held: 30_000_000n, challenged: 3n });
+            expect(await batchOf(f, f.first.batchId)).to.include({ charge: 0n, held: 30_000_000n, disputed: 3n });
             expect(await driftOf(f)).to.equal(8_000_000n);
             expect(await volumesOf(f)).to.deep.equal([3n * VOICE, 0n, 0n, 0n]);
           });
@@ -560,16 +512,52 @@ describe("UsageClearing.dispute", () => {
             const f = await loadFixture(cappedBatches);
             await f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.first.header), f.tariff, multiProofOf(f.first, [0, 1]), [Code.Other, Code.Other]);
+              .dispute(onChain(f.first.header), multiProofOf(f.first, [0, 1]), [Code.Other, Code.Other]);
             // 18 + 10 held, 2 units left: the third record (10 units) holds 2, then the charge is 0.
             await expect(
               f.clearing
                 .connect(f.accounts.bob)
-                .dispute(onChain(f.first.header), f.tariff, multiProofOf(f.first, [2]), [Code.Other]),
+                .dispute(onChain(f.first.header), multiProofOf(f.first, [2]), [Code.Other]),
             )
               .to.emit(f.clearing, "RecordDisputed")
               .withArgs(f.first.batchId, f.first.leaves[2].recordId, 2, Code.Other, 2_000_000n);
             expect(await driftOf(f)).to.equal(8_000_000n);
+          });
+        });
+
+        describe("given a record of a service its batch's totals left out (volume the batch never added)", () => {
+          it("should remove nothing of the period's volume, which other batches added", async () => {
+            const f = await loadFixture(twoBatches);
+            // Batch C's file holds a voice and a VoLTE record; its header declares only the voice.
+            const [start, end] = dayBounds(f, 1);
+            const full = makeBatch(f, {
+              sequence: 3,
+              day: 1,
+              records: [
+                { service: Svc.VoiceMO, volume: VOICE },
+                { service: Svc.VoLTE, volume: VOLTE },
+              ],
+            });
+            const declared = buildBatch({
+              agreementId: f.agreementId,
+              sequence: 3,
+              periodStart: start,
+              periodEnd: end,
+              leaves: [full.leaves[0]],
+            });
+            const batch = { ...full, header: { ...declared.header, root: full.tree.root } };
+            batch.batchId = await f.clearing.hashBatchHeader(onChain(batch.header));
+            await submit(f, batch);
+            const volumes = await volumesOf(f);
+            expect(volumes[3]).to.equal(VOLTE); // batch B's VoLTE
+            await expect(
+              f.clearing.connect(f.accounts.bob).dispute(onChain(batch.header), multiProofOf(batch, [1]), [Code.Other]),
+            )
+              .to.emit(f.clearing, "RecordDisputed")
+              .withArgs(batch.batchId, batch.leaves[1].recordId, 1, Code.Other, 0);
+            expect(await volumesOf(f)).to.deep.equal(volumes);
+            expect(await batchVolumesOf(f, batch)).to.deep.equal([VOICE, 0n, 0n, 0n]);
+            expect(end).to.be.greaterThan(start);
           });
         });
       });

@@ -2,8 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { computeTariffId } from "../../../sdk/src";
-import { discountTariff, iotTariff } from "../../helpers/agreements";
+import { iotTariff } from "../../helpers/agreements";
 import {
   batchArgs,
   onChain,
@@ -12,7 +11,6 @@ import {
   deployClearingFixture,
   Fraud,
   multiProofOf,
-  NO_RECORDS,
   proofOf,
   Reject,
   type Batch,
@@ -116,7 +114,6 @@ function prove(f: Duplicates, kept: [Batch, number], target: [Batch, number] = [
       onChain(kept[0].header),
       proofOf(kept[0], kept[1]),
       onChain(target[0].header),
-      f.tariff,
       proofOf(target[0], target[1]),
     );
 }
@@ -129,13 +126,7 @@ describe("UsageClearing.proveDuplicate", () => {
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveDuplicate(
-            onChain(f.first.header),
-            proofOf(f.first, 0),
-            onChain(header),
-            f.tariff,
-            proofOf(f.second, 0),
-          ),
+          .proveDuplicate(onChain(f.first.header), proofOf(f.first, 0), onChain(header), proofOf(f.second, 0)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
         .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
@@ -162,9 +153,7 @@ describe("UsageClearing.proveDuplicate", () => {
 
     it("should revert once its batch was rejected", async () => {
       const f = await loadFixture(duplicates);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.second.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.second.header), Reject.Other);
       await expect(prove(f, [f.first, 0]))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.second.batchId, BatchStatus.Rejected, (await batchOf(f, f.second.batchId)).finalAt);
@@ -214,13 +203,7 @@ describe("UsageClearing.proveDuplicate", () => {
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveDuplicate(
-              onChain(header),
-              proofOf(f.first, 0),
-              onChain(f.second.header),
-              f.tariff,
-              proofOf(f.second, 0),
-            ),
+            .proveDuplicate(onChain(header), proofOf(f.first, 0), onChain(f.second.header), proofOf(f.second, 0)),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidKeptCopy")
           .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
@@ -228,9 +211,7 @@ describe("UsageClearing.proveDuplicate", () => {
 
       it("should revert for a rejected batch", async () => {
         const f = await loadFixture(duplicates);
-        await f.clearing
-          .connect(f.accounts.bob)
-          .reject(...batchArgs(f.first.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+        await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.first.header), Reject.Other);
         await expect(prove(f, [f.first, 0]))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidKeptCopy")
           .withArgs(f.first.batchId);
@@ -242,7 +223,7 @@ describe("UsageClearing.proveDuplicate", () => {
         const f = await loadFixture(duplicates);
         await f.clearing
           .connect(f.accounts.bob)
-          .dispute(onChain(f.first.header), f.tariff, multiProofOf(f.first, [0]), [Code.DuplicateEvent]);
+          .dispute(onChain(f.first.header), multiProofOf(f.first, [0]), [Code.DuplicateEvent]);
         await expect(prove(f, [f.first, 0]))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidKeptCopy")
           .withArgs(f.first.batchId);
@@ -268,7 +249,6 @@ describe("UsageClearing.proveDuplicate", () => {
               onChain(f.first.header),
               { leaf: tampered(leaf), proof },
               onChain(f.second.header),
-              f.tariff,
               proofOf(f.second, 0),
             ),
         )
@@ -287,28 +267,6 @@ describe("UsageClearing.proveDuplicate", () => {
       });
     });
 
-    describe("when the base tariff is not the later copy's header's", () => {
-      it("should revert with TariffMismatch(header's tariff, given tariff)", async () => {
-        const f = await loadFixture(duplicates);
-        expect(onChain(f.second.header).baseTariff).to.equal(f.iotTariffId);
-        for (const other of [iotTariff(1n), discountTariff()]) {
-          await expect(
-            f.clearing
-              .connect(f.accounts.eve)
-              .proveDuplicate(
-                onChain(f.first.header),
-                proofOf(f.first, 0),
-                onChain(f.second.header),
-                other,
-                proofOf(f.second, 0),
-              ),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-            .withArgs(f.iotTariffId, computeTariffId(other));
-        }
-      });
-    });
-
     describe("when the later copy's proof is invalid", () => {
       it("should revert naming its batch", async () => {
         const f = await loadFixture(duplicates);
@@ -316,7 +274,7 @@ describe("UsageClearing.proveDuplicate", () => {
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveDuplicate(onChain(f.first.header), proofOf(f.first, 0), onChain(f.second.header), f.tariff, {
+            .proveDuplicate(onChain(f.first.header), proofOf(f.first, 0), onChain(f.second.header), {
               leaf: tampered(leaf),
               proof,
             }),
@@ -331,7 +289,7 @@ describe("UsageClearing.proveDuplicate", () => {
         const f = await loadFixture(duplicates);
         await f.clearing
           .connect(f.accounts.bob)
-          .dispute(onChain(f.second.header), f.tariff, multiProofOf(f.second, [0]), [Code.DuplicateEvent]);
+          .dispute(onChain(f.second.header), multiProofOf(f.second, [0]), [Code.DuplicateEvent]);
         await expect(prove(f, [f.first, 0]))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
           .withArgs(f.second.batchId, 0);
@@ -360,7 +318,7 @@ describe("UsageClearing.proveDuplicate", () => {
           expect(await batchOf(f, f.second.batchId)).to.deep.equal({
             ...before,
             charge: before.charge - amount,
-            challenged: 1n,
+            disputed: 0n,
           });
           expect(await volumesOf(f)).to.deep.equal([3n * VOICE, 3n * SMS, 0n, 0n]);
           expect(await f.clearing.isChallenged(f.second.batchId, 0)).to.equal(true);
@@ -385,7 +343,7 @@ describe("UsageClearing.proveDuplicate", () => {
           await expect(prove(f, [f.second, 1], [f.second, 2]))
             .to.emit(f.clearing, "FraudProven")
             .withArgs(f.second.batchId, Z, f.accounts.eve.address, 2, Fraud.Duplicate, amount);
-          expect(await batchOf(f, f.second.batchId)).to.include({ charge: before.charge - amount, challenged: 1n });
+          expect(await batchOf(f, f.second.batchId)).to.include({ charge: before.charge - amount, disputed: 0n });
           expect(await volumesOf(f)).to.deep.equal([4n * VOICE, 2n * SMS, 0n, 0n]);
           expect(await f.clearing.isChallenged(f.second.batchId, 1)).to.equal(false);
         });

@@ -3,8 +3,6 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
-import { computeTariffId } from "../../../sdk/src";
-import { discountTariff, iotTariff } from "../../helpers/agreements";
 import {
   batchArgs,
   onChain,
@@ -12,7 +10,6 @@ import {
   deployClearingFixture,
   Fraud,
   multiProofOf,
-  NO_RECORDS,
   proofOf,
   Reject,
   UNIT,
@@ -123,9 +120,7 @@ describe("UsageClearing.proveFraud", () => {
       for (const kind of [Fraud.None, Fraud.Duplicate]) {
         for (const header of [f.batch.header, unknown]) {
           await expect(
-            f.clearing
-              .connect(f.accounts.eve)
-              .proveFraud(kind, onChain(header), f.tariff, proofOf(f.batch, R.beforeStart)),
+            f.clearing.connect(f.accounts.eve).proveFraud(kind, onChain(header), proofOf(f.batch, R.beforeStart)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidFraudKind")
             .withArgs(kind);
@@ -141,7 +136,7 @@ describe("UsageClearing.proveFraud", () => {
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, onChain(header), f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(header), proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
         .withArgs(await f.clearing.hashBatchHeader(onChain(header)));
@@ -156,7 +151,7 @@ describe("UsageClearing.proveFraud", () => {
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.batch.batchId, BatchStatus.Pending, finalAt);
@@ -168,7 +163,7 @@ describe("UsageClearing.proveFraud", () => {
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.batch.batchId, BatchStatus.Accepted, (await batchOf(f, f.batch.batchId)).finalAt);
@@ -176,13 +171,11 @@ describe("UsageClearing.proveFraud", () => {
 
     it("should revert once the batch was rejected", async () => {
       const f = await loadFixture(fraudBatch);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
       await expect(
         f.clearing
           .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
+          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, R.beforeStart)),
       )
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.batch.batchId, BatchStatus.Rejected, (await batchOf(f, f.batch.batchId)).finalAt);
@@ -190,28 +183,6 @@ describe("UsageClearing.proveFraud", () => {
   });
 
   describe("when the batch is pending inside its window", () => {
-    describe("when the base tariff is not the header's", () => {
-      it("should revert with the header's tariff id and the given one's, before the proof", async () => {
-        const f = await loadFixture(fraudBatch);
-        expect(onChain(f.batch.header).baseTariff).to.equal(f.iotTariffId);
-        const { leaf, proof } = proofOf(f.batch, R.beforeStart);
-        for (const other of [iotTariff(1n), discountTariff()]) {
-          for (const record of [
-            { leaf, proof },
-            { leaf: tampered(leaf), proof },
-          ]) {
-            await expect(
-              f.clearing
-                .connect(f.accounts.eve)
-                .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), other, record),
-            )
-              .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-              .withArgs(f.iotTariffId, computeTariffId(other));
-          }
-        }
-      });
-    });
-
     describe("when the proof is invalid", () => {
       it("should revert for a leaf that is not the batch's", async () => {
         const f = await loadFixture(fraudBatch);
@@ -219,7 +190,7 @@ describe("UsageClearing.proveFraud", () => {
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, { leaf: tampered(leaf), proof }),
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), { leaf: tampered(leaf), proof }),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
           .withArgs(f.batch.batchId);
@@ -230,9 +201,7 @@ describe("UsageClearing.proveFraud", () => {
         const { leaf } = proofOf(f.batch, R.beforeStart);
         const { proof } = proofOf(f.batch, R.inside);
         await expect(
-          f.clearing
-            .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, { leaf, proof }),
+          f.clearing.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), { leaf, proof }),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
           .withArgs(f.batch.batchId);
@@ -246,7 +215,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, index)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFraud")
             .withArgs(Fraud.OutsidePeriod);
@@ -259,7 +228,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
+              .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), proofOf(f.batch, index)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFraud")
             .withArgs(Fraud.BadIncrement);
@@ -272,7 +241,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.ServiceNotCovered, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
+              .proveFraud(Fraud.ServiceNotCovered, onChain(f.batch.header), proofOf(f.batch, index)),
           )
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFraud")
             .withArgs(Fraud.ServiceNotCovered);
@@ -284,13 +253,9 @@ describe("UsageClearing.proveFraud", () => {
       it("should revert for a record proven before", async () => {
         const f = await loadFixture(fraudBatch);
         const record = proofOf(f.batch, R.beforeStart);
-        await f.clearing
-          .connect(f.accounts.eve)
-          .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, record);
+        await f.clearing.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), record);
         await expect(
-          f.clearing
-            .connect(f.accounts.carol)
-            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, record),
+          f.clearing.connect(f.accounts.carol).proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), record),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
           .withArgs(f.batch.batchId, R.beforeStart);
@@ -300,11 +265,11 @@ describe("UsageClearing.proveFraud", () => {
         const f = await loadFixture(fraudBatch);
         await f.clearing
           .connect(f.accounts.bob)
-          .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [R.badIncrement]), [Code.Other]);
+          .dispute(onChain(f.batch.header), multiProofOf(f.batch, [R.badIncrement]), [Code.Other]);
         await expect(
           f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.badIncrement)),
+            .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), proofOf(f.batch, R.badIncrement)),
         )
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordAlreadyChallenged")
           .withArgs(f.batch.batchId, R.badIncrement);
@@ -321,7 +286,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, R.beforeStart)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -339,7 +304,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.atEnd)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, R.atEnd)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -362,7 +327,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.badIncrement)),
+              .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), proofOf(f.batch, R.badIncrement)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -386,7 +351,7 @@ describe("UsageClearing.proveFraud", () => {
             await expect(
               f.clearing
                 .connect(f.accounts.eve)
-                .proveFraud(Fraud.ServiceNotCovered, onChain(f.batch.header), f.tariff, proofOf(f.batch, index)),
+                .proveFraud(Fraud.ServiceNotCovered, onChain(f.batch.header), proofOf(f.batch, index)),
             )
               .to.emit(f.clearing, "FraudProven")
               .withArgs(
@@ -397,7 +362,7 @@ describe("UsageClearing.proveFraud", () => {
                 Fraud.ServiceNotCovered,
                 0,
               );
-            expect(await batchOf(f, f.batch.batchId)).to.deep.equal({ ...before, challenged: BigInt(n + 1) });
+            expect(await batchOf(f, f.batch.batchId)).to.deep.equal(before);
             expect((await f.clearing.operatorStats(f.vpmn)).fraudProven).to.equal(BigInt(n + 1));
           }
           expect(await volumesOf(f)).to.deep.equal(volumes);
@@ -413,7 +378,7 @@ describe("UsageClearing.proveFraud", () => {
             await expect(
               f.clearing
                 .connect(who)
-                .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart)),
+                .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, R.beforeStart)),
             )
               .to.emit(f.clearing, "FraudProven")
               .withArgs(
@@ -442,18 +407,16 @@ describe("UsageClearing.proveFraud", () => {
             [Fraud.BadIncrement, R.badIncrement],
             [Fraud.OutsidePeriod, R.atEnd],
           ] as const;
-          for (const [n, [kind, index]] of steps.entries()) {
+          for (const [kind, index] of steps) {
             const { leaf } = proofOf(f.batch, index);
             const amount = marginal(Svc.VoiceMO, voice, leaf.chargedVolume);
-            await f.clearing
-              .connect(f.accounts.eve)
-              .proveFraud(kind, onChain(f.batch.header), f.tariff, proofOf(f.batch, index));
+            await f.clearing.connect(f.accounts.eve).proveFraud(kind, onChain(f.batch.header), proofOf(f.batch, index));
             voice -= leaf.chargedVolume;
             charge -= amount;
             expect(await batchOf(f, f.batch.batchId)).to.deep.equal({
               ...before,
               charge,
-              challenged: BigInt(n + 1),
+              disputed: 0n,
             });
             expect(await volumesOf(f)).to.deep.equal([voice, SMS, DATA, 0n]);
             expect(await f.clearing.isChallenged(f.batch.batchId, index)).to.equal(true);
@@ -477,7 +440,7 @@ describe("UsageClearing.proveFraud", () => {
           await expect(
             f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.OutsidePeriod, onChain(f.first.header), f.tariff, proofOf(f.first, 0)),
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.first.header), proofOf(f.first, 0)),
           )
             .to.emit(f.clearing, "FraudProven")
             .withArgs(
@@ -488,7 +451,7 @@ describe("UsageClearing.proveFraud", () => {
               Fraud.OutsidePeriod,
               charge,
             );
-          expect(await batchOf(f, f.first.batchId)).to.include({ charge: 0n, held: 0n, challenged: 1n });
+          expect(await batchOf(f, f.first.batchId)).to.include({ charge: 0n, held: 0n, disputed: 0n });
           expect(await driftOf(f)).to.equal(m - charge);
           expect(await volumesOf(f)).to.deep.equal([3n * VOICE, SMS, 0n, 0n]);
         });
@@ -497,7 +460,7 @@ describe("UsageClearing.proveFraud", () => {
           const f = await loadFixture(cappedFraud);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, onChain(f.first.header), f.tariff, proofOf(f.first, 0));
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.first.header), proofOf(f.first, 0));
           await time.increaseTo((await batchOf(f, f.first.batchId)).finalAt);
           const tx = f.clearing.finalize(onChain(f.first.header));
           await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(f.first.batchId, 0, false);
@@ -518,7 +481,7 @@ describe("UsageClearing.proveFraud", () => {
           await submit(f, batch);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, onChain(batch.header), f.tariff, proofOf(batch, 0));
+            .proveFraud(Fraud.OutsidePeriod, onChain(batch.header), proofOf(batch, 0));
           expect((await batchOf(f, batch.batchId)).charge).to.equal(0n);
           await time.increaseTo((await batchOf(f, batch.batchId)).finalAt);
           const tx = f.clearing.finalize(onChain(batch.header));
@@ -534,10 +497,10 @@ describe("UsageClearing.proveFraud", () => {
           const f = await loadFixture(fraudBatch);
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.beforeStart));
+            .proveFraud(Fraud.OutsidePeriod, onChain(f.batch.header), proofOf(f.batch, R.beforeStart));
           await f.clearing
             .connect(f.accounts.eve)
-            .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), f.tariff, proofOf(f.batch, R.badIncrement));
+            .proveFraud(Fraud.BadIncrement, onChain(f.batch.header), proofOf(f.batch, R.badIncrement));
           const remaining = VOICE_TOTAL - VOICE - ODD_VOICE;
           // Exactly what the records left would have been charged had they been alone in the period.
           const charge = rated(Svc.VoiceMO, remaining) + rated(Svc.SmsMO, SMS) + rated(Svc.Data, DATA);

@@ -3,36 +3,29 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
-import { computeTariffId, hashBatchTotals } from "../../../sdk/src";
-import { iotTariff } from "../../helpers/agreements";
+import { hashBatchTotals } from "../../../sdk/src";
 import {
   batchArgs,
   onChain,
-  buildBatch,
   Code,
   deployClearingFixture,
   Fraud,
   multiProofOf,
-  NO_RECORDS,
   proofOf,
   Reject,
-  type Batch,
-  type ClearingFixture,
 } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 import {
   BatchStatus,
   agreementWithCondition,
   batchOf,
-  dayBounds,
+  batchVolumesOf,
   driftOf,
   makeBatch,
   marginal,
-  multiProofOfValues,
   rated,
   SMS,
   submit,
-  tampered,
   twoBatches,
   VOICE,
   volumesOf,
@@ -50,39 +43,9 @@ async function challengedTwice(): Promise<TwoBatches> {
   const f = await loadFixture(twoBatches);
   await f.clearing
     .connect(f.accounts.bob)
-    .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.UnknownSubscriber]);
-  await f.clearing
-    .connect(f.accounts.eve)
-    .proveFraud(Fraud.OutsidePeriod, onChain(f.a.header), f.tariff, proofOf(f.a, 6));
+    .dispute(onChain(f.a.header), multiProofOf(f.a, [0]), [Code.UnknownSubscriber]);
+  await f.clearing.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(f.a.header), proofOf(f.a, 6));
   return f;
-}
-
-/**
- * A malformed file: batch 1 holds record 0 twice (the same leaf value at two tree positions), then record 1. Records
- * 0 and 1 are disputed, so two records are challenged and a list naming record 0 twice has a valid multi-proof.
- */
-async function repeatedLeaf(): Promise<ClearingFixture & { batch: Batch }> {
-  const f = await loadFixture(deployClearingFixture);
-  const [start, end] = dayBounds(f, 0);
-  const base = makeBatch(f, {
-    sequence: 1,
-    day: 0,
-    records: [
-      { service: Svc.VoiceMO, volume: VOICE },
-      { service: Svc.SmsMO, volume: SMS },
-    ],
-  });
-  const leaves = [base.leaves[0], base.leaves[1], base.leaves[0]];
-  const batch = buildBatch({ agreementId: f.agreementId, sequence: 1, periodStart: start, periodEnd: end, leaves });
-  await submit(f, batch);
-  // Values 0 and 1 of the tree: record 0 (its first copy) and record 1.
-  await f.clearing
-    .connect(f.accounts.bob)
-    .dispute(onChain(batch.header), f.tariff, multiProofOfValues(batch.tree, [0, 1]), [
-      Code.DuplicateEvent,
-      Code.DuplicateEvent,
-    ]);
-  return { ...f, batch };
 }
 
 /** The expected voice volume of each batch of the shared scenario. */
@@ -95,9 +58,7 @@ describe("UsageClearing.reject", () => {
       const f = await loadFixture(twoBatches);
       const header = { ...f.a.header, fileHash: ethers.id("never submitted") };
       const id = await f.clearing.hashBatchHeader(onChain(header));
-      await expect(
-        f.clearing.connect(f.accounts.bob).reject(...batchArgs(header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
-      )
+      await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(header), Reject.Other))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_UnknownBatch")
         .withArgs(id);
     });
@@ -109,11 +70,7 @@ describe("UsageClearing.reject", () => {
         const f = await loadFixture(twoBatches);
         const { finalAt } = await batchOf(f, f.a.batchId);
         await time.setNextBlockTimestamp(finalAt);
-        await expect(
-          f.clearing
-            .connect(f.accounts.bob)
-            .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
-        )
+        await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
           .withArgs(f.a.batchId, BatchStatus.Pending, finalAt);
       });
@@ -124,11 +81,7 @@ describe("UsageClearing.reject", () => {
         const f = await loadFixture(twoBatches);
         await f.clearing.connect(f.accounts.bob).accept(onChain(f.a.header));
         const { finalAt } = await batchOf(f, f.a.batchId);
-        await expect(
-          f.clearing
-            .connect(f.accounts.bob)
-            .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
-        )
+        await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
           .withArgs(f.a.batchId, BatchStatus.Accepted, finalAt);
       });
@@ -137,15 +90,9 @@ describe("UsageClearing.reject", () => {
     describe("given the batch was rejected", () => {
       it("should revert", async () => {
         const f = await loadFixture(twoBatches);
-        await f.clearing
-          .connect(f.accounts.bob)
-          .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+        await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
         const { finalAt } = await batchOf(f, f.a.batchId);
-        await expect(
-          f.clearing
-            .connect(f.accounts.bob)
-            .reject(...batchArgs(f.a.header), Reject.FileUnreadable, f.terms, f.tariff, NO_RECORDS),
-        )
+        await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.FileUnreadable))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
           .withArgs(f.a.batchId, BatchStatus.Rejected, finalAt);
       });
@@ -158,9 +105,7 @@ describe("UsageClearing.reject", () => {
         const f = await loadFixture(twoBatches);
         const { eve, carol, alice, aliceSigner } = f.accounts;
         for (const who of [eve, carol, alice, aliceSigner]) {
-          await expect(
-            f.clearing.connect(who).reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
-          )
+          await expect(f.clearing.connect(who).reject(...batchArgs(f.a.header), Reject.Other))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
             .withArgs(f.hpmn, who.address);
         }
@@ -170,9 +115,7 @@ describe("UsageClearing.reject", () => {
         const f = await loadFixture(twoBatches);
         const { bob, bobSigner } = f.accounts;
         await f.registry.connect(bob).revokeSigner(f.hpmn, bobSigner);
-        await expect(
-          f.clearing.connect(bobSigner).reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
-        )
+        await expect(f.clearing.connect(bobSigner).reject(...batchArgs(f.a.header), Reject.Other))
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotOperatorAccount")
           .withArgs(f.hpmn, bobSigner.address);
       });
@@ -183,67 +126,9 @@ describe("UsageClearing.reject", () => {
         it("should revert for 0, a dispute code, 99, 103, 108, 110 and 65535", async () => {
           const f = await loadFixture(twoBatches);
           for (const code of [0, Code.UnknownSubscriber, 99, 103, 108, 110, 65_535]) {
-            await expect(
-              f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), code, f.terms, f.tariff, NO_RECORDS),
-            )
+            await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), code))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidReasonCode")
               .withArgs(code);
-          }
-        });
-      });
-
-      describe("when the terms or the base tariff are not the batch's", () => {
-        it("should revert with TermsMismatch for other terms", async () => {
-          const f = await loadFixture(twoBatches);
-          const terms = { ...f.terms, disputeWindow: Number(f.terms.disputeWindow) + 1 };
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, terms, f.tariff, NO_RECORDS),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TermsMismatch")
-            .withArgs(f.agreementId, 0);
-        });
-
-        it("should revert with TariffMismatch for another tariff", async () => {
-          const f = await loadFixture(twoBatches);
-          const other = iotTariff(1n);
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, other, NO_RECORDS),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TariffMismatch")
-            .withArgs(f.iotTariffId, computeTariffId(other));
-        });
-      });
-
-      describe("when the list does not hold as many records as were challenged", () => {
-        it("should revert for a record listed while none was challenged", async () => {
-          const f = await loadFixture(twoBatches);
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0])),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ChallengedCountMismatch")
-            .withArgs(f.a.batchId, 0, 1);
-        });
-
-        it("should revert for none, one or three listed after two were challenged", async () => {
-          const f = await loadFixture(challengedTwice);
-          for (const [list, given] of [
-            [NO_RECORDS, 0],
-            [multiProofOf(f.a, [0]), 1],
-            [multiProofOf(f.a, [0, 1, 6]), 3],
-          ] as const) {
-            await expect(
-              f.clearing
-                .connect(f.accounts.bob)
-                .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, list),
-            )
-              .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ChallengedCountMismatch")
-              .withArgs(f.a.batchId, 2, given);
           }
         });
       });
@@ -261,9 +146,7 @@ describe("UsageClearing.reject", () => {
             otherTotals,
             { services: [], volumes: [], recordCounts: [], taxes: [] },
           ]) {
-            await expect(
-              f.clearing.connect(f.accounts.bob).reject(h, given, Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS),
-            )
+            await expect(f.clearing.connect(f.accounts.bob).reject(h, given, Reject.TotalsMismatch))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
               .withArgs(h.totals, hashBatchTotals(given));
           }
@@ -271,93 +154,26 @@ describe("UsageClearing.reject", () => {
           expect(await volumesOf(f)).to.deep.equal(volumes);
         });
 
-        it("should be checked after the challenged count and before the multi-proof", async () => {
+        it("should be checked after the reason code", async () => {
           const f = await loadFixture(challengedTwice);
           const [h, t] = batchArgs(f.a.header);
           const given = { ...t, volumes: t.volumes.map((v) => v + 60n) };
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .reject(h, given, Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0])),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_ChallengedCountMismatch")
-            .withArgs(f.a.batchId, 2, 1);
-          const list = multiProofOf(f.a, [0, 6]);
-          const forged = { ...list, leaves: [tampered(list.leaves[0]), list.leaves[1]] };
-          await expect(f.clearing.connect(f.accounts.bob).reject(h, given, Reject.Other, f.terms, f.tariff, forged))
+          await expect(f.clearing.connect(f.accounts.bob).reject(h, given, 99))
+            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidReasonCode")
+            .withArgs(99);
+          await expect(f.clearing.connect(f.accounts.bob).reject(h, given, Reject.Other))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
             .withArgs(h.totals, hashBatchTotals(given));
         });
       });
 
-      describe("when the multi-proof is invalid", () => {
-        it("should revert for a listed leaf that is not the batch's", async () => {
-          const f = await loadFixture(challengedTwice);
-          const list = multiProofOf(f.a, [0, 6]);
-          const forged = { ...list, leaves: [tampered(list.leaves[0]), list.leaves[1]] };
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, forged),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
-            .withArgs(f.a.batchId);
-        });
-
-        it("should revert for the challenged leaves proven against another batch's root", async () => {
-          const f = await loadFixture(challengedTwice);
-          const list = multiProofOf(f.b, [0, 1]);
-          await expect(
-            f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, list),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_InvalidProof")
-            .withArgs(f.a.batchId);
-        });
-      });
-
-      describe("when a listed record was never challenged", () => {
-        it("should revert with its index", async () => {
-          const f = await loadFixture(twoBatches);
-          await f.clearing
-            .connect(f.accounts.bob)
-            .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0]), [Code.Other]);
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [1])),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordNotChallenged")
-            .withArgs(f.a.batchId, 1);
-        });
-      });
-
-      describe("when a challenged record is listed twice", () => {
-        it("should revert with its index", async () => {
-          const f = await loadFixture(repeatedLeaf);
-          // Values 0 and 2 are the two copies of record 0: the count (2) matches and the multi-proof is valid.
-          const list = multiProofOfValues(f.batch.tree, [0, 2]);
-          expect(list.leaves.map((l) => l.index)).to.deep.equal([0, 0]);
-          await expect(
-            f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, list),
-          )
-            .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RecordNotChallenged")
-            .withArgs(f.batch.batchId, 0);
-        });
-      });
-
-      describe("when the list proves exactly the challenged records", () => {
+      describe("when the totals are the batch's", () => {
         describe("given no record was challenged", () => {
           it("should accept each fatal code, from the admin or an active signer key", async () => {
             for (const code of [Reject.FileUnreadable, Reject.WrongRecipient, Reject.TotalsMismatch, Reject.Other]) {
               for (const who of ["bob", "bobSigner"] as const) {
                 const f = await loadFixture(twoBatches);
-                await expect(
-                  f.clearing
-                    .connect(f.accounts[who])
-                    .reject(...batchArgs(f.a.header), code, f.terms, f.tariff, NO_RECORDS),
-                )
+                await expect(f.clearing.connect(f.accounts[who]).reject(...batchArgs(f.a.header), code))
                   .to.emit(f.clearing, "BatchRejected")
                   .withArgs(f.a.batchId, code, anyValue, 0);
               }
@@ -370,18 +186,14 @@ describe("UsageClearing.reject", () => {
             const chargeA = rated(Svc.VoiceMO, VOICE_A) + rated(Svc.SmsMO, SMS) + rated(Svc.Data, 2n * DATA);
             expect(before.charge).to.equal(chargeA);
             expect(chargeA).to.equal(40_012_048n);
-            await expect(
-              f.clearing
-                .connect(f.accounts.bob)
-                .reject(...batchArgs(f.a.header), Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS),
-            )
+            await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.TotalsMismatch))
               .to.emit(f.clearing, "BatchRejected")
               .withArgs(f.a.batchId, Reject.TotalsMismatch, chargeA, 0);
             expect(await batchOf(f, f.a.batchId)).to.deep.equal({
               status: BatchStatus.Rejected,
               charge: 0n,
               held: 0n,
-              challenged: 0n,
+              disputed: 0n,
               finalAt: before.finalAt,
             });
             expect(await f.clearing.isFinal(f.a.batchId)).to.equal(false);
@@ -390,9 +202,7 @@ describe("UsageClearing.reject", () => {
           it("should take its volumes out of the period, leaving the other batch's", async () => {
             const f = await loadFixture(twoBatches);
             expect(await volumesOf(f)).to.deep.equal([VOICE_A + VOICE_B, 2n * SMS, 2n * DATA, VOLTE]);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             expect(await volumesOf(f)).to.deep.equal([VOICE_B, SMS, 0n, VOLTE]);
           });
 
@@ -404,9 +214,7 @@ describe("UsageClearing.reject", () => {
               marginal(Svc.VoiceMO, VOICE_A + VOICE_B, VOICE_A) +
               marginal(Svc.SmsMO, 2n * SMS, SMS) +
               marginal(Svc.Data, 2n * DATA, 2n * DATA);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             expect(await driftOf(f)).to.equal(removed - charge);
             // 46 units of voice leave (76 - 30) where A was charged 40 for it.
             expect(await driftOf(f)).to.equal(6_000_000n);
@@ -418,19 +226,13 @@ describe("UsageClearing.reject", () => {
             // R(48,000) - R(12,000) = 30 units, where B was charged R(84,000) - R(48,000) = 36.
             await f.clearing
               .connect(f.accounts.bob)
-              .dispute(onChain(f.a.header), f.tariff, multiProofOf(f.a, [0, 1, 2]), [
-                Code.Other,
-                Code.Other,
-                Code.Other,
-              ]);
+              .dispute(onChain(f.a.header), multiProofOf(f.a, [0, 1, 2]), [Code.Other, Code.Other, Code.Other]);
             const { charge } = await batchOf(f, f.b.batchId);
             const removed =
               marginal(Svc.VoiceMO, VOICE_A + VOICE_B - 3n * VOICE, VOICE_B) +
               marginal(Svc.SmsMO, 2n * SMS, SMS) +
               marginal(Svc.VoLTE, VOLTE, VOLTE);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.b.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.b.header), Reject.Other);
             expect(await driftOf(f)).to.equal(removed - charge);
             expect(await driftOf(f)).to.equal(-6_000_000n);
             expect(await volumesOf(f)).to.deep.equal([VOICE, SMS, 2n * DATA, 0n]);
@@ -438,9 +240,7 @@ describe("UsageClearing.reject", () => {
 
           it("should keep the period's batches adding up to the exact result plus the drift", async () => {
             const f = await loadFixture(twoBatches);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             const [voice, sms, data, volte] = await volumesOf(f);
             const exact =
               rated(Svc.VoiceMO, voice) + rated(Svc.SmsMO, sms) + rated(Svc.Data, data) + rated(Svc.VoLTE, volte);
@@ -449,25 +249,20 @@ describe("UsageClearing.reject", () => {
 
           it("should count the rejection against the visited network only", async () => {
             const f = await loadFixture(twoBatches);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             const vpmn = await f.clearing.operatorStats(f.vpmn);
             expect([vpmn.batchesRejected, vpmn.fraudProven, vpmn.enrolled]).to.deep.equal([1n, 0n, true]);
             expect((await f.clearing.operatorStats(f.hpmn)).batchesRejected).to.equal(0n);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.b.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.b.header), Reject.Other);
             expect((await f.clearing.operatorStats(f.vpmn)).batchesRejected).to.equal(2n);
           });
 
           it("should never let its charge or taxes reach the vault", async () => {
             const f = await loadFixture(twoBatches);
-            await expect(
-              f.clearing
-                .connect(f.accounts.bob)
-                .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
-            ).not.to.emit(f.vault, "ObligationApplied");
+            await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other)).not.to.emit(
+              f.vault,
+              "ObligationApplied",
+            );
             const { finalAt } = await batchOf(f, f.a.batchId);
             await time.increaseTo(finalAt);
             expect(await f.clearing.isFinal(f.a.batchId)).to.equal(false);
@@ -495,32 +290,41 @@ describe("UsageClearing.reject", () => {
             return { disputed, proven, remaining, drift: rest - remaining };
           }
 
-          it("should take the listed leaves back with a multi-proof and emit BatchRejected with the charge and held part", async () => {
+          it("should need no list of them and emit BatchRejected with the charge and held part", async () => {
             const f = await loadFixture(challengedTwice);
             const e = expected();
             expect([e.disputed, e.proven]).to.deep.equal([8_000_000n, 18_000_000n]);
-            expect(await batchOf(f, f.a.batchId)).to.include({ charge: e.remaining, held: e.disputed, challenged: 2n });
-            await expect(
-              f.clearing
-                .connect(f.accounts.bob)
-                .reject(...batchArgs(f.a.header), Reject.WrongRecipient, f.terms, f.tariff, multiProofOf(f.a, [0, 6])),
-            )
+            expect(await batchOf(f, f.a.batchId)).to.include({ charge: e.remaining, held: e.disputed, disputed: 1n });
+            await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.WrongRecipient))
               .to.emit(f.clearing, "BatchRejected")
               .withArgs(f.a.batchId, Reject.WrongRecipient, e.remaining, e.disputed);
             expect(await batchOf(f, f.a.batchId)).to.include({
               status: BatchStatus.Rejected,
               charge: 0n,
               held: 0n,
-              challenged: 2n,
+              disputed: 1n,
             });
           });
 
           it("should leave the other batch's volumes, without removing the challenged records twice", async () => {
             const f = await loadFixture(challengedTwice);
             expect(await volumesOf(f)).to.deep.equal([VOICE_A + VOICE_B - 2n * VOICE, 2n * SMS, 2n * DATA, VOLTE]);
+            expect(await batchVolumesOf(f, f.a)).to.deep.equal([VOICE_A - 2n * VOICE, SMS, 2n * DATA, 0n]);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
+            expect(await volumesOf(f)).to.deep.equal([VOICE_B, SMS, 0n, VOLTE]);
+            expect(await batchVolumesOf(f, f.a)).to.deep.equal([0n, 0n, 0n, 0n]);
+            expect(await f.clearing.isRootUsed(f.agreementId, 0, f.a.header.root)).to.equal(true);
+          });
+
+          it("should not depend on a fraud proof mined just before it (the visited network front-running)", async () => {
+            const f = await loadFixture(twoBatches);
+            // The HPMN signs its rejection; the VPMN proves its own out-of-period record first.
             await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+              .connect(f.accounts.alice)
+              .proveFraud(Fraud.OutsidePeriod, onChain(f.a.header), proofOf(f.a, 6));
+            await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other))
+              .to.emit(f.clearing, "BatchRejected")
+              .withArgs(f.a.batchId, Reject.Other, anyValue, 0);
             expect(await volumesOf(f)).to.deep.equal([VOICE_B, SMS, 0n, VOLTE]);
           });
 
@@ -528,27 +332,21 @@ describe("UsageClearing.reject", () => {
             const f = await loadFixture(challengedTwice);
             const e = expected();
             expect(await driftOf(f)).to.equal(0n);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             expect(await driftOf(f)).to.equal(e.drift);
             expect(e.drift).to.equal(6_000_000n);
           });
 
           it("should count the rejection besides the fraud proven", async () => {
             const f = await loadFixture(challengedTwice);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             const stats = await f.clearing.operatorStats(f.vpmn);
             expect([stats.batchesRejected, stats.fraudProven]).to.deep.equal([1n, 1n]);
           });
 
           it("should drop the held part: nothing is left to resolve, nothing reaches the vault", async () => {
             const f = await loadFixture(challengedTwice);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             await expect(f.clearing.resolve(onChain(f.a.header), 1, "0x", "0x"))
               .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
               .withArgs(f.a.batchId);
@@ -563,9 +361,7 @@ describe("UsageClearing.reject", () => {
           // IUsageClearing.isChallenged: "Whether the record at `index` of `batchId` was disputed or proven."
           it("should still report the disputed and the proven record as challenged", async () => {
             const f = await loadFixture(challengedTwice);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(f.a.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.a, [0, 6]));
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.a.header), Reject.Other);
             expect(await f.clearing.isChallenged(f.a.batchId, 0)).to.equal(true);
             expect(await f.clearing.isChallenged(f.a.batchId, 6)).to.equal(true);
           });
@@ -586,13 +382,9 @@ describe("UsageClearing.reject", () => {
             await submit(f, batch);
             await f.clearing
               .connect(f.accounts.eve)
-              .proveFraud(Fraud.ServiceNotCovered, onChain(batch.header), f.tariff, proofOf(batch, 1));
+              .proveFraud(Fraud.ServiceNotCovered, onChain(batch.header), proofOf(batch, 1));
             const { charge } = await batchOf(f, batch.batchId);
-            await expect(
-              f.clearing
-                .connect(f.accounts.bob)
-                .reject(...batchArgs(batch.header), Reject.Other, f.terms, f.tariff, multiProofOf(batch, [1])),
-            )
+            await expect(f.clearing.connect(f.accounts.bob).reject(...batchArgs(batch.header), Reject.Other))
               .to.emit(f.clearing, "BatchRejected")
               .withArgs(batch.batchId, Reject.Other, charge, 0);
             expect(await volumesOf(f)).to.deep.equal([0n, 0n, 0n, 0n]);
@@ -620,9 +412,7 @@ describe("UsageClearing.reject", () => {
             await submit(f, first, terms);
             await submit(f, second, terms);
             expect((await f.clearing.periodCorrections(agreementId, 0, 0)).includedTaxes).to.equal(20n);
-            await f.clearing
-              .connect(f.accounts.bob)
-              .reject(...batchArgs(first.header), Reject.Other, terms, f.tariff, NO_RECORDS);
+            await f.clearing.connect(f.accounts.bob).reject(...batchArgs(first.header), Reject.Other);
             expect((await f.clearing.periodCorrections(agreementId, 0, 0)).includedTaxes).to.equal(10n);
           });
         });

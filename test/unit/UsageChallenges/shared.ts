@@ -7,6 +7,7 @@ import {
   computeTariffId,
   type AgreementTariff,
   type AgreementTerms,
+  toOnChainBatch,
   type BatchHeader,
 } from "../../../sdk/src";
 import { leafFromTuple, type leafTuple, type RecordLeaf } from "../../../sdk/src/merkle/leaf";
@@ -168,6 +169,11 @@ export async function volumesOf(
   return [...(await f.clearing.periodVolumes(agreementId, direction, period, IOT_SERVICES.length))];
 }
 
+/** What a batch still counts in its period, by IOT plan position ({@link IOT_SERVICES}). */
+export async function batchVolumesOf(f: ClearingFixture, batch: Batch): Promise<bigint[]> {
+  return [...(await f.clearing.batchVolumes(toOnChainBatch(batch.header).header, IOT_SERVICES.length))];
+}
+
 /** The drift of a period. */
 export async function driftOf(
   f: ClearingFixture,
@@ -182,9 +188,25 @@ export async function driftOf(
 export async function batchOf(
   f: ClearingFixture,
   batchId: string,
-): Promise<{ status: bigint; charge: bigint; held: bigint; challenged: bigint; finalAt: bigint }> {
+): Promise<{ status: bigint; charge: bigint; held: bigint; disputed: bigint; finalAt: bigint }> {
   const b = await f.clearing.getBatch(batchId);
-  return { status: b.status, charge: b.charge, held: b.held, challenged: b.challenged, finalAt: b.finalAt };
+  return { status: b.status, charge: b.charge, held: b.held, disputed: b.disputed, finalAt: b.finalAt };
+}
+
+/** Where {ClearingStorage} starts (ERC-7201 `roamledger.storage.UsageClearing`); `batches` is its third member. */
+const CLEARING_STORAGE = 0x306f03afd50839b20b69df852b86236757d40cebdfd77b338c4d8c2ba586bb00n;
+
+/**
+ * Sets a batch's `disputed` count (the top 16 bits of its one-slot record) in storage, to test the bound without
+ * 65,535 disputes.
+ */
+export async function setDisputed(f: ClearingFixture, batchId: string, disputed: bigint): Promise<void> {
+  const slot = ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256"], [batchId, CLEARING_STORAGE + 2n]),
+  );
+  const word = BigInt(await ethers.provider.getStorage(f.clearingAddress, slot));
+  const next = (word & ((1n << 240n) - 1n)) | (disputed << 240n);
+  await ethers.provider.send("hardhat_setStorageAt", [f.clearingAddress, slot, ethers.toBeHex(next, 32)]);
 }
 
 /** A copy of `leaf` with a field changed (its proof no longer holds). */

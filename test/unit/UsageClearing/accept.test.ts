@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { batchArgs, onChain, NO_RECORDS, Reject } from "../../helpers/clearing";
+import { batchArgs, onChain, Reject } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
 import {
   BatchStatus,
@@ -46,9 +46,7 @@ describe("UsageClearing.accept", () => {
 
     it("should revert for a rejected batch", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
       await expect(f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_WindowClosed")
         .withArgs(f.batch.batchId, BatchStatus.Rejected, f.finalAt);
@@ -126,7 +124,7 @@ describe("UsageClearing.accept", () => {
           stored.charge,
           stored.held,
           stored.round,
-          stored.challenged,
+          stored.disputed,
           stored.finalAt,
         ]).to.deep.equal([BatchStatus.Accepted, f.charge, 0n, 0n, 0n, f.finalAt]);
         expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(true);

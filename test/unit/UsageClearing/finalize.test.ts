@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { batchArgs, onChain, NO_RECORDS, Reject } from "../../helpers/clearing";
+import { signVoucher } from "../../../sdk/src";
+import { batchArgs, onChain, Reject } from "../../helpers/clearing";
+import { scheduleAndExecute } from "../../helpers/fixtures";
 import { Svc } from "../../helpers/rating";
 import {
   BatchStatus,
@@ -9,6 +11,7 @@ import {
   enabled,
   nextTimestamp,
   openCycle,
+  signedResolution,
   submit,
   taxesOf,
   usageBatch,
@@ -42,9 +45,7 @@ describe("UsageClearing.finalize", () => {
 
     it("should revert for a rejected batch, even after its window", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.TotalsMismatch, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.TotalsMismatch);
       await time.increaseTo(f.finalAt);
       await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NotFinalizable")
@@ -224,6 +225,30 @@ describe("UsageClearing.finalize", () => {
         await expect(tx).to.emit(f.clearing, "BatchFinalized").withArgs(batch.batchId, 0n, false);
         await expect(tx).to.not.emit(f.vault, "ObligationApplied");
         await expect(tx).to.not.emit(f.vault, "ObligationQueued");
+      });
+    });
+    describe("given the settlement token was disallowed after the batch was submitted (the review's freeze finding)", () => {
+      it("should still record what is owed: the batch, a resolution and a voucher reach the vault", async () => {
+        const f = await loadFixture(withHeldBatch);
+        await scheduleAndExecute(
+          f.manager,
+          f.accounts.governor,
+          await f.vault.getAddress(),
+          f.vault.interface.encodeFunctionData("disallowToken", [f.tokenAddress]),
+        );
+        expect((await f.vault.tokenConfig(f.token)).allowed).to.equal(false);
+        await time.increaseTo(f.finalAt);
+        await expect(f.clearing.connect(f.accounts.eve).finalize(onChain(f.batch.header)))
+          .to.emit(f.vault, "ObligationApplied")
+          .withArgs(f.tokenAddress, f.beta, f.alpha, await openCycle(f), f.charge + f.taxes, f.batch.batchId);
+        const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
+        await expect(f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature)).to.emit(
+          f.vault,
+          "ObligationApplied",
+        );
+        const voucher = { agreementId: f.agreementId, direction: 0, cumulativeAmount: 7n, expiry: f.finalAt + 86_400n };
+        const signature = await signVoucher(f.accounts.bobSigner, f.clearingDomain, voucher);
+        await expect(f.clearing.redeemVoucher(voucher, signature)).to.emit(f.vault, "ObligationApplied");
       });
     });
   });

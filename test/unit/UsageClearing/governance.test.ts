@@ -9,7 +9,6 @@ import {
   BatchStatus,
   Code,
   multiProofOf,
-  NO_RECORDS,
   Reject,
   UNIT,
   type ClearingFixture,
@@ -101,7 +100,7 @@ describe("UsageClearing.pause", () => {
         await expect(
           f.clearing
             .connect(f.accounts.bob)
-            .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [0]), [Code.DuplicateEvent]),
+            .dispute(onChain(f.batch.header), multiProofOf(f.batch, [0]), [Code.DuplicateEvent]),
         ).to.emit(f.clearing, "RecordDisputed");
         await expect(f.clearing.connect(f.accounts.bob).accept(onChain(f.batch.header)))
           .to.emit(f.clearing, "BatchAccepted")
@@ -116,9 +115,7 @@ describe("UsageClearing.pause", () => {
       it("should let the home network reject", async () => {
         const f = await loadFixture(pausedWithBatch);
         await expect(
-          f.clearing
-            .connect(f.accounts.bob)
-            .reject(...batchArgs(f.batch.header), Reject.WrongRecipient, f.terms, f.tariff, NO_RECORDS),
+          f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.WrongRecipient),
         ).to.emit(f.clearing, "BatchRejected");
       });
 

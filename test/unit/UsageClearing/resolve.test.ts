@@ -28,9 +28,7 @@ async function withSecondRound(): Promise<HeldFixture & { firstHeld: bigint }> {
   // Record 0 left the running volume already: 300 s remain, and record 1 takes them all.
   const marginal = marginalOf(f.tariff, Svc.VoiceMO, 300n, 300n);
   const held = marginal < f.charge ? marginal : f.charge;
-  await f.clearing
-    .connect(f.accounts.bob)
-    .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [1]), [Code.Other]);
+  await f.clearing.connect(f.accounts.bob).dispute(onChain(f.batch.header), multiProofOf(f.batch, [1]), [Code.Other]);
   return { ...f, firstHeld: f.held, held, charge: f.charge - held };
 }
 
@@ -66,9 +64,7 @@ describe("UsageClearing.resolve", () => {
 
     it("should revert for a batch rejected after a dispute (its held part was dropped)", async () => {
       const f = await loadFixture(withHeldBatch);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, multiProofOf(f.batch, [0]));
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
       const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, 0n);
       await expect(f.clearing.resolve(onChain(f.batch.header), 0n, hpmnSignature, vpmnSignature))
         .to.be.revertedWithCustomError(f.clearing, "UsageClearing_NothingHeld")
@@ -92,7 +88,7 @@ describe("UsageClearing.resolve", () => {
         it("should revert for an attacker's, the VPMN key's and the HPMN admin's signatures", async () => {
           const f = await loadFixture(withHeldBatch);
           const a = f.accounts;
-          const resolution = { batchId: f.batch.batchId, round: 0, payAmount: f.held };
+          const resolution = { batchId: f.batch.batchId, round: 0, disputed: 1n, held: f.held, payAmount: f.held };
           const vpmnSignature = await signResolution(a.aliceSigner, f.clearingDomain, resolution);
           for (const signer of [a.eve, a.aliceSigner, a.bob]) {
             const hpmnSignature = await signResolution(signer, f.clearingDomain, resolution);
@@ -114,7 +110,7 @@ describe("UsageClearing.resolve", () => {
         it("should revert when the signatures are of another amount (they recover other addresses)", async () => {
           const f = await loadFixture(withHeldBatch);
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
-          const sent = { batchId: f.batch.batchId, round: 0, payAmount: f.held - 1n };
+          const sent = { batchId: f.batch.batchId, round: 0, disputed: 1n, held: f.held, payAmount: f.held - 1n };
           const recovered = ethers.verifyTypedData(f.clearingDomain, RESOLUTION_TYPES, sent, hpmnSignature);
           await expect(f.clearing.resolve(onChain(f.batch.header), f.held - 1n, hpmnSignature, vpmnSignature))
             .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
@@ -134,7 +130,7 @@ describe("UsageClearing.resolve", () => {
         it("should revert for an attacker's, the HPMN key's and the VPMN admin's signatures", async () => {
           const f = await loadFixture(withHeldBatch);
           const a = f.accounts;
-          const resolution = { batchId: f.batch.batchId, round: 0, payAmount: f.held };
+          const resolution = { batchId: f.batch.batchId, round: 0, disputed: 1n, held: f.held, payAmount: f.held };
           const hpmnSignature = await signResolution(a.bobSigner, f.clearingDomain, resolution);
           for (const signer of [a.eve, a.bobSigner, a.alice]) {
             const vpmnSignature = await signResolution(signer, f.clearingDomain, resolution);
@@ -169,7 +165,7 @@ describe("UsageClearing.resolve", () => {
           const { hpmnSignature, vpmnSignature } = await signedResolution(f, f.batch.batchId, 0, f.held);
           await f.clearing.resolve(onChain(f.batch.header), f.held, hpmnSignature, vpmnSignature);
           const after = await f.clearing.getBatch(f.batch.batchId);
-          expect([after.status, after.charge, after.held, after.round, after.challenged]).to.deep.equal([
+          expect([after.status, after.charge, after.held, after.round, after.disputed]).to.deep.equal([
             BatchStatus.Pending,
             f.charge,
             0n,
@@ -220,6 +216,71 @@ describe("UsageClearing.resolve", () => {
           expect(await f.vault.openPositionOf(f.alpha, f.token)).to.equal(f.charge + f.taxes + f.held);
         });
 
+        describe("given the home network disputed more records after both parties signed (the review's High finding)", () => {
+          it("should refuse the old signatures: they do not waive the newly held amount", async () => {
+            const f = await loadFixture(withHeldBatch);
+            const signed = await signedResolution(f, f.batch.batchId, 0, 0n);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .dispute(onChain(f.batch.header), multiProofOf(f.batch, [1]), [Code.UnknownSubscriber]);
+            const now = await f.clearing.getBatch(f.batch.batchId);
+            expect(now.held).to.be.greaterThan(f.held);
+            const recovered = ethers.verifyTypedData(
+              f.clearingDomain,
+              RESOLUTION_TYPES,
+              { batchId: f.batch.batchId, round: 0, disputed: now.disputed, held: now.held, payAmount: 0n },
+              signed.hpmnSignature,
+            );
+            await expect(f.clearing.resolve(onChain(f.batch.header), 0n, signed.hpmnSignature, signed.vpmnSignature))
+              .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized")
+              .withArgs(f.beta, recovered);
+            expect((await f.clearing.getBatch(f.batch.batchId)).held).to.equal(now.held);
+          });
+
+          it("should leave escalation open: the arbiter decides the whole held part after the timeout", async () => {
+            const f = await loadFixture(withHeldBatch);
+            const signed = await signedResolution(f, f.batch.batchId, 0, 0n);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .dispute(onChain(f.batch.header), multiProofOf(f.batch, [1]), [Code.UnknownSubscriber]);
+            await expect(f.clearing.resolve(onChain(f.batch.header), 0n, signed.hpmnSignature, signed.vpmnSignature)).to
+              .be.reverted;
+            const { held } = await f.clearing.getBatch(f.batch.batchId);
+            await time.increaseTo(f.finalAt + ESCALATION_TIMEOUT);
+            await expect(f.clearing.connect(f.accounts.arbiter).resolveEscalated(onChain(f.batch.header), held))
+              .to.emit(f.clearing, "DisputeResolved")
+              .withArgs(f.batch.batchId, 0, held, 0n, true);
+          });
+
+          it("should take a resolution both parties sign over the new state, paying or waiving exactly that", async () => {
+            const f = await loadFixture(withHeldBatch);
+            await f.clearing
+              .connect(f.accounts.bob)
+              .dispute(onChain(f.batch.header), multiProofOf(f.batch, [1]), [Code.UnknownSubscriber]);
+            const { held, disputed } = await f.clearing.getBatch(f.batch.batchId);
+            expect(disputed).to.equal(2n);
+            const pay = held / 3n;
+            const fresh = await signedResolution(f, f.batch.batchId, 0, pay);
+            await expect(f.clearing.resolve(onChain(f.batch.header), pay, fresh.hpmnSignature, fresh.vpmnSignature))
+              .to.emit(f.clearing, "DisputeResolved")
+              .withArgs(f.batch.batchId, 0, pay, held - pay, false);
+          });
+
+          it("should refuse signatures over another held amount or disputed count of the same round", async () => {
+            const f = await loadFixture(withHeldBatch);
+            for (const seen of [
+              { disputed: 1n, held: f.held + 1n },
+              { disputed: 2n, held: f.held },
+              { disputed: 0n, held: f.held },
+            ]) {
+              const s = await signedResolution(f, f.batch.batchId, 0, 0n, seen);
+              await expect(
+                f.clearing.resolve(onChain(f.batch.header), 0n, s.hpmnSignature, s.vpmnSignature),
+              ).to.be.revertedWithCustomError(f.clearing, "UsageClearing_SignerNotAuthorized");
+            }
+          });
+        });
+
         describe("given a second round (a dispute after a resolution)", () => {
           it("should refuse the first round's signatures and take the new round's, with its own ref", async () => {
             const f = await loadFixture(withSecondRound);
@@ -227,7 +288,7 @@ describe("UsageClearing.resolve", () => {
             const recovered = ethers.verifyTypedData(
               f.clearingDomain,
               RESOLUTION_TYPES,
-              { batchId: f.batch.batchId, round: 1, payAmount: f.held },
+              { batchId: f.batch.batchId, round: 1, disputed: 2n, held: f.held, payAmount: f.held },
               stale.hpmnSignature,
             );
             await expect(f.clearing.resolve(onChain(f.batch.header), f.held, stale.hpmnSignature, stale.vpmnSignature))

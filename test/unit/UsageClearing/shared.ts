@@ -8,7 +8,7 @@ import {
   hashAgreementTerms,
   hashBatchTotals,
   rate,
-  signResolution,
+  RESOLUTION_TYPES,
   type AgreementTariff,
   type AgreementTerms,
   type BatchHeader,
@@ -326,17 +326,24 @@ export async function amendFromSecondPeriod(f: ClearingFixture): Promise<Agreeme
   return newTerms;
 }
 
-/** Both parties' signer keys' signatures of `Resolution(batchId, round, payAmount)`. */
+/**
+ * Both parties' signer keys' signatures of `Resolution(batchId, round, disputed, held, payAmount)`; `disputed` and
+ * `held` default to the batch's state on chain now (what both parties see when they sign).
+ */
 export async function signedResolution(
   f: ClearingFixture,
   batchId: string,
   round: number | bigint,
   payAmount: bigint,
+  seen?: { disputed: bigint; held: bigint },
 ): Promise<{ hpmnSignature: string; vpmnSignature: string }> {
-  const resolution = { batchId, round, payAmount };
+  const { disputed, held } = seen ?? (await f.clearing.getBatch(batchId));
+  // Signed as raw typed data, not through the SDK's signResolution, which refuses a payAmount above the held amount:
+  // the tests send such signatures to the contract too.
+  const resolution = { batchId, round, disputed, held, payAmount };
   return {
-    hpmnSignature: await signResolution(f.accounts.bobSigner, f.clearingDomain, resolution),
-    vpmnSignature: await signResolution(f.accounts.aliceSigner, f.clearingDomain, resolution),
+    hpmnSignature: await f.accounts.bobSigner.signTypedData(f.clearingDomain, RESOLUTION_TYPES, resolution),
+    vpmnSignature: await f.accounts.aliceSigner.signTypedData(f.clearingDomain, RESOLUTION_TYPES, resolution),
   };
 }
 
@@ -394,6 +401,6 @@ export async function withHeldBatch(): Promise<HeldFixture> {
   const held = marginal < f.charge ? marginal : f.charge;
   await f.clearing
     .connect(f.accounts.bob)
-    .dispute(onChain(f.batch.header), f.tariff, multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]);
+    .dispute(onChain(f.batch.header), multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]);
   return { ...f, held, charge: f.charge - held };
 }

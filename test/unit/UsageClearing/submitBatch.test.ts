@@ -12,11 +12,11 @@ import {
 import { accessTariff, DAY, discountTariff, PERIOD, signedOffer } from "../../helpers/agreements";
 import {
   batchArgs,
+  onChain,
   submitArgs,
   agreementWithTariff,
   deployClearingFixture,
   eightServiceTariff,
-  NO_RECORDS,
   Reject,
   type ClearingFixture,
 } from "../../helpers/clearing";
@@ -143,7 +143,7 @@ describe("UsageClearing.submitBatch", () => {
         h = { ...h, sequence: 1n };
         await expect(send())
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RootUsed")
-          .withArgs(ethers.ZeroHash, ethers.ZeroHash);
+          .withArgs(h.agreementId, h.direction, ethers.ZeroHash);
         h = { ...h, root: goodHeader.root };
         await expect(send())
           .to.be.revertedWithCustomError(f.clearing, "UsageClearing_TotalsMismatch")
@@ -486,9 +486,7 @@ describe("UsageClearing.submitBatch", () => {
 
             it("should count a rejected batch's number (as TAP files)", async () => {
               const f = await loadFixture(withPendingBatch);
-              await f.clearing
-                .connect(f.accounts.bob)
-                .reject(...batchArgs(f.batch.header), Reject.FileUnreadable, f.terms, f.tariff, NO_RECORDS);
+              await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.FileUnreadable);
               await expect(submit(f, usageBatch(f, { sequence: 1, tag: "resent" }).header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_SequenceMismatch")
                 .withArgs(2, 1);
@@ -502,19 +500,30 @@ describe("UsageClearing.submitBatch", () => {
               const header = { ...usageBatch(f, { sequence: 1 }).header, root: ethers.ZeroHash };
               await expect(submit(f, header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RootUsed")
-                .withArgs(ethers.ZeroHash, ethers.ZeroHash);
+                .withArgs(f.agreementId, 0, ethers.ZeroHash);
             });
 
-            it("should revert for the root of an earlier batch, naming that batch", async () => {
+            it("should revert for the root of an earlier batch of the same lane, naming the lane", async () => {
               const f = await loadFixture(withPendingBatch);
               // Another header (another file hash) over the same records.
               const header = { ...usageBatch(f, { sequence: 2 }).header, root: f.batch.header.root };
               await expect(submit(f, header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RootUsed")
-                .withArgs(f.batch.header.root, f.batch.batchId);
+                .withArgs(f.agreementId, 0, f.batch.header.root);
             });
 
-            it("should revert for the root of a batch of another agreement", async () => {
+            it("should revert for the root of an earlier, rejected batch of the same lane", async () => {
+              const f = await loadFixture(withPendingBatch);
+              await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
+              const header = { ...usageBatch(f, { sequence: 2 }).header, root: f.batch.header.root };
+              await expect(submit(f, header))
+                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RootUsed")
+                .withArgs(f.agreementId, 0, f.batch.header.root);
+            });
+          });
+
+          describe("when another lane used the root (the review's blocking attack)", () => {
+            it("should accept it: another agreement's batch with the same root blocks nothing", async () => {
               const f = await loadFixture(withPendingBatch);
               const tariff = eightServiceTariff();
               const other = await agreementWithTariff(f, tariff);
@@ -522,9 +531,21 @@ describe("UsageClearing.submitBatch", () => {
                 ...usageBatch(f, { sequence: 1, agreementId: other.agreementId, usage: ONE_SMS, tariff }).header,
                 root: f.batch.header.root,
               };
-              await expect(submit(f, header, { terms: other.terms, tariff }))
-                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_RootUsed")
-                .withArgs(f.batch.header.root, f.batch.batchId);
+              await expect(submit(f, header, { terms: other.terms, tariff })).to.emit(f.clearing, "BatchSubmitted");
+            });
+
+            it("should accept the victim's pending root after the other party copied it into a tiny batch of its own lane", async () => {
+              const f = await loadFixture(enabled);
+              const victim = usageBatch(f, { sequence: 1 });
+              // Bob (the VPMN of direction 1) sees alice's pending submission and front-runs it with the same root.
+              const copy = {
+                ...usageBatch(f, { sequence: 1, direction: 1, usage: ONE_SMS }).header,
+                root: victim.header.root,
+              };
+              await expect(submit(f, copy, { by: f.accounts.bob })).to.emit(f.clearing, "BatchSubmitted");
+              await expect(submit(f, victim.header)).to.emit(f.clearing, "BatchSubmitted");
+              expect(await f.clearing.isRootUsed(f.agreementId, 0, victim.header.root)).to.equal(true);
+              expect(await f.clearing.isRootUsed(f.agreementId, 1, victim.header.root)).to.equal(true);
             });
           });
 
@@ -547,7 +568,7 @@ describe("UsageClearing.submitBatch", () => {
                   .withArgs(h.totals, totalsHash(given));
               }
               expect((await f.clearing.lane(f.agreementId, 0)).sequence).to.equal(0n);
-              expect(await f.clearing.batchOfRoot(h.root)).to.equal(ethers.ZeroHash);
+              expect(await f.clearing.isRootUsed(f.agreementId, 0, h.root)).to.equal(false);
             });
 
             it("should revert for a relayed signature of the header sent with other totals", async () => {
@@ -641,10 +662,20 @@ describe("UsageClearing.submitBatch", () => {
           describe("when a running volume would exceed uint64", () => {
             it("should revert with the service and the volume it would reach", async () => {
               const f = await loadFixture(enabled);
-              await submit(f, usageBatch(f, { sequence: 1, usage: { [Svc.SmsMO]: [UINT64_MAX] } }).header);
-              await expect(submit(f, usageBatch(f, { sequence: 2, usage: ONE_SMS }).header))
+              await submit(f, usageBatch(f, { sequence: 1, usage: { [Svc.SmsMO]: [UINT64_MAX - 1n] } }).header);
+              await expect(submit(f, usageBatch(f, { sequence: 2, usage: { [Svc.SmsMO]: [2n] } }).header))
                 .to.be.revertedWithCustomError(f.clearing, "UsageClearing_VolumeOverflow")
                 .withArgs(Svc.SmsMO, UINT64_MAX + 1n);
+            });
+
+            it("should refuse a batch's own volume of 2^64 - 1, even in an empty period (a batch's volume is kept plus one)", async () => {
+              const f = await loadFixture(enabled);
+              await expect(submit(f, usageBatch(f, { sequence: 1, usage: { [Svc.SmsMO]: [UINT64_MAX] } }).header))
+                .to.be.revertedWithCustomError(f.clearing, "UsageClearing_VolumeOverflow")
+                .withArgs(Svc.SmsMO, UINT64_MAX + 1n);
+              await expect(
+                submit(f, usageBatch(f, { sequence: 1, usage: { [Svc.SmsMO]: [UINT64_MAX - 1n] } }).header),
+              ).to.emit(f.clearing, "BatchSubmitted");
             });
           });
 
@@ -777,7 +808,7 @@ describe("UsageClearing.submitBatch", () => {
                   stored.charge,
                   stored.held,
                   stored.round,
-                  stored.challenged,
+                  stored.disputed,
                 ]).to.deep.equal([at + BigInt(f.terms.disputeWindow), BatchStatus.Pending, charge, 0n, 0n, 0n]);
                 // 2 calls (420 s), 3 SMS and 0.8192 MB: 0.35 + 0.03 + 0.0016384 tokens, rounded once per service.
                 expect(charge).to.equal(350_000n + 30_000n + 1_638n);
@@ -790,7 +821,11 @@ describe("UsageClearing.submitBatch", () => {
                 ]);
                 const other = await f.clearing.lane(f.agreementId, 1);
                 expect([other.sequence, other.open]).to.deep.equal([0n, true]);
-                expect(await f.clearing.batchOfRoot(batch.header.root)).to.equal(batch.batchId);
+                expect(await f.clearing.isRootUsed(f.agreementId, 0, batch.header.root)).to.equal(true);
+                expect(await f.clearing.isRootUsed(f.agreementId, 1, batch.header.root)).to.equal(false);
+                expect(await f.clearing.batchVolumes(onChain(batch.header), 4)).to.deep.equal(
+                  volumesByPosition(f.tariff, { [Svc.VoiceMO]: 420n, [Svc.SmsMO]: 3n, [Svc.Data]: 819_200n }),
+                );
                 expect(await f.clearing.periodVolumes(f.agreementId, 0, 0, 4)).to.deep.equal(
                   volumesByPosition(f.tariff, { [Svc.VoiceMO]: 420n, [Svc.SmsMO]: 3n, [Svc.Data]: 819_200n }),
                 );

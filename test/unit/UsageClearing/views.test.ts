@@ -23,13 +23,12 @@ import {
   deployClearingFixture,
   Fraud,
   multiProofOf,
-  NO_RECORDS,
   proofOf,
   Reject,
   UNIT,
 } from "../../helpers/clearing";
 import { Svc } from "../../helpers/rating";
-import { usageBatch, volumesByPosition, withHeldBatch, withPendingBatch } from "./shared";
+import { USAGE, usageBatch, volumesByPosition, withHeldBatch, withPendingBatch } from "./shared";
 
 const ESCALATION_TIMEOUT = 30n * BigInt(DAY);
 
@@ -141,7 +140,7 @@ describe("UsageClearing.constructor", () => {
 });
 
 describe("UsageClearing views", () => {
-  describe("registry, agreements, vault, authority, escalationTimeout and MAX_CHALLENGES", () => {
+  describe("registry, agreements, vault, authority, escalationTimeout and MAX_DISPUTES", () => {
     it("should return the suite's contracts and the deployment's parameters", async () => {
       const f = await loadFixture(deployClearingFixture);
       expect(await f.clearing.registry()).to.equal(await f.registry.getAddress());
@@ -149,7 +148,7 @@ describe("UsageClearing views", () => {
       expect(await f.clearing.vault()).to.equal(await f.vault.getAddress());
       expect(await f.clearing.authority()).to.equal(await f.manager.getAddress());
       expect(await f.clearing.escalationTimeout()).to.equal(ESCALATION_TIMEOUT);
-      expect(await f.clearing.MAX_CHALLENGES()).to.equal(256n);
+      expect(await f.clearing.MAX_DISPUTES()).to.equal(65_535n);
       expect(await f.vault.isSuiteContract(f.clearing)).to.equal(true);
     });
   });
@@ -173,16 +172,12 @@ describe("UsageClearing views", () => {
       const record = proofOf(f.batch, 0);
       // Each call is made when it is awaited: a call sent early would reject before anyone listens.
       const calls = [
-        () => module.connect(f.accounts.bob).reject(...batchArgs(header), Reject.Other, f.terms, f.tariff, NO_RECORDS),
+        () => module.connect(f.accounts.bob).reject(...batchArgs(header), Reject.Other),
         () =>
-          module
-            .connect(f.accounts.bob)
-            .dispute(onChain(header), f.tariff, multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]),
-        () => module.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(header), f.tariff, record),
+          module.connect(f.accounts.bob).dispute(onChain(header), multiProofOf(f.batch, [0]), [Code.UnknownSubscriber]),
+        () => module.connect(f.accounts.eve).proveFraud(Fraud.OutsidePeriod, onChain(header), record),
         () =>
-          module
-            .connect(f.accounts.eve)
-            .proveDuplicate(onChain(header), record, onChain(header), f.tariff, proofOf(f.batch, 1)),
+          module.connect(f.accounts.eve).proveDuplicate(onChain(header), record, onChain(header), proofOf(f.batch, 1)),
       ];
       for (const call of calls) {
         await expect(call()).to.be.revertedWithCustomError(module, "UsageChallenges_DirectCall");
@@ -229,9 +224,7 @@ describe("UsageClearing views", () => {
 
     it("should stay false for a rejected batch, even after its window", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
       await time.increaseTo(f.finalAt + 1n);
       expect(await f.clearing.isFinal(f.batch.batchId)).to.equal(false);
     });
@@ -246,7 +239,7 @@ describe("UsageClearing views", () => {
       }
       expect(await f.clearing.isChallenged(ethers.id("unknown"), 0)).to.equal(false);
       const stored = await f.clearing.getBatch(f.batch.batchId);
-      expect([stored.challenged, stored.held]).to.deep.equal([1n, f.held]);
+      expect([stored.disputed, stored.held]).to.deep.equal([1n, f.held]);
     });
   });
 
@@ -277,9 +270,7 @@ describe("UsageClearing views", () => {
 
     it("should drop a rejected batch's volumes", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
       expect(await f.clearing.periodVolumes(f.agreementId, 0, 0, 4)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
   });
@@ -332,9 +323,7 @@ describe("UsageClearing views", () => {
   describe("operatorStats", () => {
     it("should count a rejection against the VPMN only", async () => {
       const f = await loadFixture(withPendingBatch);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
       const vpmn = await f.clearing.operatorStats(f.alpha);
       const hpmn = await f.clearing.operatorStats(f.beta);
       expect([vpmn.fraudProven, vpmn.batchesRejected, vpmn.enrolled]).to.deep.equal([0n, 1n, true]);
@@ -342,15 +331,33 @@ describe("UsageClearing views", () => {
     });
   });
 
-  describe("batchOfRoot", () => {
-    it("should return the batch that used a root, zero for an unused one, and keep it after a rejection", async () => {
+  describe("isRootUsed", () => {
+    it("should be true for the lane that used a root only, and stay true after a rejection", async () => {
       const f = await loadFixture(withPendingBatch);
-      expect(await f.clearing.batchOfRoot(f.batch.header.root)).to.equal(f.batch.batchId);
-      expect(await f.clearing.batchOfRoot(ethers.id("unused root"))).to.equal(ethers.ZeroHash);
-      await f.clearing
-        .connect(f.accounts.bob)
-        .reject(...batchArgs(f.batch.header), Reject.Other, f.terms, f.tariff, NO_RECORDS);
-      expect(await f.clearing.batchOfRoot(f.batch.header.root)).to.equal(f.batch.batchId);
+      const root = f.batch.header.root;
+      expect(await f.clearing.isRootUsed(f.agreementId, 0, root)).to.equal(true);
+      expect(await f.clearing.isRootUsed(f.agreementId, 1, root)).to.equal(false);
+      expect(await f.clearing.isRootUsed(ethers.id("another agreement"), 0, root)).to.equal(false);
+      expect(await f.clearing.isRootUsed(f.agreementId, 0, ethers.id("unused root"))).to.equal(false);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
+      expect(await f.clearing.isRootUsed(f.agreementId, 0, root)).to.equal(true);
+    });
+  });
+
+  describe("batchVolumes", () => {
+    it("should give what a batch still counts per plan position: its totals, less removals, zero once rejected", async () => {
+      const f = await loadFixture(withHeldBatch);
+      const header = onChain(f.batch.header);
+      const voice = (USAGE[Svc.VoiceMO] ?? []).reduce((sum, v) => sum + v, 0n);
+      const sms = (USAGE[Svc.SmsMO] ?? []).reduce((sum, v) => sum + v, 0n);
+      const data = (USAGE[Svc.Data] ?? []).reduce((sum, v) => sum + v, 0n);
+      const first = (USAGE[Svc.VoiceMO] ?? [])[0];
+      // Record 0 (voice) was disputed: its volume left the batch's count.
+      expect(await f.clearing.batchVolumes(header, 6)).to.deep.equal([voice - first, sms, data, 0n, 0n, 0n]);
+      await f.clearing.connect(f.accounts.bob).reject(...batchArgs(f.batch.header), Reject.Other);
+      expect(await f.clearing.batchVolumes(header, 4)).to.deep.equal([0n, 0n, 0n, 0n]);
+      const never = usageBatch(f, { sequence: 2 });
+      expect(await f.clearing.batchVolumes(onChain(never.header), 4)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
   });
 
