@@ -1,429 +1,606 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
-import type { ContractTransactionResponse } from "ethers";
+import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import type { TypedDataDomain } from "ethers";
 
-import { rate, signResolution, signVoucher, type Service, type ServicePlan } from "../../sdk/src";
-import { DAY, PERIOD } from "../helpers/agreements";
+import {
+  clearingDomain,
+  hashAgreementTerms,
+  signVoucher,
+  VOUCHER_TYPES,
+  type AgreementTerms,
+  type Voucher,
+} from "../../sdk/src";
+import type { ClearingInspector, MockStablecoin, UsageClearing, VaultInspector } from "../../sdk/src/typechain";
+import { DAY, discountTariff, signedAmendment, signedOffer } from "../helpers/agreements";
 import { campaignSize, checkedCommand } from "../helpers/campaign";
 import {
-  batchArgs,
-  submitArgs,
-  onChain,
-  buildBatch,
+  agreementWithTariff,
   deployClearingFixture,
-  makeRecord,
-  multiProofOf,
+  eightServiceTariff,
+  onChain,
   proofOf,
-  type Batch,
   type ClearingFixture,
 } from "../helpers/clearing";
+import {
+  asGovernor,
+  attempt,
+  checkClearing,
+  choose,
+  clearingArbitraries,
+  count,
+  dayStart,
+  expectPredicted,
+  newStats,
+  pick,
+  pin,
+  submitBatch,
+  voucherRefusal,
+  type CampaignWorld,
+} from "../helpers/clearingCampaign";
+import {
+  agreementModel,
+  ClearingModel,
+  PERIOD,
+  type AgreementModel,
+  type BatchModel,
+  type LaneModel,
+} from "../helpers/clearingModel";
+import { scheduleAndExecute } from "../helpers/fixtures";
+import { checkVault, MAX_OBLIGATION, VaultLedger, type RawAccount, type Refusal } from "../helpers/ledger";
 import { Svc } from "../helpers/rating";
+import { CYCLE } from "../helpers/vault";
 
 /**
- * Invariants C1-C6 of test/invariant/README.md, checked by random sequences of clearing actions (submit, accept,
- * finalize, reject, dispute, fraud proof, resolution, voucher, time) on one agreement's direction 0, against a
- * TypeScript model that rates with the SDK's engine and predicts every outcome (or its refusal). After each action the
- * contract's batches, volumes, drift, lane and the vault's obligations by reference are compared with the model.
+ * Invariants C1-C12 of test/invariant/README.md: random sequences of clearing actions on three agreements between alpha
+ * and beta, both directions each (six lanes): A1, the fixture's (the IOT base tariff both ways, a discount deal on
+ * direction 0), A2 (the 8-service tariff, no discount) and A3 (A1's terms in a second token, with a send-or-pay
+ * commitment so large that its true-up is recorded in parts). A TypeScript model (test/helpers/clearingModel.ts, with the
+ * vault's ledger of test/helpers/ledger.ts) rates every batch and removal with the SDK's engine and predicts every
+ * outcome: the exact custom error and arguments of each refusal, and every event of each success (the clearing's, the
+ * settlement's and the vault's, taken from the transaction's own receipt).
+ *
+ * Actions: submissions (records of every kind of fraud, duplicates within and across batches), submissions whose root
+ * another lane used, acceptance, finalization, disputes, rejections, fraud and duplicate proofs, resolutions whose
+ * signatures were collected at an earlier moment, arbiter escalations, vouchers and their replays on other lanes,
+ * agreements and deployments, an amendment of A1 from a later period and the caching of its terms, pause and
+ * suspension, period settlement and true-up collection, deposits, queue processing, withdrawals, cycle closes, time.
+ * After every action the contracts' views are compared with the model (one call through ClearingInspector, one per
+ * token through VaultInspector), and the home network's rejection of every open batch (and a dispute of one) is
+ * simulated: it must go through whatever anyone else did (liveness).
+ *
+ * CI: CLEARING_INVARIANT_RUNS sequences of a submission then up to CLEARING_INVARIANT_DEPTH actions.
  */
 
-const SEQUENCES = campaignSize("CLEARING_INVARIANT_RUNS", 60, 2);
-const DEPTH = campaignSize("CLEARING_INVARIANT_DEPTH", 30, 6);
-const SERVICES = [Svc.VoiceMO, Svc.SmsMO, Svc.Data, Svc.VoLTE];
-const stats = { actions: 0, refused: 0, submitted: 0, finalized: 0, removed: 0 };
+const SEQUENCES = campaignSize("CLEARING_INVARIANT_RUNS", 20, 2);
+const DEPTH = campaignSize("CLEARING_INVARIANT_DEPTH", 60, 8);
+const ESCALATION_TIMEOUT = 30n * BigInt(DAY);
+const DEPOSIT = 1_000_000n * 1_000_000n;
+/** A3's direction-0 condition: a send-or-pay commitment of 17 vault obligations and 5 base units, on voice. */
+const HUGE_CONDITION = {
+  kind: 2,
+  includingTaxes: false,
+  includedServices: 1 << Svc.VoiceMO,
+  commitment: 17n * MAX_OBLIGATION + 5n,
+};
 
-interface ModelBatch {
-  batch: Batch;
-  finalAt: bigint;
-  status: "Pending" | "Accepted" | "Final" | "Rejected";
-  charge: bigint;
-  held: bigint;
-  round: number;
-  /** Records disputed or proven (each at most once). */
-  challenged: Set<number>;
-  /** Records the home network disputed: what `Batch.disputed` counts. */
-  disputed: number;
-  /** Per service, the volume the batch still counts in its period (its totals less what removals took from it). */
-  remaining: Map<number, bigint>;
-  /** Indices of leaves outside the batch period (provable fraud). */
-  outside: number[];
-  taxes: bigint;
+interface TokenState {
+  token: MockStablecoin;
+  address: string;
+  config: { allowed: boolean; cycle: bigint; openEnd: bigint; nextCycleLength: bigint };
+  liabilities: bigint;
+  accounts: [bigint, RawAccount][];
 }
 
-interface Model {
-  batches: ModelBatch[];
-  volumes: Map<number, bigint>;
-  drift: bigint;
-  /** What the vault must hold from clearing, by reference. */
-  recorded: Map<string, bigint>;
-  voucher: bigint;
+interface Fixture extends ClearingFixture {
+  a2: { agreementId: string; terms: AgreementTerms };
+  a3: { agreementId: string; terms: AgreementTerms };
+  second: UsageClearing;
+  secondDomain: TypedDataDomain;
+  clearingInspector: ClearingInspector;
+  vaultInspector: VaultInspector;
+  /** The two settlement tokens (the fixture's, and a second one A3 settles in) as the fixture leaves them. */
+  tokens: TokenState[];
 }
 
-interface Real {
-  f: ClearingFixture;
-  plans: Map<number, ServicePlan>;
+/** The shared campaign world, with this campaign's fixture and agreements. */
+interface World extends CampaignWorld {
+  f: Fixture;
+  a1: AgreementModel;
+  a2: AgreementModel;
+  a3: AgreementModel;
 }
 
-const R = (real: Real, service: number, volume: bigint) =>
-  volume === 0n ? 0n : rate(real.plans.get(service)!, volume, 0n, 6);
+type Cmd = fc.AsyncCommand<World, World>;
 
-function openBatch(m: Model, i: number, now: bigint): ModelBatch | undefined {
-  const b = m.batches[i % Math.max(m.batches.length, 1)];
-  return b && b.status === "Pending" && now < b.finalAt ? b : undefined;
+const stats = newStats();
+
+/** C1-C12 on the clearing's views, then V1-V6 on the vault's. */
+async function check(w: World): Promise<void> {
+  await checkClearing(w);
+  await checkVault(w.vault, w.vaultInspector, w.ledger);
 }
 
-async function refused(tx: Promise<ContractTransactionResponse>): Promise<void> {
-  await expect(tx).to.be.reverted;
-  stats.refused++;
-}
+/*//////////////////////////////////////////////////////////////////////////
+                        ACTIONS OF THIS CAMPAIGN ONLY
+//////////////////////////////////////////////////////////////////////////*/
 
 /**
- * Removes one leaf of batch `b` from the model's volumes, at most what `b` still counts of its service; returns its
- * marginal charge.
+ * C8: an honest submission is never blocked by another lane. The lane's VPMN submits records identical to another
+ * batch's (so the same root); only a root its own lane used is refused.
  */
-function removeLeaf(m: Model, real: Real, b: ModelBatch, service: number, leafVolume: bigint): bigint {
-  if (!real.plans.has(service)) return 0n;
-  const left = b.remaining.get(service) ?? 0n;
-  const volume = leafVolume < left ? leafVolume : left;
-  b.remaining.set(service, left - volume);
-  const current = m.volumes.get(service) ?? 0n;
-  const next = volume < current ? current - volume : 0n;
-  m.volumes.set(service, next);
-  return R(real, service, current) - R(real, service, next);
-}
-
-async function check(m: Model, real: Real): Promise<void> {
-  const { f } = real;
-  // C1: the lane's sequence counts every batch submitted, rejected ones included.
-  expect((await f.clearing.lane(f.agreementId, 0)).sequence).to.equal(BigInt(m.batches.length));
-  for (const b of m.batches) {
-    const stored = await f.clearing.getBatch(b.batch.batchId);
-    const status = { Pending: 1n, Final: 2n, Rejected: 3n, Accepted: 4n }[b.status];
-    expect([stored.status, stored.charge, stored.held, stored.disputed]).to.deep.equal([
-      status,
-      b.charge,
-      b.held,
-      BigInt(b.disputed),
-    ]);
-    const own = await f.clearing.batchVolumes(onChain(b.batch.header), SERVICES.length);
-    expect(own.map((v) => BigInt(v))).to.deep.equal(
-      SERVICES.map((s) => (b.status === "Rejected" ? 0n : (b.remaining.get(s) ?? 0n))),
-    );
-  }
-  const volumes = await f.clearing.periodVolumes(f.agreementId, 0, 0, SERVICES.length);
-  expect(volumes.map((v) => BigInt(v))).to.deep.equal(SERVICES.map((s) => m.volumes.get(s) ?? 0n));
-  // C5: Σ charges of unrejected batches = Σ_s R_s(V_s) + drift.
-  const drift = (await f.clearing.periodCorrections(f.agreementId, 0, 0)).drift;
-  expect(drift).to.equal(m.drift);
-  const charges = m.batches.filter((b) => b.status !== "Rejected").reduce((s, b) => s + b.charge, 0n);
-  const exact = SERVICES.reduce((s, svc) => s + R(real, svc, m.volumes.get(svc) ?? 0n), 0n);
-  expect(charges).to.equal(exact + m.drift);
-  // C2, C3, C4: the vault holds exactly what the model recorded, once per reference.
-  const events = await f.vault.queryFilter(f.vault.filters.ObligationApplied());
-  const queued = await f.vault.queryFilter(f.vault.filters.ObligationQueued());
-  const byRef = new Map<string, bigint>();
-  for (const e of [...events, ...queued]) {
-    expect(byRef.has(e.args.ref), `reference ${e.args.ref} recorded twice`).to.equal(false);
-    byRef.set(e.args.ref, e.args.amount);
-  }
-  expect(byRef).to.deep.equal(m.recorded);
-}
-
-class Submit implements fc.AsyncCommand<Model, Real> {
+class CopyRoot implements Cmd {
   constructor(
-    readonly count: number,
-    readonly outside: number,
+    readonly source: number,
+    readonly lane: number,
+    readonly daysBack: number,
   ) {}
-  check = () => true;
-  async run(m: Model, real: Real) {
-    const { f } = real;
-    const start = BigInt(f.terms.validFrom);
-    const end = start + BigInt(DAY);
-    const sequence = m.batches.length + 1;
-    const leaves = Array.from({ length: this.count }, (_, k) => {
-      const service = SERVICES[k % SERVICES.length];
-      const outside = k < this.outside;
-      const leaf = makeRecord(
-        k,
-        service,
-        outside ? end : start,
-        outside ? end + 600n : end,
-        BigInt(60 * (1 + (k % 5))),
-        k,
-      );
-      return {
-        ...leaf,
-        recordId: ethers.id(`${sequence}/${k}`),
-        chargedVolume: service === Svc.SmsMO ? 1n : leaf.chargedVolume,
-      };
-    });
-    const batch = buildBatch({
-      agreementId: f.agreementId,
-      sequence,
-      periodStart: start,
-      periodEnd: end,
-      leaves,
-      taxes: { [Svc.Data]: BigInt(sequence) * 1000n },
-    });
-    const tx = f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(batch.header), "", "0x");
-    const deadline = start + BigInt(PERIOD) + BigInt(f.terms.submissionGrace);
-    if (BigInt(await time.latest()) + 1n > deadline) return refused(tx);
-    let charge = 0n;
-    for (const [k, service] of batch.header.services.entries()) {
-      const v = BigInt(batch.header.volumes[k]);
-      const current = m.volumes.get(Number(service)) ?? 0n;
-      charge += R(real, Number(service), current + v) - R(real, Number(service), current);
-      m.volumes.set(Number(service), current + v);
+  check = (w: Readonly<World>) => w.m.batches.length > 0;
+  async run(w: World) {
+    const now = await pin();
+    const source = pick(w.m.batches, this.source);
+    const covers = (l: LaneModel) =>
+      source.batch.leaves.some((leaf) => l.agreement.plans.some((p) => Number(p.service) === Number(leaf.service)));
+    const wanted = pick(w.m.lanes, this.lane);
+    const lane = covers(wanted) ? wanted : source.lane;
+    const start = dayStart(lane.agreement, now, this.daysBack);
+    const leaves = source.batch.leaves;
+    const batch = w.m.batchOf(lane, start, start + BigInt(DAY), leaves, 0, `copy ${w.m.batches.length}`);
+    expect(batch.header.root).to.equal(source.batch.header.root);
+    if (await submitBatch(w, lane, batch, now)) count(w, "copiedRoots");
+  }
+  toString = () => `CopyRoot(batch ${this.source} -> lane ${this.lane}, -${this.daysBack} d)`;
+}
+
+/**
+ * A duplicate: a record whose id an earlier record of the lane has (in an earlier batch or at a lower index). Sometimes
+ * the "kept copy" is not acceptable: the record itself, or a copy on another lane (a copied root).
+ */
+class ProveDuplicate implements Cmd {
+  constructor(
+    readonly batch: number,
+    readonly choice: number,
+  ) {}
+  check = (w: Readonly<World>) => w.m.batches.length > 0;
+  async run(w: World) {
+    const now = await pin();
+    const { m } = w;
+    const pairs = (x: BatchModel) => x.info.flatMap((_, k) => m.keptCopies(x, k).map((kept) => ({ index: k, kept })));
+    const b = choose(w, this.batch, (x) => m.isOpen(x, now) && pairs(x).some((p) => !x.challenged.has(p.index)));
+    const candidates = pairs(b);
+    let index: number;
+    let kept: { batch: BatchModel; index: number };
+    if (candidates.length > 0 && this.choice % 4 !== 0) {
+      ({ index, kept } = pick(candidates, this.choice));
+    } else {
+      index = this.choice % b.info.length;
+      const id = b.batch.leaves[index].recordId;
+      const elsewhere = m.lanes
+        .filter((l) => l !== b.lane)
+        .flatMap((l) => l.records)
+        .find((r) => r.recordId === id);
+      kept = elsewhere !== undefined && this.choice % 8 === 0 ? elsewhere : { batch: b, index };
     }
-    await tx;
-    const finalAt = BigInt(await time.latest()) + 7n * BigInt(DAY);
-    const taxes = batch.header.taxes.reduce<bigint>((s, t) => s + BigInt(t), 0n);
-    const remaining = new Map(batch.header.services.map((s, k) => [Number(s), BigInt(batch.header.volumes[k])]));
-    m.batches.push({
-      batch,
-      finalAt,
-      status: "Pending",
-      charge,
-      held: 0n,
-      round: 0,
-      challenged: new Set(),
-      disputed: 0,
-      remaining,
-      outside: Array.from({ length: this.outside }, (_, k) => k),
-      taxes,
-    });
-    stats.submitted++;
+    const keptValid = m.keptCopies(b, index).some((c) => c.batch === kept.batch && c.index === kept.index);
+    const refusal =
+      m.windowRefusal(b, now) ??
+      (!keptValid
+        ? { on: w.f.clearing, name: "UsageClearing_InvalidKeptCopy", args: [kept.batch.batch.batchId] }
+        : b.challenged.has(index)
+          ? { on: w.f.clearing, name: "UsageClearing_RecordAlreadyChallenged", args: [b.batch.batchId, index] }
+          : undefined);
+    const eve = w.f.accounts.eve;
+    const send = () =>
+      w.f.clearing
+        .connect(eve)
+        .proveDuplicate(
+          onChain(kept.batch.batch.header),
+          proofOf(kept.batch.batch, kept.index),
+          onChain(b.batch.header),
+          proofOf(b.batch, index),
+        );
+    const receipt = await attempt(w, send, refusal);
+    if (receipt === undefined) return;
+    m.proveFraud(b, index, 1, eve.address);
+    expectPredicted(w, receipt);
+    count(w, "duplicates");
   }
-  toString = () => `Submit(${this.count}, ${this.outside} outside)`;
+  toString = () => `ProveDuplicate(${this.batch}, ${this.choice})`;
 }
 
-class Finish implements fc.AsyncCommand<Model, Real> {
+/**
+ * C11: a signed voucher replayed: as it is (stale once redeemed), on another lane of the same agreement or on another
+ * agreement (its fields changed: the signature then names no HPMN key), on the second deployment, or signed for the
+ * second deployment and brought to this one.
+ */
+class ReplayVoucher implements Cmd {
   constructor(
-    readonly i: number,
-    readonly byAccept: boolean,
+    readonly which: number,
+    readonly variant: number,
+    readonly target: number,
   ) {}
-  check = (m: Readonly<Model>) => m.batches.length > 0;
-  async run(m: Model, real: Real) {
-    const { f } = real;
-    const b = m.batches[this.i % m.batches.length];
-    const now = BigInt(await time.latest()) + 1n;
-    const allowed = this.byAccept
-      ? b.status === "Pending" && now < b.finalAt
-      : b.status === "Accepted" || (b.status === "Pending" && now >= b.finalAt);
-    const tx = this.byAccept
-      ? f.clearing.connect(f.accounts.bob).accept(onChain(b.batch.header))
-      : f.clearing.connect(f.accounts.eve).finalize(onChain(b.batch.header));
-    if (!allowed) return refused(tx);
-    await tx;
-    if (this.byAccept) {
-      b.status = "Accepted";
+  check = (w: Readonly<World>) => w.vouchers.length > 0;
+  async run(w: World) {
+    const now = await pin();
+    const s = pick(w.vouchers, this.which);
+    const eve = w.f.accounts.eve;
+    const recover = (domain: TypedDataDomain, v: Voucher, sig: string) =>
+      ethers.verifyTypedData(domain, VOUCHER_TYPES, v, sig);
+    if (this.variant === 0 || this.variant === 1) {
+      // On this deployment: as it is (0), or on another lane (1).
+      const others = w.m.lanes.filter((l) => l !== s.lane);
+      const lane = this.variant === 0 ? s.lane : pick(others, this.target);
+      const voucher = { ...s.voucher, agreementId: lane.agreement.id, direction: lane.direction };
+      const recovered = recover(w.f.clearingDomain, voucher, s.signature);
+      const refusal = voucherRefusal(w, lane, voucher.cumulativeAmount, voucher.expiry, recovered, now);
+      const receipt = await attempt(w, () => w.f.clearing.connect(eve).redeemVoucher(voucher, s.signature), refusal);
+      if (receipt === undefined) return void count(w, "replays");
+      w.m.redeem(lane, voucher, recovered);
+      expectPredicted(w, receipt);
+      count(w, "vouchers");
       return;
     }
-    b.status = "Final";
-    if (b.charge + b.taxes > 0n) m.recorded.set(b.batch.batchId, b.charge + b.taxes);
-    stats.finalized++;
-  }
-  toString = () => `${this.byAccept ? "Accept" : "Finalize"}(${this.i})`;
-}
-
-class ProveOutside implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly i: number) {}
-  check = (m: Readonly<Model>) => m.batches.length > 0;
-  async run(m: Model, real: Real) {
-    const { f } = real;
-    const b = m.batches[this.i % m.batches.length];
-    const index = b.outside.find((k) => !b.challenged.has(k));
-    const now = BigInt(await time.latest()) + 1n;
-    if (index === undefined) return;
-    const record = proofOf(b.batch, index);
-    const tx = f.clearing.connect(f.accounts.eve).proveFraud(2, onChain(b.batch.header), record);
-    if (!openBatch(m, m.batches.indexOf(b), now)) return refused(tx);
-    await tx;
-    const marginal = removeLeaf(m, real, b, record.leaf.service, record.leaf.chargedVolume);
-    const amount = marginal < b.charge ? marginal : b.charge;
-    b.charge -= amount;
-    m.drift += marginal - amount;
-    b.challenged.add(index);
-    stats.removed++;
-  }
-  toString = () => `ProveOutside(${this.i})`;
-}
-
-class Dispute implements fc.AsyncCommand<Model, Real> {
-  constructor(
-    readonly i: number,
-    readonly picks: number[],
-  ) {}
-  check = (m: Readonly<Model>) => m.batches.length > 0;
-  async run(m: Model, real: Real) {
-    const { f } = real;
-    const b = m.batches[this.i % m.batches.length];
-    const n = b.batch.leaves.length;
-    const indices = [...new Set(this.picks.map((p) => p % n))];
-    const now = BigInt(await time.latest()) + 1n;
-    const records = multiProofOf(b.batch, indices);
-    const codes = records.leaves.map(() => 10);
-    const tx = f.clearing.connect(f.accounts.bob).dispute(onChain(b.batch.header), records, codes);
-    if (!openBatch(m, m.batches.indexOf(b), now) || indices.some((k) => b.challenged.has(k))) return refused(tx);
-    await tx;
-    for (const leaf of records.leaves) {
-      const marginal = removeLeaf(m, real, b, leaf.service, leaf.chargedVolume);
-      const amount = marginal < b.charge ? marginal : b.charge;
-      b.charge -= amount;
-      b.held += amount;
-      m.drift += marginal - amount;
-      b.challenged.add(leaf.index);
+    if (this.variant === 2) {
+      // This deployment's voucher on the second deployment (whose clearing is enabled for both agreements).
+      const recovered = recover(w.f.secondDomain, s.voucher, s.signature);
+      const refusal: Refusal =
+        now > s.voucher.expiry
+          ? { on: w.f.second, name: "UsageClearing_VoucherExpired", args: [s.voucher.expiry] }
+          : { on: w.f.second, name: "UsageClearing_SignerNotAuthorized", args: [s.lane.hpmn, recovered] };
+      await attempt(w, () => w.f.second.connect(eve).redeemVoucher(s.voucher, s.signature), refusal);
+      count(w, "replays");
+      return;
     }
-    b.disputed += indices.length;
-    stats.removed += indices.length;
-  }
-  toString = () => `Dispute(${this.i}, [${this.picks}])`;
-}
-
-class Reject implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly i: number) {}
-  check = (m: Readonly<Model>) => m.batches.length > 0;
-  async run(m: Model, real: Real) {
-    const { f } = real;
-    const b = m.batches[this.i % m.batches.length];
-    const now = BigInt(await time.latest()) + 1n;
-    const tx = f.clearing.connect(f.accounts.bob).reject(...batchArgs(b.batch.header), 102);
-    if (!openBatch(m, m.batches.indexOf(b), now)) return refused(tx);
-    await tx;
-    let marginal = 0n;
-    for (const service of [...b.remaining.keys()]) {
-      marginal += removeLeaf(m, real, b, service, b.remaining.get(service) ?? 0n);
-    }
-    m.drift += marginal - b.charge;
-    b.status = "Rejected";
-    b.charge = 0n;
-    b.held = 0n;
-  }
-  toString = () => `Reject(${this.i})`;
-}
-
-class Resolve implements fc.AsyncCommand<Model, Real> {
-  constructor(
-    readonly i: number,
-    readonly share: number,
-  ) {}
-  check = (m: Readonly<Model>) => m.batches.some((b) => b.held > 0n);
-  async run(m: Model, real: Real) {
-    const { f } = real;
-    const b = m.batches.filter((x) => x.held > 0n)[this.i % m.batches.filter((x) => x.held > 0n).length];
-    const pay = (b.held * BigInt(this.share)) / 100n;
-    const resolution = { batchId: b.batch.batchId, round: b.round, disputed: b.disputed, held: b.held, payAmount: pay };
-    await f.clearing.resolve(
-      onChain(b.batch.header),
-      pay,
-      await signResolution(f.accounts.bobSigner, f.clearingDomain, resolution),
-      await signResolution(f.accounts.aliceSigner, f.clearingDomain, resolution),
-    );
-    const ref = ethers.keccak256(
-      ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint16"], [b.batch.batchId, b.round]),
-    );
-    if (pay > 0n) m.recorded.set(ref, pay);
-    b.held = 0n;
-    b.round += 1;
-  }
-  toString = () => `Resolve(${this.i}, ${this.share}%)`;
-}
-
-class RedeemVoucher implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly cumulative: bigint) {}
-  check = () => true;
-  async run(m: Model, real: Real) {
-    const { f } = real;
+    // A voucher the HPMN signed for the second deployment, brought to this one.
+    const lane = s.lane;
     const voucher = {
-      agreementId: f.agreementId,
-      direction: 0,
-      cumulativeAmount: this.cumulative,
-      expiry: (await time.latest()) + DAY,
+      ...s.voucher,
+      cumulativeAmount: lane.voucherRedeemed + 1n + BigInt(this.target),
+      expiry: now + 60n,
     };
-    const signature = await signVoucher(f.accounts.bobSigner, f.clearingDomain, voucher);
-    const tx = f.clearing.connect(f.accounts.alice).redeemVoucher(voucher, signature);
-    if (this.cumulative <= m.voucher) return refused(tx);
-    await tx;
-    const ref = await f.clearing.hashVoucher(voucher);
-    m.recorded.set(ref, this.cumulative - m.voucher);
-    m.voucher = this.cumulative;
+    const signature = await signVoucher(w.keys.get(lane.hpmn)!, w.f.secondDomain, voucher);
+    const recovered = recover(w.f.clearingDomain, voucher, signature);
+    const refusal = voucherRefusal(w, lane, voucher.cumulativeAmount, voucher.expiry, recovered, now);
+    await attempt(w, () => w.f.clearing.connect(eve).redeemVoucher(voucher, signature), refusal);
+    count(w, "replays");
   }
-  toString = () => `RedeemVoucher(${this.cumulative})`;
+  toString = () => `ReplayVoucher(${this.which}, variant ${this.variant}, target ${this.target})`;
 }
 
-class Wait implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly seconds: number) {}
+/** The direction-0 conditions an amendment of the first agreement may bring. */
+function condition(choice: number, seed: bigint) {
+  if (choice === 0)
+    return {
+      kind: 2,
+      includingTaxes: false,
+      includedServices: (1 << Svc.VoiceMO) | (1 << Svc.Data),
+      commitment: 50_000_000_000n,
+    };
+  if (choice === 1)
+    return {
+      kind: 1,
+      includingTaxes: true,
+      includedServices: (1 << Svc.VoiceMO) | (1 << Svc.Data),
+      commitment: 30_000_000n,
+    };
+  // A send-or-pay commitment above what 8 vault obligations carry: the true-up is recorded in parts.
+  return { kind: 2, includingTaxes: false, includedServices: 1 << Svc.VoiceMO, commitment: 9n * MAX_OBLIGATION + seed };
+}
+
+/**
+ * Amends the first agreement from the next period on (both parties' keys sign; anyone submits): another dispute window
+ * and direction-0 condition. Submissions for its periods need its terms cached (`cacheTerms`).
+ */
+class Amend implements Cmd {
+  constructor(
+    readonly window: number,
+    readonly condition: number,
+    readonly seed: bigint,
+  ) {}
   check = () => true;
-  async run() {
-    await time.increase(this.seconds);
+  async run(w: World) {
+    const now = await pin();
+    const a = w.a1;
+    const latest = a.versions[a.versions.length - 1];
+    const newTerms: AgreementTerms = {
+      ...latest.terms,
+      disputeWindow: [2, 5, 7][this.window % 3] * DAY,
+      conditions: [condition(this.condition % 3, this.seed), latest.terms.conditions[1]],
+    };
+    const effectiveFrom = a.validFrom + (w.m.periodOf(a, now) + 1n) * PERIOD;
+    const amendment = {
+      agreementId: a.id,
+      baseVersion: a.versions.length - 1,
+      newTermsHash: hashAgreementTerms(newTerms),
+      effectiveFrom,
+    };
+    const { signatureA, signatureB } = await signedAmendment(w.f, amendment);
+    const suspended = [a.partyA, a.partyB].find((id) => w.m.status.get(id) !== 1n);
+    const refusal: Refusal | undefined =
+      suspended === undefined
+        ? undefined
+        : { on: w.f.agreements, name: "RoamingAgreements_NotActive", args: [suspended, w.m.status.get(suspended)] };
+    const send = () => w.f.agreements.amend(amendment, latest.terms, newTerms, signatureA, signatureB);
+    if ((await attempt(w, send, refusal)) === undefined) return;
+    a.versions.push({ terms: newTerms, effectiveFrom, hash: amendment.newTermsHash });
+    count(w, "amendments");
   }
-  toString = () => `Wait(${this.seconds})`;
+  toString = () => `Amend(window ${this.window}, condition ${this.condition})`;
 }
 
-/** Wraps a command: counts it and checks every invariant after it. */
-const checked = (command: fc.AsyncCommand<Model, Real>) => checkedCommand(command, stats, check);
+/** Anyone caches a later version's terms (caching again rewrites the same entries). */
+class CacheTerms implements Cmd {
+  constructor(readonly version: number) {}
+  check = (w: Readonly<World>) => w.a1.versions.length > 1;
+  async run(w: World) {
+    await pin();
+    const a = w.a1;
+    const version = 1 + (this.version % (a.versions.length - 1));
+    const v = a.versions[version];
+    const receipt = await attempt(
+      w,
+      () => w.f.clearing.connect(w.f.accounts.eve).cacheTerms(a.id, version, v.terms, [a.tariff, a.tariff]),
+      undefined,
+    );
+    a.cached.add(v.hash);
+    w.m.expected.clearing.push({ name: "TermsCached", args: [a.id, version, v.hash] });
+    expectPredicted(w, receipt!);
+  }
+  toString = () => `CacheTerms(${this.version})`;
+}
 
-async function invariantFixture(): Promise<ClearingFixture> {
+/** The pauser stops submissions and redemptions at once; the governor lets them resume (after its delay). */
+class TogglePause implements Cmd {
+  check = () => true;
+  async run(w: World) {
+    if (!w.m.paused) {
+      await pin();
+      await w.f.clearing.connect(w.f.accounts.pauser).pause();
+    } else {
+      await asGovernor(w, w.f.clearingAddress, w.f.clearing.interface.encodeFunctionData("unpause"));
+    }
+    w.m.paused = !w.m.paused;
+  }
+  toString = () => "TogglePause";
+}
+
+/** The pauser suspends a party at once; the governor reinstates it (after its delay). */
+class ToggleStatus implements Cmd {
+  constructor(readonly party: number) {}
+  check = () => true;
+  async run(w: World) {
+    const id = this.party % 2 === 0 ? w.f.alpha : w.f.beta;
+    const reason = ethers.id("invariant campaign");
+    if (w.m.status.get(id) === 1n) {
+      await pin();
+      await w.f.registry.connect(w.f.accounts.pauser).suspendOperator(id, reason);
+      w.m.status.set(id, 2n);
+    } else {
+      const registry = await w.f.registry.getAddress();
+      await asGovernor(w, registry, w.f.registry.interface.encodeFunctionData("reinstateOperator", [id, reason]));
+      w.m.status.set(id, 1n);
+    }
+  }
+  toString = () => `ToggleStatus(${this.party % 2 === 0 ? "alpha" : "beta"})`;
+}
+
+/*//////////////////////////////////////////////////////////////////////////
+                                   FIXTURE
+//////////////////////////////////////////////////////////////////////////*/
+
+/**
+ * The clearing fixture's agreement (IOT both ways, the discount deal on direction 0) and a second alpha-beta agreement
+ * on the 8-service tariff, both in clearing; a second deployment of UsageClearing (another EIP-712 domain) with both
+ * agreements in clearing too; the inspectors.
+ */
+async function invariantFixture(): Promise<Fixture> {
   const f = await deployClearingFixture();
+  const a = f.accounts;
   await f.clearing.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
-  return f;
+  const eight = eightServiceTariff();
+  const a2 = await agreementWithTariff(f, eight);
+  await f.clearing.enableClearing(a2.agreementId, a2.terms, [eight, eight]);
+  // A3: the fixture's terms in a second token, with a send-or-pay commitment above what 8 obligations carry.
+  const eurc = (await ethers.deployContract("MockStablecoin", ["Euro Coin", "EURC", 6])) as unknown as MockStablecoin;
+  const vaultAddress = await f.vault.getAddress();
+  const allow = f.vault.interface.encodeFunctionData("allowToken", [await eurc.getAddress(), CYCLE]);
+  await scheduleAndExecute(f.manager, a.governor, vaultAddress, allow);
+  for (const holder of [a.alice, a.bob]) await eurc.connect(holder).approve(f.vault, ethers.MaxUint256);
+  const a3Terms: AgreementTerms = {
+    ...f.terms,
+    validFrom: BigInt(f.terms.validFrom),
+    token: await eurc.getAddress(),
+    conditions: [HUGE_CONDITION, { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0n }],
+  };
+  const offer = await signedOffer(f, { terms: a3Terms, nonce: 79n });
+  await f.agreements.connect(a.bob).acceptOffer(offer.offer, offer.signature);
+  const a3 = { agreementId: await f.agreements.agreementIdOf(offer.offerHash, f.beta), terms: a3Terms };
+  await f.clearing.enableClearing(a3.agreementId, a3Terms, [f.tariff, f.tariff]);
+  const second = (await ethers.deployContract("UsageClearing", [
+    f.manager,
+    f.registry,
+    f.agreements,
+    f.vault,
+    ESCALATION_TIMEOUT,
+  ])) as unknown as UsageClearing;
+  await second.enableClearing(f.agreementId, f.terms, [f.tariff, f.tariff]);
+  await second.enableClearing(a2.agreementId, a2.terms, [eight, eight]);
+  await second.enableClearing(a3.agreementId, a3Terms, [f.tariff, f.tariff]);
+  expect(await f.clearing.escalationTimeout()).to.equal(ESCALATION_TIMEOUT);
+  const clearingInspector = (await ethers.deployContract("ClearingInspector")) as unknown as ClearingInspector;
+  const vaultInspector = (await ethers.deployContract("VaultInspector")) as unknown as VaultInspector;
+  const tokens: TokenState[] = [];
+  for (const token of [f.token, eurc]) {
+    const v = await vaultInspector.inspect(f.vault, token, [f.alpha, f.beta]);
+    tokens.push({
+      token,
+      address: await token.getAddress(),
+      config: {
+        allowed: v.config.allowed,
+        cycle: v.config.cycle,
+        openEnd: v.config.openEnd,
+        nextCycleLength: v.config.nextCycleLength,
+      },
+      liabilities: v.liabilities,
+      accounts: v.members.map((x) => [
+        x.id,
+        { balance: x.raw.balance, position: x.raw.position, cycle: x.raw.cycle, queued: x.raw.queued },
+      ]),
+    });
+  }
+  expect(tokens.map((t) => t.liabilities)).to.deep.equal([2n * DEPOSIT, 0n]);
+  const secondDomain = clearingDomain({ chainId: f.chainId, verifyingContract: await second.getAddress() });
+  return { ...f, a2, a3, second, secondDomain, clearingInspector, vaultInspector, tokens };
 }
 
-describe("Invariants: UsageClearing (model-based random sequences)", () => {
+function newWorld(f: Fixture): World {
+  const ledger = new VaultLedger([f.alpha, f.beta]);
+  for (const t of f.tokens) {
+    ledger.seedToken(t.address, t.config, t.liabilities, 0n);
+    for (const [id, raw] of t.accounts) ledger.seedAccount(t.address, id, raw);
+  }
+  const common = { partyA: f.alpha, partyB: f.beta };
+  const a1 = agreementModel({
+    ...common,
+    name: "A1",
+    id: f.agreementId,
+    token: f.tokenAddress,
+    terms: f.terms,
+    tariff: f.tariff,
+    uncovered: Svc.VoiceMT,
+    tariffs: [discountTariff()],
+  });
+  const a2 = agreementModel({
+    ...common,
+    name: "A2",
+    id: f.a2.agreementId,
+    token: f.tokenAddress,
+    terms: f.a2.terms,
+    tariff: eightServiceTariff(),
+    uncovered: Svc.SpectrumMHzHours,
+  });
+  const a3 = agreementModel({
+    ...common,
+    name: "A3",
+    id: f.a3.agreementId,
+    token: f.tokens[1].address,
+    terms: f.a3.terms,
+    tariff: f.tariff,
+    uncovered: Svc.SmsMT,
+    tariffs: [discountTariff()],
+  });
+  const m = new ClearingModel(
+    { clearing: f.clearing, settlement: f.settlement, vault: f.vault },
+    ledger,
+    [a1, a2, a3],
+    ESCALATION_TIMEOUT,
+  );
+  const a = f.accounts;
+  return {
+    f,
+    clearing: f.clearing,
+    settlement: f.settlement,
+    vault: f.vault,
+    manager: f.manager,
+    clearingInspector: f.clearingInspector,
+    vaultInspector: f.vaultInspector,
+    domain: f.clearingDomain,
+    eve: a.eve,
+    arbiter: a.arbiter,
+    governor: a.governor,
+    m,
+    ledger,
+    a1,
+    a2,
+    a3,
+    members: [f.alpha, f.beta],
+    operators: [f.alpha, f.beta],
+    tokens: f.tokens.map((t) => ({ address: t.address, token: t.token })),
+    stats,
+    admins: new Map([
+      [f.alpha, a.alice],
+      [f.beta, a.bob],
+    ]),
+    keys: new Map([
+      [f.alpha, a.aliceSigner],
+      [f.beta, a.bobSigner],
+    ]),
+    payouts: new Map([
+      [f.alpha, a.alicePayout.address],
+      [f.beta, a.bobPayout.address],
+    ]),
+    resolutions: [],
+    vouchers: [],
+    turn: 0,
+  };
+}
+
+/*//////////////////////////////////////////////////////////////////////////
+                                   CAMPAIGN
+//////////////////////////////////////////////////////////////////////////*/
+
+const checked = (command: Cmd) => checkedCommand(command, stats, check);
+
+describe("Invariants: UsageClearing and PeriodSettlement (model-based random sequences)", () => {
   it(`should hold over ${SEQUENCES} random sequences of a submission then up to ${DEPTH} clearing actions`, async () => {
-    const index = fc.nat(20);
-    const submit = fc
-      .tuple(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 3 }))
-      .map(([n, o]) => new Submit(n, Math.min(o, n)));
-    const commands = [
-      submit,
-      submit,
-      fc.tuple(index, fc.boolean()).map(([i, a]) => new Finish(i, a)),
-      fc.tuple(index, fc.boolean()).map(([i, a]) => new Finish(i, a)),
-      index.map((i) => new ProveOutside(i)),
-      fc.tuple(index, fc.array(fc.nat(40), { minLength: 1, maxLength: 4 })).map(([i, p]) => new Dispute(i, p)),
-      index.map((i) => new Reject(i)),
-      fc.tuple(index, fc.integer({ min: 0, max: 100 })).map(([i, s]) => new Resolve(i, s)),
-      fc.bigInt(1n, 50_000_000n).map((c) => new RedeemVoucher(c)),
-      fc.constantFrom(3600, DAY, 4 * DAY, 8 * DAY).map((s) => new Wait(s)),
-      fc.constantFrom(DAY, 8 * DAY).map((s) => new Wait(s)),
-    ].map((arb) => arb.map(checked));
+    const index = fc.nat(50);
+    const a = clearingArbitraries({ lanes: 6, agreements: 3, members: 2, tokens: 2 });
+    // Weights by repetition: the actions that build on others (disputes, signatures, resolutions) come often enough
+    // for sequences of a few dozen actions to reach them.
+    const commands: fc.Arbitrary<Cmd>[] = [
+      ...Array<fc.Arbitrary<Cmd>>(6).fill(a.submit),
+      fc.tuple(index, fc.nat(5), fc.integer({ min: 1, max: 3 })).map(([s, l, d]) => new CopyRoot(s, l, d)),
+      a.accept,
+      a.accept,
+      a.finalize,
+      a.finalize,
+      ...Array<fc.Arbitrary<Cmd>>(4).fill(a.dispute),
+      a.reject,
+      a.fraud,
+      a.fraud,
+      fc.tuple(index, index).map(([i, c]) => new ProveDuplicate(i, c)),
+      ...Array<fc.Arbitrary<Cmd>>(3).fill(a.sign),
+      ...Array<fc.Arbitrary<Cmd>>(3).fill(a.resolve),
+      a.escalate,
+      a.voucher,
+      a.voucher,
+      fc.tuple(index, fc.nat(3), fc.nat(10)).map(([i, v, t]) => new ReplayVoucher(i, v, t)),
+      fc.tuple(fc.nat(2), fc.nat(2), fc.bigInt(1n, 1_000_000n)).map(([wi, c, s]) => new Amend(wi, c, s)),
+      index.map((i) => new CacheTerms(i)),
+      fc.constant(null).map(() => new TogglePause()),
+      fc.nat(1).map((p) => new ToggleStatus(p)),
+      a.settle,
+      a.settle,
+      a.collect,
+      a.deposit,
+      a.processQueue,
+      a.withdraw,
+      a.closeCycle,
+      ...Array<fc.Arbitrary<Cmd>>(4).fill(a.wait),
+      a.longWait,
+    ];
 
     await fc.assert(
-      // Each sequence starts with a submission, so that every sequence runs actions (a random command list may be empty,
-      // and almost every other action needs a batch): the campaign cannot pass vacuously, even at coverage's size.
       fc.asyncProperty(
-        submit.map(checked),
-        fc.commands(commands, { maxCommands: DEPTH, size: "max" }),
+        a.submit.map(checked),
+        fc.commands(
+          commands.map((arb) => arb.map(checked)),
+          { maxCommands: DEPTH, size: "max" },
+        ),
         async (first, cmds) => {
           const f = await loadFixture(invariantFixture);
-          const plans = new Map<number, ServicePlan>(
-            f.tariff.plans.map((p) => [
-              Number(p.service),
-              {
-                service: Number(p.service) as Service,
-                kind: Number(p.kind) as ServicePlan["kind"],
-                increment: BigInt(p.increment),
-                tiers: p.tiers.map((t) => ({
-                  start: BigInt(t.start),
-                  fixedPrice: BigInt(t.fixedPrice),
-                  linearPrice: BigInt(t.linearPrice),
-                })),
-                unbalancedTiers: [],
-              },
-            ]),
-          );
-          const model: Model = { batches: [], volumes: new Map(), drift: 0n, recorded: new Map(), voucher: 0n };
-          await fc.asyncModelRun(() => ({ model, real: { f, plans } }), [first, ...cmds]);
+          const w = newWorld(f);
+          await fc.asyncModelRun(() => ({ model: w, real: w }), [first, ...cmds]);
         },
       ),
       { numRuns: SEQUENCES },
     );
     console.log(
-      `      clearing invariant campaign: ${stats.actions} actions (${stats.submitted} batches, ${stats.finalized} ` +
-        `finalized, ${stats.removed} records removed, ${stats.refused} refusals as predicted)`,
+      `      clearing invariant campaign: ${stats.actions} actions in ${SEQUENCES} sequences, ${stats.refused} ` +
+        `refusals as predicted; ${JSON.stringify(stats.counters)}`,
     );
+    console.log(`      refusals by error: ${JSON.stringify(stats.refusals)}`);
     expect(stats.actions).to.be.at.least(SEQUENCES);
   });
 });
