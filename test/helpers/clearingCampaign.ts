@@ -457,10 +457,12 @@ export class SignResolution implements CampaignCommand {
   check = (w: Readonly<CampaignWorld>) => w.m.batches.length > 0;
   async run(w: CampaignWorld) {
     const now = BigInt(await time.latest()) + 1n;
+    // Mostly a batch whose window is open, so that later disputes may change it after the signatures.
     const b = choose(
       w,
       this.batch,
       (x) => x.held > 0n && w.m.isOpen(x, now),
+      (x) => w.m.isOpen(x, now),
       (x) => x.held > 0n,
     );
     const pay = (b.held * BigInt(this.share)) / 100n;
@@ -490,15 +492,23 @@ export class SubmitResolution implements CampaignCommand {
   check = (w: Readonly<CampaignWorld>) => w.resolutions.length > 0;
   async run(w: CampaignWorld) {
     await pin();
+    const unchangedSince = (r: SignedResolution) =>
+      BigInt(r.resolution.round) === BigInt(r.b.round) &&
+      BigInt(r.resolution.disputed) === BigInt(r.b.disputed) &&
+      BigInt(r.resolution.held) === r.b.held;
+    // Mostly signatures of a batch that holds something; half of those, when there are, of a batch changed since.
     const live = w.resolutions.filter((r) => r.b.held > 0n);
-    const s = live.length > 0 && this.which % 4 !== 3 ? pick(live, this.which) : pick(w.resolutions, this.which);
+    const stale = live.filter((r) => !unchangedSince(r));
+    const s =
+      stale.length > 0 && this.which % 2 === 0
+        ? pick(stale, this.which)
+        : live.length > 0 && this.which % 4 !== 3
+          ? pick(live, this.which)
+          : pick(w.resolutions, this.which);
     const { b } = s;
     const pay = BigInt(s.resolution.payAmount);
     const current = { batchId: b.batch.batchId, round: b.round, disputed: b.disputed, held: b.held, payAmount: pay };
-    const unchanged =
-      BigInt(s.resolution.round) === BigInt(b.round) &&
-      BigInt(s.resolution.disputed) === BigInt(b.disputed) &&
-      BigInt(s.resolution.held) === b.held;
+    const unchanged = unchangedSince(s);
     const recovered = ethers.verifyTypedData(w.domain, RESOLUTION_TYPES, current, s.hpmnSignature);
     const refusal =
       w.m.heldRefusal(b, pay) ??
@@ -783,14 +793,16 @@ export class Wait implements CampaignCommand {
   toString = () => `Wait(${this.seconds})`;
 }
 
-/** Runs `data` on `target` as the governor: scheduled, then executed after its two-day delay. */
-export async function asGovernor(w: CampaignWorld, target: string, data: string): Promise<void> {
+/** Runs `data` on `target` as the governor: scheduled, then executed after its two-day delay. Returns the receipt. */
+export async function asGovernor(w: CampaignWorld, target: string, data: string): Promise<ContractTransactionReceipt> {
   const governor = w.governor;
   await pin();
   await w.manager.connect(governor).schedule(target, data, 0);
   await time.increase(GOVERNOR_DELAY);
   await pin();
-  await w.manager.connect(governor).execute(target, data);
+  const receipt = await (await w.manager.connect(governor).execute(target, data)).wait();
+  if (receipt === null) throw new Error("not mined");
+  return receipt;
 }
 
 /*//////////////////////////////////////////////////////////////////////////
