@@ -16,8 +16,7 @@ import {
     BatchStatus,
     BatchTotals,
     ClearingConfig,
-    Lane,
-    PeriodCorrections
+    Lane
 } from "../types/ClearingTypes.sol";
 import { Tariff } from "../types/RatingTypes.sol";
 
@@ -149,7 +148,11 @@ abstract contract ClearingBase {
     }
 
     /// @dev Where the cached submission terms of (`termsHash`, `direction`, `baseTariff`) are.
-    function _submissionKey(bytes32 termsHash, uint8 direction, bytes32 baseTariff) internal pure returns (bytes32 key) {
+    function _submissionKey(
+        bytes32 termsHash,
+        uint8 direction,
+        bytes32 baseTariff
+    ) internal pure returns (bytes32 key) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := mload(0x40) // scratch above the free memory pointer, not kept
