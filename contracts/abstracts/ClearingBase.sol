@@ -10,14 +10,7 @@ import { ClearingHashes } from "../libraries/ClearingHashes.sol";
 import { ClearingStorage } from "../libraries/ClearingStorage.sol";
 import { RateCard } from "../libraries/RateCard.sol";
 import { TariffHash } from "../libraries/TariffHash.sol";
-import {
-    Batch,
-    BatchHeader,
-    BatchStatus,
-    BatchTotals,
-    ClearingConfig,
-    Lane
-} from "../types/ClearingTypes.sol";
+import { Batch, BatchHeader, BatchStatus, BatchTotals, ClearingConfig, Lane } from "../types/ClearingTypes.sol";
 import { Tariff } from "../types/RatingTypes.sol";
 
 /// @title ClearingBase
