@@ -31,6 +31,9 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
     /// @inheritdoc ICapacityToken
     uint256 public constant override MAX_BREACH_HOLDERS = 32;
 
+    /// @inheritdoc ICapacityToken
+    uint256 public constant override MAX_SLA_CREDIT = type(uint96).max;
+
     /*//////////////////////////////////////////////////////////////////////////
                                        STORAGE
     //////////////////////////////////////////////////////////////////////////*/
@@ -180,7 +183,7 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
             revert CapacityToken_InvalidValidity(terms.validFrom, terms.validUntil);
         }
         if (terms.maxSupply == 0) revert CapacityToken_InvalidMaxSupply(0);
-        _checkSlice(terms.kind, terms.slice);
+        _checkSlice(terms);
         bool reserve = _checkSpectrum(terms);
 
         // Effects.
@@ -292,7 +295,11 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         }
     }
 
-    function _checkSlice(CapacityKind kind, SliceTerms calldata slice) private view {
+    /// @dev Checks the slice terms. A credit is `units x creditPerUnitHour x seconds / 3600` rounded half up, with
+    /// `units <= maxSupply` and `seconds <= validUntil - validFrom`: its largest value must fit one vault obligation.
+    function _checkSlice(ClassTerms calldata terms) private view {
+        CapacityKind kind = terms.kind;
+        SliceTerms calldata slice = terms.slice;
         if (kind != CapacityKind.Slice) {
             if (
                 slice.snssai != 0 ||
@@ -305,7 +312,12 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
             return;
         }
         if (slice.availabilityBp > 10_000) revert CapacityToken_InvalidAvailability(slice.availabilityBp);
-        if (slice.creditPerUnitHour != 0 && !_vault.tokenConfig(IERC20(slice.creditToken)).allowed) {
+        if (slice.creditPerUnitHour == 0) return;
+        // uint128 x uint64 x uint40: the product fits 232 bits.
+        uint256 maxCredit =
+            (uint256(slice.creditPerUnitHour) * terms.maxSupply * (terms.validUntil - terms.validFrom) + 1800) / 3600;
+        if (maxCredit > MAX_SLA_CREDIT) revert CapacityToken_CreditTooLarge(maxCredit, MAX_SLA_CREDIT);
+        if (!_vault.tokenConfig(IERC20(slice.creditToken)).allowed) {
             revert CapacityToken_CreditTokenNotAllowed(slice.creditToken);
         }
     }

@@ -24,7 +24,8 @@ import { BandPlan, CapacityKind, ClassInfo, ClassTerms } from "../types/Capacity
 /// Slice SLA credits. The issuer, or the arbiter, records a breach of a slice class over `[from, to)`. Each holder
 /// named is credited once per breach `units x creditPerUnitHour x (to - from) / 3600`, rounded half up, as a vault
 /// obligation from the issuer to the holder (queued by the vault if the issuer lacks funds). `units` is the holder's
-/// balance when the breach is recorded.
+/// balance when the breach is recorded. A class's terms bound its largest credit to one vault obligation
+/// ({MAX_SLA_CREDIT}), so every credit can be recorded.
 ///
 /// Pausing stops class creation, minting and transfers, never redemption.
 interface ICapacityToken {
@@ -98,6 +99,10 @@ interface ICapacityToken {
     /// @notice The slice's credit token is not allowed in the vault.
     error CapacityToken_CreditTokenNotAllowed(address token);
 
+    /// @notice The slice's largest possible credit to one holder (every unit over the whole validity) exceeds what one
+    /// vault obligation can hold.
+    error CapacityToken_CreditTooLarge(uint256 maxCredit, uint256 max);
+
     /// @notice A band plan with a zero channel width, channel count or slot length.
     error CapacityToken_InvalidBandPlan();
 
@@ -155,6 +160,9 @@ interface ICapacityToken {
 
     /// @notice The most holders one breach call may credit.
     function MAX_BREACH_HOLDERS() external view returns (uint256);
+
+    /// @notice The largest SLA credit a slice class may owe one holder: the vault's largest obligation, `2^96 - 1`.
+    function MAX_SLA_CREDIT() external view returns (uint256);
 
     /// @notice The operator registry.
     function registry() external view returns (address);
@@ -217,10 +225,11 @@ interface ICapacityToken {
     /// @dev Emits {ClassCreated} (and `URI` if `classURI` is not empty). Requirements, in this order: not paused; the
     /// caller is the admin of the active operator `terms.issuerId`; the class does not exist; `validFrom <
     /// validUntil` and `validUntil` is in the future; `maxSupply > 0`; slice terms only on a slice (availability at
-    /// most 10,000 bp, a credit token allowed in the vault when credits are non-zero) and spectrum terms only on
-    /// spectrum. For spectrum: a known band plan, a non-empty block inside its channels, at most {MAX_BLOCK_WORDS}
-    /// grid words, validity equal to the block's time window, and for an exclusive block `maxSupply` 1 and no
-    /// channel-slot shared with one already reserved (which it then reserves).
+    /// most 10,000 bp; when credits are non-zero, a largest credit `(creditPerUnitHour x maxSupply x (validUntil -
+    /// validFrom) + 1800) / 3600` of at most {MAX_SLA_CREDIT} and a credit token allowed in the vault) and spectrum
+    /// terms only on spectrum. For spectrum: a known band plan, a non-empty block inside its channels, at most
+    /// {MAX_BLOCK_WORDS} grid words, validity equal to the block's time window, and for an exclusive block `maxSupply`
+    /// 1 and no channel-slot shared with one already reserved (which it then reserves).
     /// @param classURI A metadata URI for this class only, or empty for the base URI.
     /// @return classId The class's ERC-1155 id.
     function createClass(ClassTerms calldata terms, string calldata classURI) external returns (uint256 classId);

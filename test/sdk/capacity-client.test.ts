@@ -8,6 +8,7 @@ import {
   CapacityKind,
   classIdHex,
   classIdOf,
+  maxSlaCredit,
   PayVia,
   saltOf,
   slaCredit,
@@ -107,6 +108,14 @@ function expectInvalidSync(call: () => unknown, field: string): void {
   }
   expect(caught, `expected an InvalidArgumentError naming ${field}`).to.be.instanceOf(InvalidArgumentError);
   expect((caught as InvalidArgumentError).field).to.equal(field);
+}
+
+/** A raw contract call's revert, decoded as the clients decode theirs. */
+async function expectDecodedRevert(promise: Promise<unknown>, name: string): Promise<RoamLedgerContractError> {
+  const error = capacityErrorDecoder().decode(await rejection(promise));
+  expect(error, String(error)).to.be.instanceOf(RoamLedgerContractError);
+  expect(error!.name).to.equal(name);
+  return error!;
 }
 
 async function expectRevert(promise: Promise<unknown>, name: string): Promise<RoamLedgerContractError> {
@@ -291,6 +300,13 @@ describe("CapacityClient", function () {
         "CapacityToken_CreditTokenNotAllowed",
       );
       expect(badToken.args).to.deep.equal({ token: addr(77) });
+      // Sent without the builder's check, a credit one vault obligation could not hold comes back decoded.
+      const huge = sliceTerms(f, f.usdcAddress, 2n ** 100n);
+      const tooLarge = await expectDecodedRevert(
+        f.capacity.connect(accounts.alice).createClass(huge, ""),
+        "CapacityToken_CreditTooLarge",
+      );
+      expect(tooLarge.args).to.deep.equal({ maxCredit: maxSlaCredit(huge), max: 2n ** 96n - 1n });
       await f.capacity.connect(accounts.pauser).pause();
       await expectRevert(cap.alice.createClass(dataTerms(f, { salt: saltOf(9) })), "EnforcedPause");
     });
@@ -468,6 +484,11 @@ describe("CapacityClient", function () {
         [c.createClass({ ...data, spectrum: spectrum.spectrum }), "spectrum"],
         [c.createClass({ ...slice, slice: { ...slice.slice, availabilityBp: 10_001 } }), "slice.availabilityBp"],
         [c.createClass({ ...slice, slice: { ...slice.slice, creditToken: ethers.ZeroAddress } }), "slice.creditToken"],
+        // A credit that one vault obligation could not hold (the contract's CreditTooLarge).
+        [
+          c.createClass({ ...slice, slice: { ...slice.slice, creditPerUnitHour: 2n ** 100n } }),
+          "slice.creditPerUnitHour",
+        ],
         [c.createClass({ ...slice, spectrum: spectrum.spectrum }), "spectrum"],
         [c.createClass({ ...spectrum, spectrum: { ...spectrum.spectrum, bandPlanId: 0 } }), "spectrum.bandPlanId"],
         [c.createClass({ ...spectrum, spectrum: { ...spectrum.spectrum, channelCount: 0 } }), "spectrum.channelCount"],
@@ -630,6 +651,7 @@ describe("CapacityClient", function () {
       expect(capacityErrorDecoder().errorSignatures).to.include.members([
         "CapacityToken_NotIssuer(uint32,address)",
         "CapacityToken_SpectrumOverlap(uint16,uint32)",
+        "CapacityToken_CreditTooLarge(uint256,uint256)",
         "CapacityMarket_SelfTrade(uint32)",
         "ERC20InsufficientAllowance(address,uint256,uint256)",
         "ERC1155MissingApprovalForAll(address,address)",

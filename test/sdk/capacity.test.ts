@@ -6,12 +6,14 @@ import { getAddress, hexlify, ZeroHash } from "ethers";
 
 import {
   blockWords,
+  CAPACITY_LIMITS,
   CapacityKind,
   channelBand,
   classIdHex,
   classIdOf,
   encodeLabel,
   firstSharedCell,
+  maxSlaCredit,
   normalizeClassTerms,
   saltOf,
   slaCredit,
@@ -164,6 +166,28 @@ describe("capacity terms (pure, and against CapacityToken)", function () {
           ],
         },
       );
+    });
+  });
+
+  describe("maxSlaCredit", function () {
+    it("should be the credit of every unit over the whole validity, and zero for an empty one", function () {
+      const terms = {
+        maxSupply: 100n,
+        validFrom: 1_000n,
+        validUntil: 1_000n + 30n * BigInt(DAY),
+        slice: { creditPerUnitHour: 3n },
+      };
+      expect(maxSlaCredit(terms)).to.equal(3n * 100n * 720n);
+      expect(maxSlaCredit(terms)).to.equal(slaCredit(100n, 3n, terms.validFrom, terms.validUntil));
+      // One unit at 1 per hour for 1,000 s: 0.28 rounds to 0; for 1,800 s, 0.5 rounds up to 1.
+      const one = { ...terms, maxSupply: 1n, slice: { creditPerUnitHour: 1n } };
+      expect(maxSlaCredit({ ...one, validUntil: 2_000n })).to.equal(0n);
+      expect(maxSlaCredit({ ...one, validUntil: 2_800n })).to.equal(1n);
+      expect(maxSlaCredit({ ...terms, validUntil: terms.validFrom })).to.equal(0n);
+      expect(maxSlaCredit({ ...terms, slice: { creditPerUnitHour: 0n } })).to.equal(0n);
+      expect(CAPACITY_LIMITS.maxSlaCredit).to.equal(2n ** 96n - 1n);
+      expectInvalid(() => maxSlaCredit({ ...terms, maxSupply: 2n ** 64n }), "maxSupply");
+      expectInvalid(() => maxSlaCredit({ ...terms, slice: { creditPerUnitHour: -1n } }), "slice.creditPerUnitHour");
     });
   });
 

@@ -79,6 +79,8 @@ export const CAPACITY_LIMITS = {
   maxBlockWords: 64n,
   /** Holders one SLA breach call may credit. */
   maxBreachHolders: 32,
+  /** The largest SLA credit a slice class may owe one holder: the vault's largest obligation, `2^96 - 1`. */
+  maxSlaCredit: 2n ** 96n - 1n,
   /** A grid word holds this many channels ... */
   channelsPerWord: 4n,
   /** ... times this many slots. */
@@ -240,6 +242,24 @@ export function firstSharedCell(a: SpectrumTerms, b: SpectrumTerms): { channel: 
   const lowSlot = max(BigInt(a.firstSlot), BigInt(b.firstSlot));
   const endSlot = min(BigInt(a.firstSlot) + BigInt(a.slotCount), BigInt(b.firstSlot) + BigInt(b.slotCount));
   return lowChannel < endChannel && lowSlot < endSlot ? { channel: lowChannel, slot: lowSlot } : undefined;
+}
+
+/**
+ * The largest SLA credit a slice class can owe one holder: every unit (`maxSupply`) over the whole validity,
+ * `creditPerUnitHour x maxSupply x (validUntil - validFrom) / 3600` rounded half up as {@link slaCredit} rounds.
+ * `createClass` refuses a slice whose figure exceeds {@link CAPACITY_LIMITS.maxSlaCredit}
+ * (`CapacityToken_CreditTooLarge`), so every credit fits one vault obligation. Zero for a validity that is empty.
+ */
+export function maxSlaCredit(
+  terms: Pick<ClassTerms, "maxSupply" | "validFrom" | "validUntil"> & {
+    slice: Pick<SliceTerms, "creditPerUnitHour">;
+  },
+): bigint {
+  const supply = toUint(terms.maxSupply, 64, "maxSupply");
+  const rate = toUint(terms.slice.creditPerUnitHour, 128, "slice.creditPerUnitHour");
+  const from = toUint(terms.validFrom, 40, "validFrom");
+  const until = toUint(terms.validUntil, 40, "validUntil");
+  return until <= from ? 0n : slaCredit(supply, rate, from, until);
 }
 
 /**

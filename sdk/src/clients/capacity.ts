@@ -29,6 +29,7 @@ import {
   CapacityKind,
   channelBand,
   classIdOf as localClassIdOf,
+  maxSlaCredit,
   normalizeClassTerms,
   spectrumWindow,
   type BandPlan,
@@ -229,6 +230,14 @@ function toNewClassTerms(terms: ClassTerms): NormalizedClassTerms {
         field: "slice.availabilityBp",
         value: s.availabilityBp,
       });
+    }
+    const maxCredit = maxSlaCredit(t);
+    if (maxCredit > CAPACITY_LIMITS.maxSlaCredit) {
+      throw new InvalidArgumentError(
+        `the largest credit to one holder (every unit over the whole validity), ${maxCredit}, exceeds one vault ` +
+          `obligation's maximum, ${CAPACITY_LIMITS.maxSlaCredit}`,
+        { field: "slice.creditPerUnitHour", value: s.creditPerUnitHour },
+      );
     }
     if (BigInt(s.creditPerUnitHour) !== 0n && BigInt(s.creditToken) === 0n) {
       throw new InvalidArgumentError("must be a vault token when creditPerUnitHour is not zero", {

@@ -4701,6 +4701,14 @@ export const capacityTokenAbi = [
   },
   {
     inputs: [
+      { internalType: "uint256", name: "maxCredit", type: "uint256" },
+      { internalType: "uint256", name: "max", type: "uint256" },
+    ],
+    name: "CapacityToken_CreditTooLarge",
+    type: "error",
+  },
+  {
+    inputs: [
       { internalType: "uint256", name: "classId", type: "uint256" },
       { internalType: "uint256", name: "minted", type: "uint256" },
       { internalType: "uint256", name: "amount", type: "uint256" },
@@ -5053,6 +5061,13 @@ export const capacityTokenAbi = [
   {
     inputs: [],
     name: "MAX_BREACH_HOLDERS",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_SLA_CREDIT",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
