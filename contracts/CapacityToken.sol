@@ -12,7 +12,15 @@ import { Math } from "@openzeppelin/contracts/utils/math/Math.sol";
 import { ICapacityToken } from "./interfaces/ICapacityToken.sol";
 import { IOperatorRegistry } from "./interfaces/IOperatorRegistry.sol";
 import { ISettlementVault } from "./interfaces/ISettlementVault.sol";
-import { BandPlan, CapacityKind, ClassInfo, ClassTerms, SliceTerms, SpectrumTerms } from "./types/CapacityTypes.sol";
+import {
+    BandPlan,
+    CapacityKind,
+    ClassInfo,
+    ClassTerms,
+    SlaBreach,
+    SliceTerms,
+    SpectrumTerms
+} from "./types/CapacityTypes.sol";
 import { OperatorStatus } from "./types/OperatorTypes.sol";
 
 /// @title CapacityToken
@@ -48,6 +56,7 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
     // Bit `(channel % 4) * 64 + slot % 64` of the word keyed by (band plan, area, channel / 4, slot / 64): the
     // channel-slot is reserved. A word is 4 channels x 64 slots, so a block of 4 x 96 touches 2 to 6 words.
     mapping(bytes32 key => uint256 bits) private _grid;
+    mapping(bytes32 breachId => SlaBreach breach) private _breaches;
     mapping(bytes32 breachId => mapping(uint32 holderId => bool credited)) private _credited;
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -117,6 +126,16 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
     /// @inheritdoc ICapacityToken
     function isCredited(bytes32 breachId, uint32 holderId) external view override returns (bool) {
         return _credited[breachId][holderId];
+    }
+
+    /// @inheritdoc ICapacityToken
+    function slaBreachIdOf(uint256 classId, uint40 from, uint40 to) public pure override returns (bytes32) {
+        return keccak256(abi.encode(classId, from, to));
+    }
+
+    /// @inheritdoc ICapacityToken
+    function slaBreach(bytes32 breachId) external view override returns (SlaBreach memory) {
+        return _breaches[breachId];
     }
 
     /// @notice The metadata URI of a class: its own if the issuer set one, else the base URI (with `{id}`).
@@ -403,6 +422,7 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         return keccak256(abi.encode(bandPlanId, areaId, group, word));
     }
 
+    /// @dev Records (or continues) the breach `slaBreachIdOf(classId, from, to)` and credits `holders`.
     function _recordBreach(
         ClassTerms calldata terms,
         uint40 from,
@@ -411,23 +431,51 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         address[] calldata holders,
         bool byArbiter
     ) private {
-        uint256 classId = classIdOf(terms);
-        ClassInfo memory info = _requireClass(classId);
-        if (info.kind != CapacityKind.Slice) revert CapacityToken_NotSlice(classId);
-        if (from >= to || from < info.validFrom || to > info.validUntil || to > block.timestamp) {
-            revert CapacityToken_InvalidBreachWindow(from, to);
-        }
         uint256 n = holders.length;
-        if (n > MAX_BREACH_HOLDERS) revert CapacityToken_TooManyHolders(n, MAX_BREACH_HOLDERS);
-        bytes32 breachId = keccak256(abi.encode(classId, from, to, evidence));
-        emit SlaBreachRecorded(breachId, classId, from, to, evidence, byArbiter);
+        (bytes32 breachId, uint256 classId) = _openBreach(terms, from, to, evidence, n, byArbiter);
         uint256 perUnit = uint256(terms.slice.creditPerUnitHour) * (to - from);
         for (uint256 i; i < n; ++i) {
             _credit(breachId, classId, terms, holders[i], perUnit);
         }
     }
 
-    /// @dev Credits one holder: `units x creditPerUnitHour x seconds / 3600`, rounded half up.
+    /// @dev Checks a breach call; on the breach's first record, stores it with the units it may credit in all: the
+    /// supply outside the issuer's admin account (the caller on the issuer's path, which {_requireIssuer} checked).
+    /// Emits {SlaBreachRecorded}.
+    function _openBreach(
+        ClassTerms calldata terms,
+        uint40 from,
+        uint40 to,
+        bytes32 evidence,
+        uint256 holderCount,
+        bool byArbiter
+    ) private returns (bytes32 breachId, uint256 classId) {
+        // Checks.
+        classId = classIdOf(terms);
+        ClassInfo memory info = _requireClass(classId);
+        if (info.kind != CapacityKind.Slice) revert CapacityToken_NotSlice(classId);
+        if (from >= to || from < info.validFrom || to > info.validUntil || to > block.timestamp) {
+            revert CapacityToken_InvalidBreachWindow(from, to);
+        }
+        if (holderCount > MAX_BREACH_HOLDERS) revert CapacityToken_TooManyHolders(holderCount, MAX_BREACH_HOLDERS);
+
+        // Effects.
+        breachId = slaBreachIdOf(classId, from, to);
+        SlaBreach memory breach = _breaches[breachId];
+        if (!breach.recorded) {
+            address issuerAdmin = byArbiter ? _registry.adminOf(terms.issuerId) : msg.sender;
+            // Safe cast: the supply never exceeds maxSupply, a uint64.
+            breach = SlaBreach({
+                recorded: true,
+                remaining: uint64(totalSupply(classId) - balanceOf(issuerAdmin, classId))
+            });
+            _breaches[breachId] = breach;
+        }
+        emit SlaBreachRecorded(breachId, classId, from, to, evidence, byArbiter, breach.remaining);
+    }
+
+    /// @dev Credits one holder `units = min(balance, breach.remaining)`: `units x creditPerUnitHour x seconds / 3600`,
+    /// rounded half up.
     function _credit(
         bytes32 breachId,
         uint256 classId,
@@ -435,14 +483,27 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         address holder,
         uint256 perUnit
     ) private {
+        // Checks.
         uint32 holderId = _registry.operatorOfAdmin(holder);
-        uint256 units = balanceOf(holder, classId);
-        if (holderId == 0 || holderId == terms.issuerId || units == 0) revert CapacityToken_NothingToCredit(holder);
+        uint256 balance = balanceOf(holder, classId);
+        if (holderId == 0 || holderId == terms.issuerId || balance == 0) revert CapacityToken_NothingToCredit(holder);
         if (_credited[breachId][holderId]) revert CapacityToken_AlreadyCredited(breachId, holderId);
+        SlaBreach storage breach = _breaches[breachId];
+        uint64 remaining = breach.remaining;
+        if (remaining == 0) revert CapacityToken_BreachFullyCredited(breachId, holder);
+
+        // Effects.
+        // Safe cast: units <= remaining, a uint64.
+        uint64 units = uint64(Math.min(balance, remaining));
+        remaining -= units;
+        breach.remaining = remaining;
         _credited[breachId][holderId] = true;
-        // units <= uint64, perUnit <= uint128 x uint40: the product fits 232 bits.
+        // units <= uint64, perUnit <= uint128 x uint40: the product fits 232 bits; the class's terms bound the credit
+        // to MAX_SLA_CREDIT (see {_checkSlice}).
         uint256 credit = (units * perUnit + 1800) / 3600;
-        emit SlaCredited(breachId, holderId, units, credit);
+        emit SlaCredited(breachId, holderId, units, credit, remaining);
+
+        // Interactions.
         if (credit != 0) {
             bytes32 ref = keccak256(abi.encode(breachId, holderId));
             _vault.recordObligation(terms.issuerId, holderId, IERC20(terms.slice.creditToken), credit, ref);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import { BandPlan, CapacityKind, ClassInfo, ClassTerms } from "../types/CapacityTypes.sol";
+import { BandPlan, CapacityKind, ClassInfo, ClassTerms, SlaBreach } from "../types/CapacityTypes.sol";
 
 /// @title ICapacityToken
 /// @notice Wholesale capacity (data, voice minutes, IoT connectivity, 5G slices) and spectrum access as ERC-1155
@@ -21,11 +21,13 @@ import { BandPlan, CapacityKind, ClassInfo, ClassTerms } from "../types/Capacity
 /// block shares one channel-slot with an exclusive block already issued, by anyone, is refused; adjacent channels or
 /// slots are not shared. Reservations are never released.
 ///
-/// Slice SLA credits. The issuer, or the arbiter, records a breach of a slice class over `[from, to)`. Each holder
-/// named is credited once per breach `units x creditPerUnitHour x (to - from) / 3600`, rounded half up, as a vault
-/// obligation from the issuer to the holder (queued by the vault if the issuer lacks funds). `units` is the holder's
-/// balance when the breach is recorded. A class's terms bound its largest credit to one vault obligation
-/// ({MAX_SLA_CREDIT}), so every credit can be recorded.
+/// Slice SLA credits. The issuer, or the arbiter, records a breach of a slice class over `[from, to)`; both paths
+/// meet the same breach, `keccak256(abi.encode(classId, from, to))` (the evidence is emitted, not part of its id).
+/// Its first record fixes how many units it may credit in all: the class's supply outside the issuer's admin account
+/// at that moment. Each holder operator named is credited once per breach for `units = min(balance, remaining)`,
+/// `units x creditPerUnitHour x (to - from) / 3600`, rounded half up, as a vault obligation from the issuer to the
+/// holder (queued by the vault if the issuer lacks funds). A class's terms bound its largest credit to one vault
+/// obligation ({MAX_SLA_CREDIT}), so every credit can be recorded.
 ///
 /// Pausing stops class creation, minting and transfers, never redemption.
 interface ICapacityToken {
@@ -56,20 +58,32 @@ interface ICapacityToken {
         bytes32 provisioningRef
     );
 
-    /// @notice Emitted per call that records a slice SLA breach (one breach may take several calls, by holders).
-    /// @param breachId `keccak256(abi.encode(classId, from, to, evidence))`.
+    /// @notice Emitted per call that records a slice SLA breach (one breach may take several calls, by either path).
+    /// @param breachId `keccak256(abi.encode(classId, from, to))`.
+    /// @param evidence The hash of this call's evidence (each call may bring its own).
+    /// @param creditable Units the breach may still credit as the call starts; on the breach's first call, the class's
+    /// supply outside the issuer's admin account.
     event SlaBreachRecorded(
         bytes32 indexed breachId,
         uint256 indexed classId,
         uint40 from,
         uint40 to,
         bytes32 evidence,
-        bool byArbiter
+        bool byArbiter,
+        uint256 creditable
     );
 
     /// @notice Emitted per holder credited for a breach; `credit` is recorded in the vault (issuer -> holder, `ref` =
     /// `keccak256(abi.encode(breachId, holderId))`) unless it is zero.
-    event SlaCredited(bytes32 indexed breachId, uint32 indexed holderId, uint256 units, uint256 credit);
+    /// @param units The units credited: the holder's balance, or what the breach could still credit if less.
+    /// @param remaining Units the breach may still credit after this one.
+    event SlaCredited(
+        bytes32 indexed breachId,
+        uint32 indexed holderId,
+        uint256 units,
+        uint256 credit,
+        uint256 remaining
+    );
 
     /*//////////////////////////////////////////////////////////////////////////
                                        ERRORS
@@ -151,6 +165,9 @@ interface ICapacityToken {
     /// @notice The account is not an operator's admin holding units of the class, or is the issuer's own.
     error CapacityToken_NothingToCredit(address holder);
 
+    /// @notice The breach has credited every unit it may (see {SlaBreach}): nothing is left for `holder`.
+    error CapacityToken_BreachFullyCredited(bytes32 breachId, address holder);
+
     /*//////////////////////////////////////////////////////////////////////////
                                   CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
@@ -188,6 +205,13 @@ interface ICapacityToken {
     /// @notice Whether `holderId` was credited for `breachId`.
     function isCredited(bytes32 breachId, uint32 holderId) external view returns (bool);
 
+    /// @notice The id of the SLA breach of `classId` over `[from, to)`: `keccak256(abi.encode(classId, from, to))`.
+    function slaBreachIdOf(uint256 classId, uint40 from, uint40 to) external pure returns (bytes32);
+
+    /// @notice The record of an SLA breach: whether it was recorded, and how many units it may still credit (all zero
+    /// if it was never recorded).
+    function slaBreach(bytes32 breachId) external view returns (SlaBreach memory);
+
     /*//////////////////////////////////////////////////////////////////////////
                                 GOVERNANCE FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
@@ -201,8 +225,10 @@ interface ICapacityToken {
     /// @dev Emits {BaseURISet}. Restricted (governor).
     function setBaseURI(string calldata baseURI) external;
 
-    /// @notice Records an SLA breach of a slice class as the arbiter; see {recordSlaBreach}.
-    /// @dev Restricted (arbiter).
+    /// @notice Records an SLA breach of a slice class as the arbiter; see {recordSlaBreach}. The arbiter meets the
+    /// same breach as the issuer for the same window, whatever the evidence.
+    /// @dev Emits {SlaBreachRecorded}, then {SlaCredited} per holder. Restricted (arbiter); then the requirements of
+    /// {recordSlaBreach} after its first.
     function arbitrateSlaBreach(
         ClassTerms calldata terms,
         uint40 from,
@@ -245,10 +271,29 @@ interface ICapacityToken {
     function setClassURI(uint256 classId, string calldata classURI) external;
 
     /// @notice Records an SLA breach of a slice class over `[from, to)` as its issuer, crediting `holders`.
-    /// @dev Emits {SlaBreachRecorded}, then {SlaCredited} per holder. Requirements: the caller is the admin of the
-    /// issuer (in any status: the issuer pays); the class (`classIdOf(terms)`) exists and is a slice; `from < to`,
-    /// `validFrom <= from`, `to <= validUntil` and `to <= now`; at most {MAX_BREACH_HOLDERS} holders, each the admin
-    /// of an operator other than the issuer, holding units, not credited for this breach yet.
+    /// @dev Emits {SlaBreachRecorded}, then {SlaCredited} per holder.
+    ///
+    /// Notes:
+    /// - The breach is `slaBreachIdOf(classId, from, to)`, whichever path records it and whatever the evidence. Its
+    ///   first record (by either path, even naming no holder) fixes the units it may credit in all: `totalSupply -
+    ///   balanceOf(issuer's admin)` at that moment. Each holder then takes `min(balance, remaining)`, in the order
+    ///   named, so units that move after the first record are never credited twice; a holder credited for part of its
+    ///   balance is not credited again.
+    /// - A holder with nothing creditable left is refused ({CapacityToken_BreachFullyCredited}), not skipped: the call
+    ///   records all its holders or none, and `remaining` never grows, so a refused holder can never be credited later.
+    ///
+    /// Requirements, in this order:
+    /// - the caller is the admin of the issuer (in any status: the issuer pays);
+    /// - the class (`classIdOf(terms)`) exists and is a slice;
+    /// - `from < to`, `validFrom <= from`, `to <= validUntil` and `to <= now`;
+    /// - at most {MAX_BREACH_HOLDERS} holders, each the admin of an operator other than the issuer, holding units, not
+    ///   credited for this breach yet, while the breach may still credit units.
+    ///
+    /// @param terms The class's terms (hash-checked: the class is `classIdOf(terms)`).
+    /// @param from The breach's start (Unix seconds, inclusive).
+    /// @param to The breach's end (exclusive).
+    /// @param evidence The hash of this call's evidence (emitted, not part of the breach's id).
+    /// @param holders Holders' admin accounts, each credited once.
     function recordSlaBreach(
         ClassTerms calldata terms,
         uint40 from,

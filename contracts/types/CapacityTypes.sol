@@ -98,6 +98,16 @@ struct BandPlan {
     uint40 epoch;
 }
 
+/// @notice Storage record of one SLA breach of a slice class, keyed by `keccak256(abi.encode(classId, from, to))`.
+/// @dev One slot: recorded (1) + remaining (8) = 9 bytes.
+/// @param recorded Whether the breach was recorded (its first call sets `remaining`).
+/// @param remaining Units that may still be credited: the class's supply outside the issuer's admin account when the
+/// breach was first recorded, less every unit credited since.
+struct SlaBreach {
+    bool recorded;
+    uint64 remaining;
+}
+
 /// @notice How a market purchase is paid.
 enum PayVia {
     Vault, // from the buyer's free balance in the SettlementVault to the seller's, at once

@@ -412,14 +412,19 @@ describe("CapacityClient", function () {
       expect(notOver.args).to.deep.equal({ from, to });
       await time.increaseTo(to + 60n);
 
+      const breachId = slaBreachIdOf(f.sliceId, from, to);
+      expect(breachId).to.equal(await f.capacity.slaBreachIdOf(f.sliceId, from, to));
+      expect(await r.slaBreach(breachId)).to.deep.equal({ recorded: false, remaining: 0n });
       const result = await cap.alice.recordSlaBreach(f.slice, from, to, EVIDENCE, [bob, carol]);
-      const breachId = slaBreachIdOf(f.sliceId, from, to, EVIDENCE);
       expect(result.breachId).to.equal(breachId);
       expect(result.classId).to.equal(f.sliceId);
+      // The units outside alpha's admin account when the breach is first recorded: bob's 4 and carol's 3.
+      expect([result.evidence, result.byArbiter, result.creditable]).to.deep.equal([EVIDENCE, false, 7n]);
       expect(result.credits).to.deep.equal([
-        { holderId: 2n, units: 4n, credit: 12n * USDC },
-        { holderId: 3n, units: 3n, credit: 9n * USDC },
+        { holderId: 2n, units: 4n, credit: 12n * USDC, remaining: 3n },
+        { holderId: 3n, units: 3n, credit: 9n * USDC, remaining: 0n },
       ]);
+      expect(await r.slaBreach(breachId)).to.deep.equal({ recorded: true, remaining: 0n });
       expect(result.credits[0].credit).to.equal(slaCredit(4n, 2n * USDC, from, to));
       expect(await r.isCredited(breachId, 2)).to.equal(true);
       expect(await r.isCredited(breachId, 3)).to.equal(true);
@@ -453,7 +458,13 @@ describe("CapacityClient", function () {
 
       // The arbiter records a breach the same way (and only the arbiter may).
       const arbitrated = await cap.arbiter.arbitrateSlaBreach(f.slice, from, from + 3_600n, EVIDENCE, [bob]);
-      expect(arbitrated.credits).to.deep.equal([{ holderId: 2n, units: 4n, credit: 8n * USDC }]);
+      expect(arbitrated.credits).to.deep.equal([{ holderId: 2n, units: 4n, credit: 8n * USDC, remaining: 3n }]);
+      // The arbiter's record of the issuer's window, with other evidence, is the same breach.
+      const same = await expectRevert(
+        cap.arbiter.arbitrateSlaBreach(f.slice, from, to, keccakText("arbiter's report"), [bob]),
+        "CapacityToken_AlreadyCredited",
+      );
+      expect(same.args).to.deep.equal({ breachId, holderId: 2n });
       const recorded = arbitrated.receipt.logs
         .map((log) => f.capacity.interface.parseLog(log))
         .find((parsed) => parsed?.name === "SlaBreachRecorded");
@@ -554,12 +565,14 @@ describe("CapacityClient", function () {
         [c.isReserved(1, 0, 0, 2n ** 32n), "slot"],
         [c.isCredited("0x", 1), "breachId"],
         [c.isCredited(ZeroHash, 0), "holderId"],
+        [c.slaBreach("0x"), "breachId"],
         [c.isApprovedForAll(who, "x"), "operator"],
         [c.preflightSpectrum(data), "kind"],
       ];
       for (const [promise, field] of cases) await expectInvalid(promise, field);
       expectInvalidSync(() => c.classIdOf({ ...data, maxSupply: -1 }), "maxSupply");
-      expectInvalidSync(() => slaBreachIdOf(f.sliceId, 0, 1, "0x"), "evidence");
+      expectInvalidSync(() => slaBreachIdOf(f.sliceId, 2n ** 40n, 1), "from");
+      expectInvalidSync(() => slaBreachIdOf(-1, 0, 1), "classId");
       expectInvalidSync(() => slaCreditRef(ZeroHash, 0), "holderId");
       expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, channelWidthKHz: 0 }), "plan.channelWidthKHz");
       expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, slotSeconds: 2n ** 32n }), "plan.slotSeconds");
@@ -630,9 +643,9 @@ describe("CapacityClient", function () {
       const from = BigInt(f.slice.validFrom);
       await time.increase(2 * HOUR);
       await accounts.alice.sendTransaction(b.recordSlaBreach(f.slice, from, from + 3_600n, EVIDENCE, [bob]));
-      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 3_600n, EVIDENCE), 2)).to.equal(true);
+      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 3_600n), 2)).to.equal(true);
       await accounts.arbiter.sendTransaction(b.arbitrateSlaBreach(f.slice, from, from + 60n, EVIDENCE, [bob]));
-      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 60n, EVIDENCE), 2)).to.equal(true);
+      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 60n), 2)).to.equal(true);
       // Governance: the governor through the AccessManager (with its delay), the pauser at once.
       const plan = { originKHz: 1_000n, channelWidthKHz: 100n, channelCount: 8n, slotSeconds: 60n, epoch: 0n };
       await scheduleAndExecute(manager, accounts.governor, capacityAddress, b.createBandPlan(plan).data);
@@ -652,6 +665,7 @@ describe("CapacityClient", function () {
         "CapacityToken_NotIssuer(uint32,address)",
         "CapacityToken_SpectrumOverlap(uint16,uint32)",
         "CapacityToken_CreditTooLarge(uint256,uint256)",
+        "CapacityToken_BreachFullyCredited(bytes32,address)",
         "CapacityMarket_SelfTrade(uint32)",
         "ERC20InsufficientAllowance(address,uint256,uint256)",
         "ERC1155MissingApprovalForAll(address,address)",

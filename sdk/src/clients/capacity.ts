@@ -71,6 +71,14 @@ export interface BandPlanInfo extends BandPlan {
   epoch: bigint;
 }
 
+/** The record of an SLA breach (`slaBreach`): all zero if it was never recorded. */
+export interface SlaBreachRecord {
+  /** Whether the breach was recorded (its first call fixed how many units it may credit). */
+  recorded: boolean;
+  /** Units the breach may still credit. */
+  remaining: bigint;
+}
+
 /** The outcome of {@link CapacityClient.createClass}. */
 export interface CreatedClass {
   /** The class's ERC-1155 id, read from the `ClassCreated` event. */
@@ -81,16 +89,27 @@ export interface CreatedClass {
 /** One holder credited for a breach (`SlaCredited`). */
 export interface SlaCredit {
   holderId: bigint;
-  /** The holder's balance when the breach was recorded. */
+  /** The units credited: the holder's balance at the call, or what the breach could still credit if less. */
   units: bigint;
   /** What the issuer owes the holder, in the slice's credit token (recorded in the vault unless zero). */
   credit: bigint;
+  /** Units the breach may still credit after this holder. */
+  remaining: bigint;
 }
 
 /** The outcome of {@link CapacityClient.recordSlaBreach} and {@link CapacityClient.arbitrateSlaBreach}. */
 export interface SlaBreachResult {
+  /** {@link slaBreachIdOf}: the same breach whichever path records it, whatever the evidence. */
   breachId: string;
   classId: bigint;
+  /** This call's evidence hash. */
+  evidence: string;
+  byArbiter: boolean;
+  /**
+   * Units the breach could still credit as the call started; on its first call, the class's supply outside the
+   * issuer's admin account.
+   */
+  creditable: bigint;
   /** The holders credited, in the order of the call. */
   credits: SlaCredit[];
   receipt: TransactionReceipt;
@@ -143,17 +162,16 @@ async function capacityDecoded<T>(operation: () => Promise<T>): Promise<T> {
                                  PURE HELPERS
 //////////////////////////////////////////////////////////////////////////*/
 
-/** The id of an SLA breach: `keccak256(abi.encode(classId, from, to, evidence))`, as `SlaBreachRecorded` has it. */
-export function slaBreachIdOf(classId: UintLike, from: UintLike, to: UintLike, evidence: string): string {
+/**
+ * The id of an SLA breach: `keccak256(abi.encode(classId, from, to))`, as `CapacityToken.slaBreachIdOf` and
+ * `SlaBreachRecorded` have it. The evidence is not part of it: the issuer's and the arbiter's records of one window are
+ * one breach.
+ */
+export function slaBreachIdOf(classId: UintLike, from: UintLike, to: UintLike): string {
   return keccak256(
     AbiCoder.defaultAbiCoder().encode(
-      ["uint256", "uint40", "uint40", "bytes32"],
-      [
-        toUint(classId, 256, "classId"),
-        toUint(from, 40, "from"),
-        toUint(to, 40, "to"),
-        toBytes32(evidence, "evidence"),
-      ],
+      ["uint256", "uint40", "uint40"],
+      [toUint(classId, 256, "classId"), toUint(from, 40, "from"), toUint(to, 40, "to")],
     ),
   );
 }
@@ -600,6 +618,13 @@ export class CapacityClient {
     return capacityDecoded(() => this.contract.isCredited(b, h));
   }
 
+  /** Whether `breachId` was recorded, and how many units it may still credit (see {@link slaBreachIdOf}). */
+  async slaBreach(breachId: string): Promise<SlaBreachRecord> {
+    const b = toBytes32(breachId, "breachId");
+    const record = await capacityDecoded(() => this.contract.slaBreach(b));
+    return { recorded: record.recorded, remaining: record.remaining };
+  }
+
   /**
    * Checks a spectrum class against its band plan, read from the chain, before {@link createClass} sends it: the
    * rules that need no chain state (as the builder does), a known band plan, channels inside it, at most
@@ -703,7 +728,10 @@ export class CapacityClient {
 
   /**
    * Records an SLA breach of a slice class over `[from, to)` as its issuer's admin, crediting each of `holders` (at
-   * most 32, distinct) `units x creditPerUnitHour x (to - from) / 3600`, rounded half up ({@link slaCredit}).
+   * most 32, distinct) `units x creditPerUnitHour x (to - from) / 3600`, rounded half up ({@link slaCredit}), with
+   * `units = min(balance, remaining)`: the breach's first record (by either path) fixes the units it may credit in
+   * all, the class's supply outside the issuer's admin account. A holder named once nothing is left is refused
+   * (`CapacityToken_BreachFullyCredited`); read {@link slaBreach} to see what is left.
    * @returns The breach id and the credits, read from the events, and the receipt.
    */
   async recordSlaBreach(
@@ -736,16 +764,23 @@ export class CapacityClient {
   //////////////////////////////////////////////////////////////////////////*/
 
   #breachResult(action: string, receipt: TransactionReceipt): SlaBreachResult {
-    let recorded: { breachId: string; classId: bigint } | undefined;
+    let recorded: Omit<SlaBreachResult, "credits" | "receipt"> | undefined;
     const credits: SlaCredit[] = [];
     for (const parsed of this.#events(receipt)) {
       if (parsed.name === "SlaBreachRecorded") {
-        recorded = { breachId: parsed.args.breachId as string, classId: parsed.args.classId as bigint };
+        recorded = {
+          breachId: parsed.args.breachId as string,
+          classId: parsed.args.classId as bigint,
+          evidence: parsed.args.evidence as string,
+          byArbiter: parsed.args.byArbiter as boolean,
+          creditable: parsed.args.creditable as bigint,
+        };
       } else if (parsed.name === "SlaCredited") {
         credits.push({
           holderId: parsed.args.holderId as bigint,
           units: parsed.args.units as bigint,
           credit: parsed.args.credit as bigint,
+          remaining: parsed.args.remaining as bigint,
         });
       }
     }

@@ -4682,6 +4682,14 @@ export const capacityTokenAbi = [
     type: "error",
   },
   {
+    inputs: [
+      { internalType: "bytes32", name: "breachId", type: "bytes32" },
+      { internalType: "address", name: "holder", type: "address" },
+    ],
+    name: "CapacityToken_BreachFullyCredited",
+    type: "error",
+  },
+  {
     inputs: [{ internalType: "uint256", name: "classId", type: "uint256" }],
     name: "CapacityToken_ClassExists",
     type: "error",
@@ -4997,6 +5005,7 @@ export const capacityTokenAbi = [
       { indexed: false, internalType: "uint40", name: "to", type: "uint40" },
       { indexed: false, internalType: "bytes32", name: "evidence", type: "bytes32" },
       { indexed: false, internalType: "bool", name: "byArbiter", type: "bool" },
+      { indexed: false, internalType: "uint256", name: "creditable", type: "uint256" },
     ],
     name: "SlaBreachRecorded",
     type: "event",
@@ -5008,6 +5017,7 @@ export const capacityTokenAbi = [
       { indexed: true, internalType: "uint32", name: "holderId", type: "uint32" },
       { indexed: false, internalType: "uint256", name: "units", type: "uint256" },
       { indexed: false, internalType: "uint256", name: "credit", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "remaining", type: "uint256" },
     ],
     name: "SlaCredited",
     type: "event",
@@ -5518,6 +5528,34 @@ export const capacityTokenAbi = [
     name: "setClassURI",
     outputs: [],
     stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "bytes32", name: "breachId", type: "bytes32" }],
+    name: "slaBreach",
+    outputs: [
+      {
+        components: [
+          { internalType: "bool", name: "recorded", type: "bool" },
+          { internalType: "uint64", name: "remaining", type: "uint64" },
+        ],
+        internalType: "struct SlaBreach",
+        name: "",
+        type: "tuple",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "classId", type: "uint256" },
+      { internalType: "uint40", name: "from", type: "uint40" },
+      { internalType: "uint40", name: "to", type: "uint40" },
+    ],
+    name: "slaBreachIdOf",
+    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    stateMutability: "pure",
     type: "function",
   },
   {

@@ -235,7 +235,7 @@ describe("CapacityToken.createClass", () => {
           // Alpha cannot pay it at once: the vault queues it, whole.
           await expect(f.capacity.connect(a.alice).recordSlaBreach(terms, from, to, ethers.ZeroHash, [a.bob]))
             .to.emit(f.capacity, "SlaCredited")
-            .withArgs(() => true, f.beta, 100n, credit)
+            .withArgs(() => true, f.beta, 100n, credit, 0n)
             .and.to.emit(f.vault, "ObligationQueued");
         });
       });

@@ -199,7 +199,7 @@ describe("CapacityToken governance, metadata URIs and views", () => {
         f.capacity.connect(a.alice).recordSlaBreach(f.slice, from, from + BigInt(HOUR), ethers.ZeroHash, [a.bob]),
       )
         .to.emit(f.capacity, "SlaCredited")
-        .withArgs(() => true, f.beta, 2n, 4n * USDC);
+        .withArgs(() => true, f.beta, 2n, 4n * USDC, 0n);
     });
   });
 });
