@@ -40,6 +40,9 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
     uint256 public constant override MAX_BREACH_HOLDERS = 32;
 
     /// @inheritdoc ICapacityToken
+    uint256 public constant override MAX_BAND_PLANS = 64;
+
+    /// @inheritdoc ICapacityToken
     uint256 public constant override MAX_SLA_CREDIT = type(uint96).max;
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -150,10 +153,28 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
 
     /// @inheritdoc ICapacityToken
     function createBandPlan(BandPlan calldata plan) external override restricted returns (uint32 bandPlanId) {
-        if (plan.channelWidthKHz == 0 || plan.channelCount == 0 || plan.slotSeconds == 0) {
+        // Checks.
+        if (plan.channelWidthKHz == 0 || plan.channelCount == 0 || plan.slotSeconds == 0 || plan.slotCount == 0) {
             revert CapacityToken_InvalidBandPlan();
         }
-        bandPlanId = ++_bandPlanCount;
+        uint32 count = _bandPlanCount;
+        if (count >= MAX_BAND_PLANS) revert CapacityToken_TooManyBandPlans(MAX_BAND_PLANS);
+        (uint256 lowKHz, uint256 highKHz, uint256 start, uint256 end) = _extentOf(plan);
+        // Read through a storage pointer: cheaper than copying each plan to memory. The rectangles overlap when both
+        // their frequency ranges and their time ranges do (all half-open).
+        for (uint32 id = 1; id <= count; ++id) {
+            BandPlan storage other = _bandPlans[id];
+            uint256 otherLow = other.originKHz;
+            uint256 otherHigh = otherLow + uint256(other.channelWidthKHz) * other.channelCount;
+            if (lowKHz >= otherHigh || otherLow >= highKHz) continue;
+            uint256 otherStart = other.epoch;
+            uint256 otherEnd = otherStart + uint256(other.slotSeconds) * other.slotCount;
+            if (start < otherEnd && otherStart < end) revert CapacityToken_BandPlanOverlap(id);
+        }
+
+        // Effects.
+        bandPlanId = count + 1;
+        _bandPlanCount = bandPlanId;
         _bandPlans[bandPlanId] = plan;
         emit BandPlanCreated(bandPlanId, plan);
     }
@@ -361,6 +382,7 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
             revert CapacityToken_InvalidBlock(s.firstChannel, s.channelCount, s.slotCount);
         }
         uint256 endSlot = uint256(s.firstSlot) + s.slotCount;
+        if (endSlot > plan.slotCount) revert CapacityToken_SlotsOutsidePlan(s.firstSlot, s.slotCount, plan.slotCount);
         uint256 endChannel = uint256(s.firstChannel) + s.channelCount;
         uint256 words = ((endChannel - 1) / 4 - s.firstChannel / 4 + 1) * ((endSlot - 1) / 64 - s.firstSlot / 64 + 1);
         if (words > MAX_BLOCK_WORDS) revert CapacityToken_BlockTooLarge(words, MAX_BLOCK_WORDS);
@@ -420,6 +442,16 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
 
     function _gridKey(uint32 bandPlanId, uint32 areaId, uint256 group, uint256 word) private pure returns (bytes32) {
         return keccak256(abi.encode(bandPlanId, areaId, group, word));
+    }
+
+    /// @dev The frequencies `[lowKHz, highKHz)` and the time `[start, end)` a new band plan covers.
+    function _extentOf(
+        BandPlan calldata plan
+    ) private pure returns (uint256 lowKHz, uint256 highKHz, uint256 start, uint256 end) {
+        lowKHz = plan.originKHz;
+        highKHz = lowKHz + uint256(plan.channelWidthKHz) * plan.channelCount;
+        start = plan.epoch;
+        end = start + uint256(plan.slotSeconds) * plan.slotCount;
     }
 
     /// @dev Records (or continues) the breach `slaBreachIdOf(classId, from, to)` and credits `holders`.

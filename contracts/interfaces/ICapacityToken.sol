@@ -13,13 +13,15 @@ import { BandPlan, CapacityKind, ClassInfo, ClassTerms, SlaBreach } from "../typ
 /// (mint or transfer) only before its `validUntil`; a holder redeems (burns) units to use them inside
 /// `[validFrom, validUntil)`, and the {Redeemed} event tells the issuer's network what to provision.
 ///
-/// Spectrum grid. Governance creates band plans ({BandPlan}): channels of a fixed width from an origin frequency,
-/// slots of a fixed length from an epoch. A spectrum class covers a block of channels x slots in one area, and its
-/// validity is exactly the block's time window. An exclusive block is one indivisible lease (`maxSupply` 1) and is
-/// reserved in the grid: one bit per (band plan, area, channel, slot), a storage word holding 4 channels x 64 slots
-/// (so a 4-channel x 96-slot block touches 2 to 6 words). A class whose
-/// block shares one channel-slot with an exclusive block already issued, by anyone, is refused; adjacent channels or
-/// slots are not shared. Reservations are never released.
+/// Spectrum grid. Governance creates band plans ({BandPlan}), at most {MAX_BAND_PLANS}: channels of a fixed width from
+/// an origin frequency, slots of a fixed length from an epoch, each plan a rectangle of frequency x time that overlaps
+/// no other plan's. A spectrum class covers a block of channels x slots inside one plan, in one area, and its validity
+/// is exactly the block's time window. Area ids are one suite-wide namespace of disjoint licence areas (the same id is
+/// the same ground in every plan; two ids never share any), so two blocks can only share spectrum, time and ground
+/// inside one plan and one area. An exclusive block is one indivisible lease (`maxSupply` 1) and is reserved in the
+/// grid: one bit per (band plan, area, channel, slot), a storage word holding 4 channels x 64 slots (so a 4-channel x
+/// 96-slot block touches 2 to 6 words). A class whose block shares one channel-slot with an exclusive block already
+/// issued, by anyone, is refused; adjacent channels or slots are not shared. Reservations are never released.
 ///
 /// Slice SLA credits. The issuer, or the arbiter, records a breach of a slice class over `[from, to)`; both paths
 /// meet the same breach, `keccak256(abi.encode(classId, from, to))` (the evidence is emitted, not part of its id).
@@ -117,14 +119,23 @@ interface ICapacityToken {
     /// vault obligation can hold.
     error CapacityToken_CreditTooLarge(uint256 maxCredit, uint256 max);
 
-    /// @notice A band plan with a zero channel width, channel count or slot length.
+    /// @notice A band plan with a zero channel width, channel count, slot length or slot count.
     error CapacityToken_InvalidBandPlan();
+
+    /// @notice The band plans are at their maximum number.
+    error CapacityToken_TooManyBandPlans(uint256 max);
+
+    /// @notice The band plan's frequency x time rectangle overlaps that of an existing plan (the lowest such id).
+    error CapacityToken_BandPlanOverlap(uint32 otherBandPlanId);
 
     /// @notice No band plan has this id.
     error CapacityToken_UnknownBandPlan(uint32 bandPlanId);
 
     /// @notice The block is empty or its channels lie outside the band plan.
     error CapacityToken_InvalidBlock(uint16 firstChannel, uint16 channelCount, uint32 slotCount);
+
+    /// @notice The block's slots run past the band plan's last slot (`planSlotCount - 1`).
+    error CapacityToken_SlotsOutsidePlan(uint32 firstSlot, uint32 slotCount, uint32 planSlotCount);
 
     /// @notice The block touches more grid words than one class may (groups of 4 channels x runs of 64 slots).
     error CapacityToken_BlockTooLarge(uint256 words, uint256 maxWords);
@@ -178,6 +189,9 @@ interface ICapacityToken {
     /// @notice The most holders one breach call may credit.
     function MAX_BREACH_HOLDERS() external view returns (uint256);
 
+    /// @notice The most band plans there may be (so creating one compares it with a bounded number of plans).
+    function MAX_BAND_PLANS() external view returns (uint256);
+
     /// @notice The largest SLA credit a slice class may owe one holder: the vault's largest obligation, `2^96 - 1`.
     function MAX_SLA_CREDIT() external view returns (uint256);
 
@@ -216,9 +230,18 @@ interface ICapacityToken {
                                 GOVERNANCE FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Creates a band plan of the spectrum grid (immutable).
-    /// @dev Emits {BandPlanCreated}. Restricted (governor). Requirements: non-zero channel width, channel count and
-    /// slot length.
+    /// @notice Creates a band plan of the spectrum grid (immutable), numbered from 1.
+    /// @dev Emits {BandPlanCreated}. Restricted (governor). Gas grows with the number of plans (one storage read each),
+    /// bounded by {MAX_BAND_PLANS}.
+    ///
+    /// Requirements, in this order:
+    /// - a non-zero channel width, channel count, slot length and slot count;
+    /// - fewer than {MAX_BAND_PLANS} plans exist;
+    /// - its frequencies `[originKHz, originKHz + channelCount * channelWidthKHz)` x time `[epoch, epoch + slotCount
+    ///   * slotSeconds)` overlap no existing plan's (else {CapacityToken_BandPlanOverlap} names the lowest such id).
+    ///
+    /// @param plan The plan; see {BandPlan}.
+    /// @return bandPlanId The new plan's id.
     function createBandPlan(BandPlan calldata plan) external returns (uint32 bandPlanId);
 
     /// @notice Sets the base metadata URI, which clients expand per class by ERC-1155 `{id}` substitution.
@@ -253,9 +276,9 @@ interface ICapacityToken {
     /// validUntil` and `validUntil` is in the future; `maxSupply > 0`; slice terms only on a slice (availability at
     /// most 10,000 bp; when credits are non-zero, a largest credit `(creditPerUnitHour x maxSupply x (validUntil -
     /// validFrom) + 1800) / 3600` of at most {MAX_SLA_CREDIT} and a credit token allowed in the vault) and spectrum
-    /// terms only on spectrum. For spectrum: a known band plan, a non-empty block inside its channels, at most
-    /// {MAX_BLOCK_WORDS} grid words, validity equal to the block's time window, and for an exclusive block `maxSupply`
-    /// 1 and no channel-slot shared with one already reserved (which it then reserves).
+    /// terms only on spectrum. For spectrum: a known band plan, a non-empty block inside its channels and inside its
+    /// slots, at most {MAX_BLOCK_WORDS} grid words, validity equal to the block's time window, and for an exclusive
+    /// block `maxSupply` 1 and no channel-slot shared with one already reserved (which it then reserves).
     /// @param classURI A metadata URI for this class only, or empty for the base URI.
     /// @return classId The class's ERC-1155 id.
     function createClass(ClassTerms calldata terms, string calldata classURI) external returns (uint256 classId);

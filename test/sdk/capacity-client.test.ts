@@ -30,6 +30,7 @@ import {
   AREA,
   dataTerms,
   deployCapacityFixture,
+  instantGovernor,
   sliceTerms,
   spectrumTerms,
   USDC,
@@ -243,6 +244,41 @@ describe("CapacityClient", function () {
       );
       const error = await expectRevert(cap.bob.createClass(overlap), "CapacityToken_SpectrumOverlap");
       expect(error.args).to.deep.equal({ channel: 5n, slot: 11n });
+    });
+
+    it("should read every band plan, and preflight a new one as createBandPlan checks it", async function () {
+      const f = await loadFixture(clientFixture);
+      const { capReader: r, manager, accounts, capacityAddress } = f;
+      expect(await r.bandPlans()).to.deep.equal([{ bandPlanId: 1n, ...f.plan }]);
+      // A 10 MHz plan over plan 1's band and year is refused before sending, naming plan 1, as the contract does.
+      const tenMHz = { ...f.plan, channelWidthKHz: 10_000n, channelCount: 15n };
+      const error = await expectInvalid(r.preflightBandPlan(tenMHz), "plan");
+      expect(error.message).to.contain("overlaps band plan 1");
+      const governor = await instantGovernor(f);
+      const refused = await expectDecodedRevert(
+        r.connect(governor).contract.createBandPlan(tenMHz),
+        "CapacityToken_BandPlanOverlap",
+      );
+      expect(refused.args).to.deep.equal({ otherBandPlanId: 1n });
+      await expectInvalid(r.preflightBandPlan({ ...f.plan, slotCount: 2n ** 32n }), "plan.slotCount");
+      // The band just above is free: plan 2.
+      const above = { ...f.plan, originKHz: 3_700_000n };
+      expect(await r.preflightBandPlan(above)).to.equal(2n);
+      await scheduleAndExecute(
+        manager,
+        accounts.governor,
+        capacityAddress,
+        f.cap.alice.build.createBandPlan(above).data,
+      );
+      expect(await r.bandPlans()).to.deep.equal([
+        { bandPlanId: 1n, ...f.plan },
+        { bandPlanId: 2n, ...above },
+      ]);
+      // A block must lie inside its plan's slots.
+      const last = spectrumTerms(f, { firstChannel: 0, channelCount: 1, firstSlot: 35_039, slotCount: 2 });
+      await expectInvalid(r.preflightSpectrum(last), "spectrum.slotCount");
+      const outside = await expectRevert(f.cap.alice.createClass(last), "CapacityToken_SlotsOutsidePlan");
+      expect(outside.args).to.deep.equal({ firstSlot: 35_039n, slotCount: 2n, planSlotCount: 35_040n });
     });
 
     it("should refuse in the preflight what the contract would refuse, before sending", async function () {
@@ -576,6 +612,7 @@ describe("CapacityClient", function () {
       expectInvalidSync(() => slaCreditRef(ZeroHash, 0), "holderId");
       expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, channelWidthKHz: 0 }), "plan.channelWidthKHz");
       expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, slotSeconds: 2n ** 32n }), "plan.slotSeconds");
+      expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, slotCount: 0 }), "plan.slotCount");
       expectInvalidSync(() => c.build.setBaseURI(1 as unknown as string), "baseURI");
       expect(runner.sent).to.deep.equal([]);
     });
@@ -647,7 +684,14 @@ describe("CapacityClient", function () {
       await accounts.arbiter.sendTransaction(b.arbitrateSlaBreach(f.slice, from, from + 60n, EVIDENCE, [bob]));
       expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 60n), 2)).to.equal(true);
       // Governance: the governor through the AccessManager (with its delay), the pauser at once.
-      const plan = { originKHz: 1_000n, channelWidthKHz: 100n, channelCount: 8n, slotSeconds: 60n, epoch: 0n };
+      const plan = {
+        originKHz: 1_000n,
+        channelWidthKHz: 100n,
+        channelCount: 8n,
+        slotSeconds: 60n,
+        epoch: 0n,
+        slotCount: 10n,
+      };
       await scheduleAndExecute(manager, accounts.governor, capacityAddress, b.createBandPlan(plan).data);
       expect(await r.bandPlan(2)).to.deep.equal(plan);
       await scheduleAndExecute(manager, accounts.governor, capacityAddress, b.setBaseURI("https://new/{id}").data);
@@ -664,6 +708,9 @@ describe("CapacityClient", function () {
       expect(capacityErrorDecoder().errorSignatures).to.include.members([
         "CapacityToken_NotIssuer(uint32,address)",
         "CapacityToken_SpectrumOverlap(uint16,uint32)",
+        "CapacityToken_BandPlanOverlap(uint32)",
+        "CapacityToken_TooManyBandPlans(uint256)",
+        "CapacityToken_SlotsOutsidePlan(uint32,uint32,uint32)",
         "CapacityToken_CreditTooLarge(uint256,uint256)",
         "CapacityToken_BreachFullyCredited(bytes32,address)",
         "CapacityMarket_SelfTrade(uint32)",

@@ -9,7 +9,8 @@
  * ERC-20 and ERC-1155 ones (see {@link capacityErrorDecoder}).
  *
  * {@link CapacityClient.preflightSpectrum} checks a spectrum class against its band plan (read from the chain) before
- * {@link CapacityClient.createClass} sends it.
+ * {@link CapacityClient.createClass} sends it; {@link CapacityClient.preflightBandPlan} checks a new band plan against
+ * those that exist.
  */
 import {
   AbiCoder,
@@ -24,6 +25,7 @@ import {
 import { ErrorDecoder, InvalidArgumentError, SUITE_ERROR_SOURCES, type ErrorAbiSource } from "../errors";
 import { expandMetadataUri } from "../capacity/metadata";
 import {
+  bandPlansOverlap,
   blockWords,
   CAPACITY_LIMITS,
   CapacityKind,
@@ -69,6 +71,12 @@ export interface BandPlanInfo extends BandPlan {
   channelCount: bigint;
   slotSeconds: bigint;
   epoch: bigint;
+  slotCount: bigint;
+}
+
+/** A band plan with its id (see {@link CapacityClient.bandPlans}). */
+export interface NumberedBandPlan extends BandPlanInfo {
+  bandPlanId: bigint;
 }
 
 /** The record of an SLA breach (`slaBreach`): all zero if it was never recorded. */
@@ -362,6 +370,7 @@ function toBandPlan(plan: BandPlan): BandPlanInfo {
     channelCount: nonZero(plan.channelCount, 16, "plan.channelCount"),
     slotSeconds: nonZero(plan.slotSeconds, 32, "plan.slotSeconds"),
     epoch: toUint(plan.epoch, 40, "plan.epoch"),
+    slotCount: nonZero(plan.slotCount, 32, "plan.slotCount"),
   };
 }
 
@@ -459,7 +468,10 @@ export class CapacityTransactionBuilder {
     return this.#tx(iface().encodeFunctionData("arbitrateSlaBreach", [b.terms, b.from, b.to, b.evidence, b.holders]));
   }
 
-  /** `createBandPlan(plan)` (restricted: governor). */
+  /**
+   * `createBandPlan(plan)` (restricted: governor). The plan must overlap no existing plan: see
+   * {@link CapacityClient.preflightBandPlan}.
+   */
   createBandPlan(plan: BandPlan): BuiltTransaction {
     return this.#tx(iface().encodeFunctionData("createBandPlan", [toBandPlan(plan)]));
   }
@@ -599,7 +611,42 @@ export class CapacityClient {
       channelCount: p.channelCount,
       slotSeconds: p.slotSeconds,
       epoch: p.epoch,
+      slotCount: p.slotCount,
     };
+  }
+
+  /** Every band plan, by id (at most {@link CAPACITY_LIMITS.maxBandPlans}, one call each). */
+  async bandPlans(): Promise<NumberedBandPlan[]> {
+    const count = await this.bandPlanCount();
+    const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+    const plans = await Promise.all(ids.map((id) => this.bandPlan(id)));
+    return plans.map((plan, i) => ({ bandPlanId: ids[i], ...plan }));
+  }
+
+  /**
+   * Checks a band plan as `createBandPlan` will, against the plans on chain: the field types, non-zero sizes, room
+   * for another plan, and no overlap in frequency x time with an existing plan ({@link bandPlansOverlap}).
+   * @returns The id the plan would get.
+   * @throws InvalidArgumentError naming the field (`plan` for a full list or an overlap, which names the lowest
+   * overlapping plan, as `CapacityToken_BandPlanOverlap` does).
+   */
+  async preflightBandPlan(plan: BandPlan): Promise<bigint> {
+    const p = toBandPlan(plan);
+    const existing = await this.bandPlans();
+    if (BigInt(existing.length) >= CAPACITY_LIMITS.maxBandPlans) {
+      throw new InvalidArgumentError(`there are already ${CAPACITY_LIMITS.maxBandPlans} band plans, the maximum`, {
+        field: "plan",
+        value: plan,
+      });
+    }
+    const other = existing.find((e) => bandPlansOverlap(p, e));
+    if (other !== undefined) {
+      throw new InvalidArgumentError(`overlaps band plan ${other.bandPlanId} in frequency x time`, {
+        field: "plan",
+        value: plan,
+      });
+    }
+    return BigInt(existing.length) + 1n;
   }
 
   /** Whether an exclusive block reserves this channel-slot of a band plan's area. */
@@ -627,7 +674,7 @@ export class CapacityClient {
 
   /**
    * Checks a spectrum class against its band plan, read from the chain, before {@link createClass} sends it: the
-   * rules that need no chain state (as the builder does), a known band plan, channels inside it, at most
+   * rules that need no chain state (as the builder does), a known band plan, channels and slots inside it, at most
    * {@link CAPACITY_LIMITS.maxBlockWords} grid words, and a validity equal to the block's time window
    * ({@link spectrumWindow}). Reservations by other classes are not checked (the contract refuses an overlap with
    * `CapacityToken_SpectrumOverlap`).
@@ -644,6 +691,12 @@ export class CapacityClient {
       throw new InvalidArgumentError(
         `channels [${g.firstChannel}, +${g.channelCount}) leave the band plan's ${plan.channelCount} channels`,
         { field: "spectrum.channelCount", value: g.channelCount },
+      );
+    }
+    if (BigInt(g.firstSlot) + BigInt(g.slotCount) > plan.slotCount) {
+      throw new InvalidArgumentError(
+        `slots [${g.firstSlot}, +${g.slotCount}) leave the band plan's ${plan.slotCount} slots`,
+        { field: "spectrum.slotCount", value: g.slotCount },
       );
     }
     const words = blockWords(g);

@@ -4674,6 +4674,11 @@ export const capacityTokenAbi = [
     type: "error",
   },
   {
+    inputs: [{ internalType: "uint32", name: "otherBandPlanId", type: "uint32" }],
+    name: "CapacityToken_BandPlanOverlap",
+    type: "error",
+  },
+  {
     inputs: [
       { internalType: "uint256", name: "words", type: "uint256" },
       { internalType: "uint256", name: "maxWords", type: "uint256" },
@@ -4794,6 +4799,15 @@ export const capacityTokenAbi = [
   },
   {
     inputs: [
+      { internalType: "uint32", name: "firstSlot", type: "uint32" },
+      { internalType: "uint32", name: "slotCount", type: "uint32" },
+      { internalType: "uint32", name: "planSlotCount", type: "uint32" },
+    ],
+    name: "CapacityToken_SlotsOutsidePlan",
+    type: "error",
+  },
+  {
+    inputs: [
       { internalType: "uint16", name: "channel", type: "uint16" },
       { internalType: "uint32", name: "slot", type: "uint32" },
     ],
@@ -4811,6 +4825,11 @@ export const capacityTokenAbi = [
   {
     inputs: [{ internalType: "enum CapacityKind", name: "kind", type: "uint8" }],
     name: "CapacityToken_TermsOfOtherKind",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "max", type: "uint256" }],
+    name: "CapacityToken_TooManyBandPlans",
     type: "error",
   },
   {
@@ -4908,6 +4927,7 @@ export const capacityTokenAbi = [
           { internalType: "uint16", name: "channelCount", type: "uint16" },
           { internalType: "uint32", name: "slotSeconds", type: "uint32" },
           { internalType: "uint40", name: "epoch", type: "uint40" },
+          { internalType: "uint32", name: "slotCount", type: "uint32" },
         ],
         indexed: false,
         internalType: "struct BandPlan",
@@ -5063,6 +5083,13 @@ export const capacityTokenAbi = [
   },
   {
     inputs: [],
+    name: "MAX_BAND_PLANS",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "MAX_BLOCK_WORDS",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
@@ -5174,6 +5201,7 @@ export const capacityTokenAbi = [
           { internalType: "uint16", name: "channelCount", type: "uint16" },
           { internalType: "uint32", name: "slotSeconds", type: "uint32" },
           { internalType: "uint40", name: "epoch", type: "uint40" },
+          { internalType: "uint32", name: "slotCount", type: "uint32" },
         ],
         internalType: "struct BandPlan",
         name: "plan",
@@ -5270,6 +5298,7 @@ export const capacityTokenAbi = [
           { internalType: "uint16", name: "channelCount", type: "uint16" },
           { internalType: "uint32", name: "slotSeconds", type: "uint32" },
           { internalType: "uint40", name: "epoch", type: "uint40" },
+          { internalType: "uint32", name: "slotCount", type: "uint32" },
         ],
         internalType: "struct BandPlan",
         name: "plan",
