@@ -228,6 +228,7 @@ async function main(): Promise<void> {
     channelCount: 30n,
     slotSeconds: 900n,
     epoch: origin,
+    slotCount: 96n * 30n, // 30 days of 15-minute slots
   };
   governed.push({ target: at.capacity, data: capacity.build.createBandPlan(plan).data });
   for (const g of governed) gas.add("manager.schedule", await (await manager.schedule(g.target, g.data, 0)).wait());
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
   for (const g of governed) gas.add("manager.execute", await (await manager.execute(g.target, g.data)).wait());
   console.log(
     `\n2. The pauser suspended #5 at once; ${DEFAULT_GOVERNOR_DELAY / 3600} h later the governor reinstated it, allowed dUSD ` +
-      `(weekly cycles) and created a spectrum band plan (3.55 GHz, 30 x 5 MHz, 15-minute slots)`,
+      `(weekly cycles) and created a spectrum band plan (3.55 GHz, 30 x 5 MHz, 30 days of 15-minute slots)`,
   );
   for (const [i, m] of MEMBERS.entries()) {
     await token.mint(admins[i].address, usd(m.prefund * 3n));
