@@ -49,7 +49,12 @@ const config: HardhatUserConfig = {
       },
     },
   },
-  networks: envNetworks(),
+  networks: {
+    // The default mnemonic's first 20 accounts, and a 21st for the consortium's admin in the tests (the deployer,
+    // account 0, holds no role after the deployment).
+    hardhat: { accounts: { count: 21 } },
+    ...envNetworks(),
+  },
   paths: {
     sources: "contracts",
     tests: "test",

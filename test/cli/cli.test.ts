@@ -18,7 +18,8 @@ import { VaultClient } from "../../sdk/src/clients/vault";
 import { COMMAND_MODULES } from "../../sdk/src/cli";
 import { buildProgram } from "../../sdk/src/cli/program";
 import { Service } from "../../sdk/src/rating/types";
-import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
+import { Roles } from "../../sdk/src/governance";
+import { MockStablecoin__factory, RoamLedgerManager__factory, UsageClearing__factory } from "../../sdk/src/typechain";
 import { nodeWallet, ROOT, rpc, runCli, startHardhatNode, tariffJson, transpileSdk, type CliRun } from "./helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
 
@@ -32,6 +33,8 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
   const deploymentId = `cli-test-${process.pid}`;
   const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
   const [deployer, alice, bob, aliceSigner, bobSigner, alicePayout, bobPayout] = [0, 1, 2, 3, 4, 5, 6].map(nodeWallet);
+  /** Holds every role on a local node (deploy/parameters/localhost.json); the deployer holds none. */
+  const consortium = nodeWallet(7);
   let node: { url: string; stop(): void };
   let dir: string;
   let bin: string[];
@@ -131,6 +134,27 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(none.stderr).to.contain("no deployment");
   });
 
+  it("should refuse to deploy without every role holder, or with the deploying key as one (exit 1, nothing sent)", async () => {
+    const height = await blockNumber();
+    const missing = await cli(["--json", "deploy"], as(deployer));
+    expect(missing.code, missing.stdout + missing.stderr).to.equal(1);
+    const local = JSON.parse(readFileSync(path.join(ROOT, "deploy", "parameters", "localhost.json"), "utf8")) as {
+      RoamLedger: Record<string, unknown>;
+    };
+    const withoutArbiter = path.join(dir, "no-arbiter.json");
+    writeFileSync(withoutArbiter, JSON.stringify({ RoamLedger: { ...local.RoamLedger, arbiter: undefined } }));
+    const noArbiter = await cli(["--json", "deploy", "--parameters", withoutArbiter], as(deployer));
+    expect(noArbiter.code).to.equal(1);
+    expect(noArbiter.json().error).to.include({ kind: "user", field: "parameters" });
+    expect((noArbiter.json().error as { message: string }).message).to.contain("RoamLedger.arbiter");
+    const deployerAsAdmin = path.join(dir, "deployer-admin.json");
+    writeFileSync(deployerAsAdmin, JSON.stringify({ RoamLedger: { ...local.RoamLedger, admin: deployer.address } }));
+    const renouncing = await cli(["--json", "deploy", "--parameters", deployerAsAdmin], as(deployer));
+    expect(renouncing.code).to.equal(1);
+    expect((renouncing.json().error as { message: string }).message).to.contain("admin is the deploying key");
+    expect(await blockNumber()).to.equal(height);
+  });
+
   it("should deploy the suite, and redeploy nothing on a second run", async () => {
     const args = [
       "--json",
@@ -148,12 +172,20 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(second.addresses).to.deep.equal(first.addresses);
     expect(await blockNumber()).to.equal(height); // not one transaction
 
+    // The deployer renounced ADMIN at the end of the deployment and holds no role.
+    const manager = RoamLedgerManager__factory.connect((first.addresses as Record<string, string>).manager, provider);
+    for (const role of Object.values(Roles)) {
+      expect((await manager.hasRole(role, deployer.address))[0], `role ${role}`).to.equal(false);
+      expect((await manager.hasRole(role, consortium.address))[0], `role ${role}`).to.equal(true);
+    }
+
     // Setup outside the CLI's scope: a 6-decimal test token, allowed by the governor (delay 0 here), minted.
-    const admin = deployer.connect(provider);
-    const stable = await new MockStablecoin__factory(admin).deploy("USD Coin", "USDC", 6);
+    const owner = deployer.connect(provider);
+    const stable = await new MockStablecoin__factory(owner).deploy("USD Coin", "USDC", 6);
     token = await stable.getAddress();
-    const vault = new VaultClient((first.addresses as Record<string, string>).vault, admin);
-    await (await admin.sendTransaction(vault.build.allowToken(token, 7n * DAY))).wait();
+    const governor = consortium.connect(provider);
+    const vault = new VaultClient((first.addresses as Record<string, string>).vault, governor);
+    await (await governor.sendTransaction(vault.build.allowToken(token, 7n * DAY))).wait();
     for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * UNIT)).wait();
   });
 
@@ -175,7 +207,7 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
           "--metadata",
           "ipfs://alpha",
         ],
-        as(deployer),
+        as(consortium),
       ),
     );
     expect(alpha.operatorId).to.equal("1");
@@ -194,7 +226,7 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
           "--signer",
           bobSigner.address,
         ],
-        as(deployer),
+        as(consortium),
       ),
     );
     expect(beta.operatorId).to.equal("2");
@@ -217,14 +249,14 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
         "--signer",
         nodeWallet(10).address,
       ],
-      as(deployer),
+      as(consortium),
     );
     expect(taken.code, taken.stdout + taken.stderr).to.equal(2);
     const error = taken.json().error as Record<string, unknown>;
     expect(error).to.include({ kind: "chain", name: "OperatorRegistry_TadigTaken" });
     expect(error.args).to.include({ ownerId: "1" });
     expect(await blockNumber()).to.equal(height);
-    const bad = await cli(["operator", "register", "--tadig", "DE", "--admin", alice.address], as(deployer));
+    const bad = await cli(["operator", "register", "--tadig", "DE", "--admin", alice.address], as(consortium));
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.contain("tadigs[0]");
   });

@@ -10,7 +10,8 @@ import { generateCdrs, writeCdrCsv } from "../../sdk/src/cdr";
 import { computeTariffId } from "../../sdk/src/clients/agreements";
 import { VaultClient } from "../../sdk/src/clients/vault";
 import { Service } from "../../sdk/src/rating/types";
-import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
+import { Roles } from "../../sdk/src/governance";
+import { MockStablecoin__factory, RoamLedgerManager__factory, UsageClearing__factory } from "../../sdk/src/typechain";
 import {
   nodeWallet,
   ROOT,
@@ -45,6 +46,8 @@ describeUnlessCoverage(
     const dir = mkdtempSync(path.join(tmpdir(), "roamledger-nodes-"));
     let bin: string[];
     const [deployer, alice, bob, aliceSigner, bobSigner] = [0, 1, 2, 3, 4].map(nodeWallet);
+    /** Holds every role on a local node (deploy/parameters/localhost.json); the deployer holds none. */
+    const consortium = nodeWallet(7);
     before(() => {
       bin = ["node", transpileSdk(path.join(dir, "dist"))];
     });
@@ -92,24 +95,32 @@ describeUnlessCoverage(
           expect(second.addresses).to.deep.equal(addresses);
           expect(await height()).to.equal(before);
 
+          // The deployer renounced ADMIN and holds no role; the consortium account holds them all.
+          const manager = RoamLedgerManager__factory.connect(addresses.manager, provider);
+          for (const role of Object.values(Roles)) {
+            expect((await manager.hasRole(role, deployer.address))[0], `role ${role}`).to.equal(false);
+            expect((await manager.hasRole(role, consortium.address))[0], `role ${role}`).to.equal(true);
+          }
+
           // The governor (delay 0 with these parameters) allows a settlement token; the operators get some.
-          const admin = deployer.connect(provider);
-          const stable = await new MockStablecoin__factory(admin).deploy("USD Coin", "USDC", 6);
+          const stable = await new MockStablecoin__factory(deployer.connect(provider)).deploy("USD Coin", "USDC", 6);
           await stable.waitForDeployment();
           const token = await stable.getAddress();
           await (
-            await admin.sendTransaction(new VaultClient(addresses.vault).build.allowToken(token, 7n * DAY))
+            await consortium
+              .connect(provider)
+              .sendTransaction(new VaultClient(addresses.vault).build.allowToken(token, 7n * DAY))
           ).wait();
           for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * 10n ** 6n)).wait();
 
           // Operators, a tariff, an offer accepted, a deposit.
           await cli(
             ["operator", "register", "--tadig", "DEUD1", "--admin", alice.address, "--signer", aliceSigner.address],
-            deployer,
+            consortium,
           );
           await cli(
             ["operator", "register", "--tadig", "GBRCN", "--admin", bob.address, "--signer", bobSigner.address],
-            deployer,
+            consortium,
           );
           const tariffFile = path.join(dir, `tariff-${port}.json`);
           writeFileSync(tariffFile, JSON.stringify(tariffJson()));
