@@ -5,13 +5,14 @@
  * directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
  * through `ts-node`, as `npm run roamledger` does.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import ts from "typescript";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+import { ROOT, runProcess } from "../helpers/processes";
+
+export { ROOT };
 
 const WAD = 10n ** 18n;
 
@@ -67,45 +68,7 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
   return body.result as T;
 }
 
-/** A `hardhat node` on `port`, started as its own process group; resolves once it answers `eth_chainId`. */
-export async function startHardhatNode(port: number): Promise<{ url: string; stop(): void }> {
-  return startNode("hardhat", ["node", "--hostname", "127.0.0.1", "--port", String(port)], port);
-}
-
-/** An Anvil node (the npm package's binary) on `port`, with Hardhat's default accounts and chain id. */
-export async function startAnvil(port: number): Promise<{ url: string; stop(): void }> {
-  return startNode("anvil", ["--host", "127.0.0.1", "--port", String(port), "--hardfork", "prague", "--silent"], port);
-}
-
-/** Starts `node_modules/.bin/<bin> args` as its own process group; resolves once it answers `eth_chainId`. */
-async function startNode(bin: string, args: string[], port: number): Promise<{ url: string; stop(): void }> {
-  const child: ChildProcess = spawn(path.join(ROOT, "node_modules", ".bin", bin), args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = () => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  };
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await rpc(url, "eth_chainId");
-      return { url, stop };
-    } catch {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        stop();
-        throw new Error(`${bin} did not start on port ${port}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
+export { startAnvil, startHardhatNode, stopAllProcesses, type NodeProcess } from "../helpers/processes";
 
 /** Transpiles `sdk/src` (no type check: `tsc` checks it elsewhere) into `outDir`; returns the bin's path. */
 export function transpileSdk(outDir: string): string {
@@ -136,43 +99,38 @@ export interface CliRun {
   json(): Record<string, unknown> & { ok: boolean };
 }
 
-/** Runs the CLI in a child process with `env` added to a clean environment (no ROAMLEDGER_* of the caller). */
-export function runCli(
+/**
+ * Runs the CLI in a child process with `env` added to a clean environment (no ROAMLEDGER_* of the caller). The child is
+ * its own process group, killed by `stopAllProcesses` (the suites' `after` hooks) if it is still running then.
+ */
+export async function runCli(
   command: string[],
   args: string[],
   env: Record<string, string | undefined> = {},
   cwd: string = ROOT,
 ): Promise<CliRun> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ROAMLEDGER_")));
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0], [...command.slice(1), ...args], {
-      cwd,
-      env: {
-        ...base,
-        NODE_PATH: [path.join(ROOT, "sdk", "node_modules"), path.join(ROOT, "node_modules")].join(path.delimiter),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) =>
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        json: () => {
-          try {
-            return JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
-          } catch {
-            throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
-      }),
-    );
+  const run = await runProcess(command[0], [...command.slice(1), ...args], {
+    cwd,
+    env: {
+      ...base,
+      NODE_PATH: [path.join(ROOT, "sdk", "node_modules"), path.join(ROOT, "node_modules")].join(path.delimiter),
+      ...env,
+    },
   });
+  if (run.error !== undefined) throw run.error;
+  const { code, signal, stdout, stderr } = run;
+  return {
+    code,
+    signal,
+    stdout,
+    stderr,
+    json: () => {
+      try {
+        return JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
+      } catch {
+        throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
+      }
+    },
+  };
 }
