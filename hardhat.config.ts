@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
-import { subtask } from "hardhat/config";
+import { extendEnvironment, subtask, task } from "hardhat/config";
 import type { HardhatUserConfig } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
+
+import { TEST_CLOCK_ENV, withDeterministicClock } from "./test/helpers/deterministic-clock";
 
 /**
  * The Solidity compiler comes from the pinned npm package `solc` (solcjs): this machine, like CI's, reaches only the
@@ -19,6 +21,19 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
     return { compilerPath: require.resolve("solc/soljson.js"), isSolcJs: true, version: args.solcVersion, longVersion };
   }
   return runSuper(args);
+});
+
+/**
+ * `hardhat test` sets, for itself, its mocha workers and the processes its tests start (unless already set):
+ * - ROAMLEDGER_TEST_CLOCK=1: block timestamps depend on the tests' actions only, never on how fast the machine runs them
+ *   (test/helpers/deterministic-clock.ts).
+ */
+task(TASK_TEST).setAction(async (args, _hre, runSuper) => {
+  process.env[TEST_CLOCK_ENV] ??= "1";
+  return runSuper(args);
+});
+extendEnvironment((hre) => {
+  if (hre.network.name === "hardhat") hre.network.provider = withDeterministicClock(hre.network.provider);
 });
 
 /** Networks other than the embedded one come from the environment, so no key or URL is ever committed. */
