@@ -13,6 +13,7 @@ import hre, { ethers, ignition } from "hardhat";
 import path from "node:path";
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
+import "../helpers/ignition-cache"; // each build-info file read once, not once per contract
 import {
   CapacityClient,
   CapacityKind,
