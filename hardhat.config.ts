@@ -26,10 +26,15 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
 /**
  * `hardhat test` sets, for itself, its mocha workers and the processes its tests start (unless already set):
  * - ROAMLEDGER_TEST_CLOCK=1: block timestamps depend on the tests' actions only, never on how fast the machine runs them
- *   (test/helpers/deterministic-clock.ts).
+ *   (test/helpers/deterministic-clock.ts);
+ * - MIMALLOC_PURGE_DELAY=-1: the allocator of Hardhat Network's EVM (EDR, mimalloc) keeps the memory it has freed
+ *   instead of returning it to the system 10 ms later and faulting it back in, zeroed, on the next call; the EVM traces
+ *   every call, so the tests' millions of calls spent about half their CPU time there, more on a busy machine. Read
+ *   when EDR loads, i.e. when the first test uses the network.
  */
 task(TASK_TEST).setAction(async (args, _hre, runSuper) => {
   process.env[TEST_CLOCK_ENV] ??= "1";
+  process.env.MIMALLOC_PURGE_DELAY ??= "-1";
   return runSuper(args);
 });
 extendEnvironment((hre) => {
