@@ -54,6 +54,12 @@ function envNetworks(): HardhatUserConfig["networks"] {
   return networks;
 }
 
+/**
+ * A node on this machine (a `hardhat node` or Anvil, as the CLI's tests and a local trial run use) mines each transaction
+ * as it arrives: Ignition checks for receipts there every 50 ms instead of every second.
+ */
+const localRpc = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(process.env.ROAMLEDGER_RPC_URL ?? "");
+
 const reportGas = process.env.REPORT_GAS === "true";
 if (reportGas) mkdirSync("reports", { recursive: true }); // the gas reporter writes there but does not create it
 
@@ -75,6 +81,7 @@ const config: HardhatUserConfig = {
     tests: "test",
     ignition: "deploy",
   },
+  ignition: localRpc ? { blockPollingInterval: 50 } : {},
   typechain: {
     outDir: "sdk/src/typechain",
     target: "ethers-v6",
