@@ -21,6 +21,7 @@ import { buildProgram } from "../../sdk/src/cli/program";
 import { Service } from "../../sdk/src/rating/types";
 import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
 import {
+  cliBin,
   nodeWallet,
   ROOT,
   rpc,
@@ -28,7 +29,6 @@ import {
   startHardhatNode,
   stopAllProcesses,
   tariffJson,
-  transpileSdk,
   type CliRun,
   type NodeProcess,
 } from "./helpers";
@@ -91,7 +91,7 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "roamledger-cli-"));
-    bin = ["node", transpileSdk(path.join(dir, "dist"))];
+    bin = ["node", await cliBin(path.join(dir, "dist"))];
     node = await startHardhatNode();
     provider = new JsonRpcProvider(node.url, undefined, {
       staticNetwork: true,

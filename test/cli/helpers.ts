@@ -1,11 +1,13 @@
 /**
  * Running the CLI as a user would: a real `hardhat node` in its own process, and the CLI in child processes.
  *
- * The CLI runs as the published bin would (`node <dist>/cli/bin.js`): `sdk/src` is transpiled once into a temporary
+ * The CLI runs as the published bin would (`node <dist>/cli/bin.js`): the package's own build, `sdk/dist`, when it is up
+ * to date with `sdk/src` (`npm test` builds it before the tests), else `sdk/src` transpiled once into a temporary
  * directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
  * through `ts-node`, as `npm run roamledger` does.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import ts from "typescript";
@@ -69,6 +71,28 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
 }
 
 export { startAnvil, startHardhatNode, stopAllProcesses, type NodeProcess } from "../helpers/processes";
+
+/** Whether some file of sdk/src is newer than its build in sdk/dist (or has none): the package must be rebuilt. */
+export async function sdkDistIsStale(): Promise<boolean> {
+  const src = path.join(ROOT, "sdk", "src");
+  const entries = await readdir(src, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const built = path.join(ROOT, "sdk", "dist", path.relative(src, file)).replace(/\.ts$/, ".js");
+    const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
+    if (output === undefined || output.mtimeMs < source.mtimeMs) return true;
+  }
+  return false;
+}
+
+/**
+ * The CLI's bin: `sdk/dist/cli/bin.js` when the package's build is up to date, else `sdk/src` transpiled into `outDir`
+ * (never a rebuild of sdk/dist, which another suite may be reading).
+ */
+export async function cliBin(outDir: string): Promise<string> {
+  return (await sdkDistIsStale()) ? transpileSdk(outDir) : path.join(ROOT, "sdk", "dist", "cli", "bin.js");
+}
 
 /** Transpiles `sdk/src` (no type check: `tsc` checks it elsewhere) into `outDir`; returns the bin's path. */
 export function transpileSdk(outDir: string): string {

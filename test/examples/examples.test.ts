@@ -1,10 +1,11 @@
 import { expect } from "chai";
-import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HDNodeWallet, Interface, JsonRpcProvider } from "ethers";
 
 import { OperatorRegistry__factory, SettlementVault__factory } from "../../sdk/src/typechain";
+import { sdkDistIsStale } from "../cli/helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
 import { runProcess, startHardhatNode, stopAllProcesses } from "../helpers/processes";
 
@@ -38,20 +39,6 @@ function expectSuccess(result: Run, what: string): void {
   if (result.code !== 0) {
     expect.fail(`${what} exited with ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
   }
-}
-
-/** Whether some file of sdk/src is newer than its build in sdk/dist (or has none): the package must be rebuilt. */
-async function sdkDistIsStale(): Promise<boolean> {
-  const src = path.join(ROOT, "sdk", "src");
-  const entries = await readdir(src, { recursive: true, withFileTypes: true });
-  for (const entry of entries) {
-    if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    const built = path.join(ROOT, "sdk", "dist", path.relative(src, file)).replace(/\.ts$/, ".js");
-    const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
-    if (output === undefined || output.mtimeMs < source.mtimeMs) return true;
-  }
-  return false;
 }
 
 /** A user's project: examples/ copied, and node_modules linking this repository's SDK package and its peers. */

@@ -12,6 +12,7 @@ import { VaultClient } from "../../sdk/src/clients/vault";
 import { Service } from "../../sdk/src/rating/types";
 import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
 import {
+  cliBin,
   nodeWallet,
   ROOT,
   rpc,
@@ -20,7 +21,6 @@ import {
   startHardhatNode,
   stopAllProcesses,
   tariffJson,
-  transpileSdk,
   type CliRun,
 } from "../cli/helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
@@ -46,8 +46,8 @@ describeUnlessCoverage(
     const dir = mkdtempSync(path.join(tmpdir(), "roamledger-nodes-"));
     let bin: string[];
     const [deployer, alice, bob, aliceSigner, bobSigner] = [0, 1, 2, 3, 4].map(nodeWallet);
-    before(() => {
-      bin = ["node", transpileSdk(path.join(dir, "dist"))];
+    before(async () => {
+      bin = ["node", await cliBin(path.join(dir, "dist"))];
     });
     after(async () => {
       await stopAllProcesses();
