@@ -32,9 +32,11 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
  *   every call, so the tests' millions of calls spent about half their CPU time there, more on a busy machine. Read
  *   when EDR loads, i.e. when the first test uses the network.
  */
-task(TASK_TEST).setAction(async (args, _hre, runSuper) => {
+task(TASK_TEST).setAction(async (args, hre, runSuper) => {
   process.env[TEST_CLOCK_ENV] ??= "1";
   process.env.MIMALLOC_PURGE_DELAY ??= "-1";
+  // solidity-coverage gives the network a new provider before it runs the tests: give it the clock too.
+  if (hre.network.name === "hardhat") hre.network.provider = withDeterministicClock(hre.network.provider);
   return runSuper(args);
 });
 extendEnvironment((hre) => {

@@ -11,9 +11,11 @@
  * alone. Calls against the pending block (`eth_estimateGas`, which is where ethers meets a revert) see the same
  * timestamp the block will have.
  *
- * It wraps the in-process Hardhat Network (hardhat.config.ts) and is active while {@link TEST_CLOCK_ENV} is "1", which
- * `hardhat test` sets for itself, its mocha workers and the processes the tests start (`hardhat node`, `hardhat run`);
- * `ROAMLEDGER_TEST_CLOCK=0` turns it off. A `hardhat node` or script run by hand keeps Hardhat's usual clock.
+ * It wraps the in-process Hardhat Network (hardhat.config.ts: when the runtime environment is created, and again when
+ * `hardhat test` starts, since solidity-coverage replaces the network's provider before it runs the tests) and is active
+ * while {@link TEST_CLOCK_ENV} is "1", which `hardhat test` sets for itself, its mocha workers and the processes the
+ * tests start (`hardhat node`, `hardhat run`); `ROAMLEDGER_TEST_CLOCK=0` turns it off. A `hardhat node` or script run
+ * by hand keeps Hardhat's usual clock.
  */
 import type {
   EIP1193Provider,
@@ -112,13 +114,17 @@ class DeterministicClock extends ProviderWrapper {
   }
 }
 
+const WRAPPED = Symbol("deterministic clock");
+
 /**
  * `provider` (the `hre.network.provider` of the in-process Hardhat Network) with the deterministic clock, keeping the
- * `send` and `sendAsync` of Hardhat's provider.
+ * `send` and `sendAsync` of Hardhat's provider; `provider` itself if it already has it.
  */
 export function withDeterministicClock(provider: EthereumProvider): EthereumProvider {
+  if (WRAPPED in provider) return provider;
   const clock = new DeterministicClock(provider);
   return Object.assign(clock, {
+    [WRAPPED]: true,
     send: (method: string, params?: unknown[]) => clock.request({ method, params }),
     sendAsync: (payload: JsonRpcRequest, callback: (error: unknown, response: JsonRpcResponse) => void) => {
       clock.request({ method: payload.method, params: payload.params }).then(
