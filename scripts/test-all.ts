@@ -32,17 +32,14 @@ const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 const LONGEST_FIRST = [
   "test/integration/real-nodes.test.ts",
   "test/cli/cli.test.ts",
-  "test/sdk/netting.differential.test.ts",
   "test/examples/examples.test.ts",
+  "test/sdk/netting.differential.test.ts",
+  "test/sdk/cdr.test.ts",
   "test/sdk/fastCsv.test.ts",
   "test/integration/demo.test.ts",
-  "test/sdk/registry-client.test.ts",
-  "test/sdk/cdr.test.ts",
-  "test/unit/OperatorRegistry/registerOperator.test.ts",
-  "test/sdk/clearing-client.test.ts",
-  "test/sdk/agreements-client.test.ts",
   "test/sdk/merkle.test.ts",
-  "test/sdk/capacity-client.test.ts",
+  "test/sdk/rating.differential.test.ts",
+  "test/sdk/registry-client.test.ts",
 ];
 
 /** Campaigns, longest first. */
