@@ -26,7 +26,16 @@ together() {
   [ "$status_a" -eq 0 ] && [ "$status_b" -eq 0 ]
 }
 
+# Elapsed time of each step, for information only (nothing depends on it).
+started=$(date +%s)
+elapsed() { echo "npm test: $1 after $(($(date +%s) - started)) s"; }
+
 together "npx hardhat compile" "npm run lint" || exit 1
+elapsed "compile | lint done"
 together "npm run build --workspace @roamledger/sdk && npx tsc --noEmit -p sdk/tsconfig.browser.json" \
   "npx tsc --noEmit -p tsconfig.json" || exit 1
+elapsed "SDK build, browser type-check | type-check done"
 sh scripts/test-all.sh --no-compile
+status=$?
+elapsed "tests done"
+exit "$status"
