@@ -1,6 +1,7 @@
 /**
- * The `roamledger` CLI, run as a user would: a real `hardhat node` in its own process on port 8621, the CLI in child
- * processes (exit codes, stdout, stderr), one clearing month end to end.
+ * The `roamledger` CLI, run as a user would: a real `hardhat node` in its own process (on a port the system picks), the
+ * CLI in child processes (exit codes, stdout, stderr), one clearing month end to end. Every child process is killed in
+ * `after`, even when a test failed (test/helpers/processes.ts).
  */
 import { expect } from "chai";
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,22 +21,31 @@ import { buildProgram } from "../../sdk/src/cli/program";
 import { Service } from "../../sdk/src/rating/types";
 import { Roles } from "../../sdk/src/governance";
 import { MockStablecoin__factory, RoamLedgerManager__factory, UsageClearing__factory } from "../../sdk/src/typechain";
-import { nodeWallet, ROOT, rpc, runCli, startHardhatNode, tariffJson, transpileSdk, type CliRun } from "./helpers";
+import {
+  cliBin,
+  nodeWallet,
+  ROOT,
+  rpc,
+  runCli,
+  startHardhatNode,
+  stopAllProcesses,
+  tariffJson,
+  type CliRun,
+  type NodeProcess,
+} from "./helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
 
-const PORT = 8621;
 const DAY = 86_400n;
 const UNIT = 1_000_000n; // the test token has 6 decimals
 const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
 
 describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", function () {
-  this.timeout(300_000);
   const deploymentId = `cli-test-${process.pid}`;
   const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
   const [deployer, alice, bob, aliceSigner, bobSigner, alicePayout, bobPayout] = [0, 1, 2, 3, 4, 5, 6].map(nodeWallet);
   /** Holds every role on a local node (deploy/parameters/localhost.json); the deployer holds none. */
   const consortium = nodeWallet(7);
-  let node: { url: string; stop(): void };
+  let node: NodeProcess;
   let dir: string;
   let bin: string[];
   let provider: JsonRpcProvider;
@@ -84,8 +94,8 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "roamledger-cli-"));
-    bin = ["node", transpileSdk(path.join(dir, "dist"))];
-    node = await startHardhatNode(PORT);
+    bin = ["node", await cliBin(path.join(dir, "dist"))];
+    node = await startHardhatNode();
     provider = new JsonRpcProvider(node.url, undefined, {
       staticNetwork: true,
       pollingInterval: 100,
@@ -93,9 +103,9 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     });
   });
 
-  after(() => {
+  after(async () => {
     provider?.destroy();
-    node?.stop();
+    await stopAllProcesses(); // the node, and any CLI child a failed test left running
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     rmSync(deploymentDir, { recursive: true, force: true });
   });

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
+import "../helpers/ignition-cache"; // each build-info file read once, not once per contract
 import {
   CapacityClient,
   CapacityKind,

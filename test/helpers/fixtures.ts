@@ -3,6 +3,7 @@ import { time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
+import "./ignition-cache"; // each build-info file read once per process, not once per contract and deployment
 import { encodeTadig } from "../../sdk/src/tadig";
 import type {
   CapacityMarket,

@@ -166,9 +166,10 @@ class Submit implements fc.AsyncCommand<Model, Real> {
       leaves,
       taxes: { [Svc.Data]: BigInt(sequence) * 1000n },
     });
-    const tx = f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(batch.header), "", "0x");
+    // Sent once the prediction is made: the submission is never in flight while the clock is read.
+    const send = () => f.clearing.connect(f.accounts.alice).submitBatch(...submitArgs(batch.header), "", "0x");
     const deadline = start + BigInt(PERIOD) + BigInt(f.terms.submissionGrace);
-    if (BigInt(await time.latest()) + 1n > deadline) return refused(tx);
+    if (BigInt(await time.latest()) + 1n > deadline) return refused(send());
     let charge = 0n;
     for (const [k, service] of batch.header.services.entries()) {
       const v = BigInt(batch.header.volumes[k]);
@@ -176,7 +177,7 @@ class Submit implements fc.AsyncCommand<Model, Real> {
       charge += R(real, Number(service), current + v) - R(real, Number(service), current);
       m.volumes.set(Number(service), current + v);
     }
-    await tx;
+    await send();
     const finalAt = BigInt(await time.latest()) + 7n * BigInt(DAY);
     const taxes = batch.header.taxes.reduce<bigint>((s, t) => s + BigInt(t), 0n);
     const remaining = new Map(batch.header.services.map((s, k) => [Number(s), BigInt(batch.header.volumes[k])]));
