@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
-import { subtask } from "hardhat/config";
+import { extendEnvironment, subtask, task } from "hardhat/config";
 import type { HardhatUserConfig } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
+
+import { TEST_CLOCK_ENV, withDeterministicClock } from "./test/helpers/deterministic-clock";
 
 /**
  * The Solidity compiler comes from the pinned npm package `solc` (solcjs): this machine, like CI's, reaches only the
@@ -21,6 +23,26 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
   return runSuper(args);
 });
 
+/**
+ * `hardhat test` sets, for itself, its mocha workers and the processes its tests start (unless already set):
+ * - ROAMLEDGER_TEST_CLOCK=1: block timestamps depend on the tests' actions only, never on how fast the machine runs them
+ *   (test/helpers/deterministic-clock.ts);
+ * - MIMALLOC_PURGE_DELAY=-1: the allocator of Hardhat Network's EVM (EDR, mimalloc) keeps the memory it has freed
+ *   instead of returning it to the system 10 ms later and faulting it back in, zeroed, on the next call; the EVM traces
+ *   every call, so the tests' millions of calls spent about half their CPU time there, more on a busy machine. Read
+ *   when EDR loads, i.e. when the first test uses the network.
+ */
+task(TASK_TEST).setAction(async (args, hre, runSuper) => {
+  process.env[TEST_CLOCK_ENV] ??= "1";
+  process.env.MIMALLOC_PURGE_DELAY ??= "-1";
+  // solidity-coverage gives the network a new provider before it runs the tests: give it the clock too.
+  if (hre.network.name === "hardhat") hre.network.provider = withDeterministicClock(hre.network.provider);
+  return runSuper(args);
+});
+extendEnvironment((hre) => {
+  if (hre.network.name === "hardhat") hre.network.provider = withDeterministicClock(hre.network.provider);
+});
+
 /** Networks other than the embedded one come from the environment, so no key or URL is ever committed. */
 function envNetworks(): HardhatUserConfig["networks"] {
   const networks: HardhatUserConfig["networks"] = {
@@ -33,6 +55,12 @@ function envNetworks(): HardhatUserConfig["networks"] {
   }
   return networks;
 }
+
+/**
+ * A node on this machine (a `hardhat node` or Anvil, as the CLI's tests and a local trial run use) mines each transaction
+ * as it arrives: Ignition checks for receipts there every 50 ms instead of every second.
+ */
+const localRpc = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(process.env.ROAMLEDGER_RPC_URL ?? "");
 
 const reportGas = process.env.REPORT_GAS === "true";
 if (reportGas) mkdirSync("reports", { recursive: true }); // the gas reporter writes there but does not create it
@@ -49,12 +77,18 @@ const config: HardhatUserConfig = {
       },
     },
   },
-  networks: envNetworks(),
+  networks: {
+    // The default mnemonic's first 20 accounts, and a 21st for the consortium's admin in the tests (the deployer,
+    // account 0, holds no role after the deployment).
+    hardhat: { accounts: { count: 21 } },
+    ...envNetworks(),
+  },
   paths: {
     sources: "contracts",
     tests: "test",
     ignition: "deploy",
   },
+  ignition: localRpc ? { blockPollingInterval: 50 } : {},
   typechain: {
     outDir: "sdk/src/typechain",
     target: "ethers-v6",
@@ -71,7 +105,9 @@ const config: HardhatUserConfig = {
     excludeContracts: ["mocks/"],
   },
   mocha: {
-    timeout: 300_000,
+    // No test passes or fails by the clock: a slow or busy machine only takes longer. Campaigns are bounded by their
+    // number of actions, child processes are awaited until they print or exit (docs/ARCHITECTURE.md, section 13).
+    timeout: 0,
     // `npm test` runs the suites in parallel (`hardhat test --parallel`), one worker per core of this 2-core machine.
     jobs: 2,
   },

@@ -12,7 +12,15 @@ import { Math } from "@openzeppelin/contracts/utils/math/Math.sol";
 import { ICapacityToken } from "./interfaces/ICapacityToken.sol";
 import { IOperatorRegistry } from "./interfaces/IOperatorRegistry.sol";
 import { ISettlementVault } from "./interfaces/ISettlementVault.sol";
-import { BandPlan, CapacityKind, ClassInfo, ClassTerms, SliceTerms, SpectrumTerms } from "./types/CapacityTypes.sol";
+import {
+    BandPlan,
+    CapacityKind,
+    ClassInfo,
+    ClassTerms,
+    SlaBreach,
+    SliceTerms,
+    SpectrumTerms
+} from "./types/CapacityTypes.sol";
 import { OperatorStatus } from "./types/OperatorTypes.sol";
 
 /// @title CapacityToken
@@ -31,6 +39,12 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
     /// @inheritdoc ICapacityToken
     uint256 public constant override MAX_BREACH_HOLDERS = 32;
 
+    /// @inheritdoc ICapacityToken
+    uint256 public constant override MAX_BAND_PLANS = 64;
+
+    /// @inheritdoc ICapacityToken
+    uint256 public constant override MAX_SLA_CREDIT = type(uint96).max;
+
     /*//////////////////////////////////////////////////////////////////////////
                                        STORAGE
     //////////////////////////////////////////////////////////////////////////*/
@@ -45,6 +59,7 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
     // Bit `(channel % 4) * 64 + slot % 64` of the word keyed by (band plan, area, channel / 4, slot / 64): the
     // channel-slot is reserved. A word is 4 channels x 64 slots, so a block of 4 x 96 touches 2 to 6 words.
     mapping(bytes32 key => uint256 bits) private _grid;
+    mapping(bytes32 breachId => SlaBreach breach) private _breaches;
     mapping(bytes32 breachId => mapping(uint32 holderId => bool credited)) private _credited;
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -116,6 +131,16 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         return _credited[breachId][holderId];
     }
 
+    /// @inheritdoc ICapacityToken
+    function slaBreachIdOf(uint256 classId, uint40 from, uint40 to) public pure override returns (bytes32) {
+        return keccak256(abi.encode(classId, from, to));
+    }
+
+    /// @inheritdoc ICapacityToken
+    function slaBreach(bytes32 breachId) external view override returns (SlaBreach memory) {
+        return _breaches[breachId];
+    }
+
     /// @notice The metadata URI of a class: its own if the issuer set one, else the base URI (with `{id}`).
     function uri(uint256 classId) public view override returns (string memory) {
         string memory own = _classURIs[classId];
@@ -128,10 +153,28 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
 
     /// @inheritdoc ICapacityToken
     function createBandPlan(BandPlan calldata plan) external override restricted returns (uint32 bandPlanId) {
-        if (plan.channelWidthKHz == 0 || plan.channelCount == 0 || plan.slotSeconds == 0) {
+        // Checks.
+        if (plan.channelWidthKHz == 0 || plan.channelCount == 0 || plan.slotSeconds == 0 || plan.slotCount == 0) {
             revert CapacityToken_InvalidBandPlan();
         }
-        bandPlanId = ++_bandPlanCount;
+        uint32 count = _bandPlanCount;
+        if (count >= MAX_BAND_PLANS) revert CapacityToken_TooManyBandPlans(MAX_BAND_PLANS);
+        (uint256 lowKHz, uint256 highKHz, uint256 start, uint256 end) = _extentOf(plan);
+        // Read through a storage pointer: cheaper than copying each plan to memory. The rectangles overlap when both
+        // their frequency ranges and their time ranges do (all half-open).
+        for (uint32 id = 1; id <= count; ++id) {
+            BandPlan storage other = _bandPlans[id];
+            uint256 otherLow = other.originKHz;
+            uint256 otherHigh = otherLow + uint256(other.channelWidthKHz) * other.channelCount;
+            if (lowKHz >= otherHigh || otherLow >= highKHz) continue;
+            uint256 otherStart = other.epoch;
+            uint256 otherEnd = otherStart + uint256(other.slotSeconds) * other.slotCount;
+            if (start < otherEnd && otherStart < end) revert CapacityToken_BandPlanOverlap(id);
+        }
+
+        // Effects.
+        bandPlanId = count + 1;
+        _bandPlanCount = bandPlanId;
         _bandPlans[bandPlanId] = plan;
         emit BandPlanCreated(bandPlanId, plan);
     }
@@ -180,7 +223,7 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
             revert CapacityToken_InvalidValidity(terms.validFrom, terms.validUntil);
         }
         if (terms.maxSupply == 0) revert CapacityToken_InvalidMaxSupply(0);
-        _checkSlice(terms.kind, terms.slice);
+        _checkSlice(terms);
         bool reserve = _checkSpectrum(terms);
 
         // Effects.
@@ -292,7 +335,11 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         }
     }
 
-    function _checkSlice(CapacityKind kind, SliceTerms calldata slice) private view {
+    /// @dev Checks the slice terms. A credit is `units x creditPerUnitHour x seconds / 3600` rounded half up, with
+    /// `units <= maxSupply` and `seconds <= validUntil - validFrom`: its largest value must fit one vault obligation.
+    function _checkSlice(ClassTerms calldata terms) private view {
+        CapacityKind kind = terms.kind;
+        SliceTerms calldata slice = terms.slice;
         if (kind != CapacityKind.Slice) {
             if (
                 slice.snssai != 0 ||
@@ -305,7 +352,12 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
             return;
         }
         if (slice.availabilityBp > 10_000) revert CapacityToken_InvalidAvailability(slice.availabilityBp);
-        if (slice.creditPerUnitHour != 0 && !_vault.tokenConfig(IERC20(slice.creditToken)).allowed) {
+        if (slice.creditPerUnitHour == 0) return;
+        // uint128 x uint64 x uint40: the product fits 232 bits.
+        uint256 maxCredit =
+            (uint256(slice.creditPerUnitHour) * terms.maxSupply * (terms.validUntil - terms.validFrom) + 1800) / 3600;
+        if (maxCredit > MAX_SLA_CREDIT) revert CapacityToken_CreditTooLarge(maxCredit, MAX_SLA_CREDIT);
+        if (!_vault.tokenConfig(IERC20(slice.creditToken)).allowed) {
             revert CapacityToken_CreditTokenNotAllowed(slice.creditToken);
         }
     }
@@ -330,6 +382,7 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
             revert CapacityToken_InvalidBlock(s.firstChannel, s.channelCount, s.slotCount);
         }
         uint256 endSlot = uint256(s.firstSlot) + s.slotCount;
+        if (endSlot > plan.slotCount) revert CapacityToken_SlotsOutsidePlan(s.firstSlot, s.slotCount, plan.slotCount);
         uint256 endChannel = uint256(s.firstChannel) + s.channelCount;
         uint256 words = ((endChannel - 1) / 4 - s.firstChannel / 4 + 1) * ((endSlot - 1) / 64 - s.firstSlot / 64 + 1);
         if (words > MAX_BLOCK_WORDS) revert CapacityToken_BlockTooLarge(words, MAX_BLOCK_WORDS);
@@ -391,6 +444,17 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         return keccak256(abi.encode(bandPlanId, areaId, group, word));
     }
 
+    /// @dev The frequencies `[lowKHz, highKHz)` and the time `[start, end)` a new band plan covers.
+    function _extentOf(
+        BandPlan calldata plan
+    ) private pure returns (uint256 lowKHz, uint256 highKHz, uint256 start, uint256 end) {
+        lowKHz = plan.originKHz;
+        highKHz = lowKHz + uint256(plan.channelWidthKHz) * plan.channelCount;
+        start = plan.epoch;
+        end = start + uint256(plan.slotSeconds) * plan.slotCount;
+    }
+
+    /// @dev Records (or continues) the breach `slaBreachIdOf(classId, from, to)` and credits `holders`.
     function _recordBreach(
         ClassTerms calldata terms,
         uint40 from,
@@ -399,23 +463,51 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         address[] calldata holders,
         bool byArbiter
     ) private {
-        uint256 classId = classIdOf(terms);
-        ClassInfo memory info = _requireClass(classId);
-        if (info.kind != CapacityKind.Slice) revert CapacityToken_NotSlice(classId);
-        if (from >= to || from < info.validFrom || to > info.validUntil || to > block.timestamp) {
-            revert CapacityToken_InvalidBreachWindow(from, to);
-        }
         uint256 n = holders.length;
-        if (n > MAX_BREACH_HOLDERS) revert CapacityToken_TooManyHolders(n, MAX_BREACH_HOLDERS);
-        bytes32 breachId = keccak256(abi.encode(classId, from, to, evidence));
-        emit SlaBreachRecorded(breachId, classId, from, to, evidence, byArbiter);
+        (bytes32 breachId, uint256 classId) = _openBreach(terms, from, to, evidence, n, byArbiter);
         uint256 perUnit = uint256(terms.slice.creditPerUnitHour) * (to - from);
         for (uint256 i; i < n; ++i) {
             _credit(breachId, classId, terms, holders[i], perUnit);
         }
     }
 
-    /// @dev Credits one holder: `units x creditPerUnitHour x seconds / 3600`, rounded half up.
+    /// @dev Checks a breach call; on the breach's first record, stores it with the units it may credit in all: the
+    /// supply outside the issuer's admin account (the caller on the issuer's path, which {_requireIssuer} checked).
+    /// Emits {SlaBreachRecorded}.
+    function _openBreach(
+        ClassTerms calldata terms,
+        uint40 from,
+        uint40 to,
+        bytes32 evidence,
+        uint256 holderCount,
+        bool byArbiter
+    ) private returns (bytes32 breachId, uint256 classId) {
+        // Checks.
+        classId = classIdOf(terms);
+        ClassInfo memory info = _requireClass(classId);
+        if (info.kind != CapacityKind.Slice) revert CapacityToken_NotSlice(classId);
+        if (from >= to || from < info.validFrom || to > info.validUntil || to > block.timestamp) {
+            revert CapacityToken_InvalidBreachWindow(from, to);
+        }
+        if (holderCount > MAX_BREACH_HOLDERS) revert CapacityToken_TooManyHolders(holderCount, MAX_BREACH_HOLDERS);
+
+        // Effects.
+        breachId = slaBreachIdOf(classId, from, to);
+        SlaBreach memory breach = _breaches[breachId];
+        if (!breach.recorded) {
+            address issuerAdmin = byArbiter ? _registry.adminOf(terms.issuerId) : msg.sender;
+            // Safe cast: the supply never exceeds maxSupply, a uint64.
+            breach = SlaBreach({
+                recorded: true,
+                remaining: uint64(totalSupply(classId) - balanceOf(issuerAdmin, classId))
+            });
+            _breaches[breachId] = breach;
+        }
+        emit SlaBreachRecorded(breachId, classId, from, to, evidence, byArbiter, breach.remaining);
+    }
+
+    /// @dev Credits one holder `units = min(balance, breach.remaining)`: `units x creditPerUnitHour x seconds / 3600`,
+    /// rounded half up.
     function _credit(
         bytes32 breachId,
         uint256 classId,
@@ -423,14 +515,27 @@ contract CapacityToken is ICapacityToken, ERC1155Supply, AccessManaged, Pausable
         address holder,
         uint256 perUnit
     ) private {
+        // Checks.
         uint32 holderId = _registry.operatorOfAdmin(holder);
-        uint256 units = balanceOf(holder, classId);
-        if (holderId == 0 || holderId == terms.issuerId || units == 0) revert CapacityToken_NothingToCredit(holder);
+        uint256 balance = balanceOf(holder, classId);
+        if (holderId == 0 || holderId == terms.issuerId || balance == 0) revert CapacityToken_NothingToCredit(holder);
         if (_credited[breachId][holderId]) revert CapacityToken_AlreadyCredited(breachId, holderId);
+        SlaBreach storage breach = _breaches[breachId];
+        uint64 remaining = breach.remaining;
+        if (remaining == 0) revert CapacityToken_BreachFullyCredited(breachId, holder);
+
+        // Effects.
+        // Safe cast: units <= remaining, a uint64.
+        uint64 units = uint64(Math.min(balance, remaining));
+        remaining -= units;
+        breach.remaining = remaining;
         _credited[breachId][holderId] = true;
-        // units <= uint64, perUnit <= uint128 x uint40: the product fits 232 bits.
+        // units <= uint64, perUnit <= uint128 x uint40: the product fits 232 bits; the class's terms bound the credit
+        // to MAX_SLA_CREDIT (see {_checkSlice}).
         uint256 credit = (units * perUnit + 1800) / 3600;
-        emit SlaCredited(breachId, holderId, units, credit);
+        emit SlaCredited(breachId, holderId, units, credit, remaining);
+
+        // Interactions.
         if (credit != 0) {
             bytes32 ref = keccak256(abi.encode(breachId, holderId));
             _vault.recordObligation(terms.issuerId, holderId, IERC20(terms.slice.creditToken), credit, ref);

@@ -47,11 +47,11 @@ contract PeriodSettlement is IPeriodSettlement {
     struct TrueUp {
         bytes32 agreementId;
         uint256 period;
-        uint8 direction;
         bytes32 key;
         IERC20 token;
         uint32 payer;
         uint32 payee;
+        uint8 direction;
     }
 
     /// @dev What remains of a true-up recorded in parts. One slot: remaining (26) + nextPart (4) + homePays (1).
@@ -172,11 +172,11 @@ contract PeriodSettlement is IPeriodSettlement {
         TrueUp memory t = TrueUp({
             agreementId: agreementId,
             period: period,
-            direction: direction,
             key: _trueUpKey(agreementId, period, direction),
             token: IERC20(c.token),
             payer: o.homePays ? hpmn : vpmn,
-            payee: o.homePays ? vpmn : hpmn
+            payee: o.homePays ? vpmn : hpmn,
+            direction: direction
         });
         uint256 max = vault.MAX_OBLIGATION();
         bool parted = o.nextPart != 0 || o.remaining > max;

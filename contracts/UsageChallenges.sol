@@ -163,12 +163,7 @@ contract UsageChallenges is ClearingBase {
 
     /// @dev Removes a record proven fraudulent: its marginal charge is dropped and the VPMN's count goes up. Proofs
     /// are not counted against the batch's disputes: only the home network's own disputes are.
-    function _removeFraudulent(
-        Context memory ctx,
-        Batch memory b,
-        RecordLeaf calldata leaf,
-        FraudKind kind
-    ) private {
+    function _removeFraudulent(Context memory ctx, Batch memory b, RecordLeaf calldata leaf, FraudKind kind) private {
         _markChallenged(ctx.batchId, leaf.index);
         uint256 marginal = _removeRecord(ctx, leaf);
         uint256 amount = marginal < b.charge ? marginal : b.charge;
@@ -233,8 +228,9 @@ contract UsageChallenges is ClearingBase {
     function _untrackTaxes(BatchHeader calldata header, BatchTotals calldata totals, bytes32 periodKey) private {
         (, , bytes32 termsHash) = _agreements.termsAt(header.agreementId, header.periodStart);
         uint256 taxed = ClearingStorage
-        .layout()
-        .submissionTerms[_submissionKey(termsHash, header.direction, header.baseTariff)].taxedServices;
+            .layout()
+            .submissionTerms[_submissionKey(termsHash, header.direction, header.baseTariff)]
+            .taxedServices;
         if (taxed == 0) return;
         uint256 included;
         uint256 n = totals.taxes.length;

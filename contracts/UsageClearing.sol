@@ -67,6 +67,14 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         uint40 finalAt;
     }
 
+    /// @dev What a submission's checks found: the agreement period, the token's decimals, and the storage slot of the
+    /// batch's own volume words ({ClearingStorage.Layout.batchVolumes} under its lane root), computed once.
+    struct Submission {
+        uint256 period;
+        uint8 decimals;
+        uint256 ownSlot;
+    }
+
     /// @dev Who pays whom, in which token, on one (agreement, direction).
     struct Parties {
         uint32 vpmn;
@@ -303,9 +311,9 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         bytes calldata signature
     ) external override whenNotPaused returns (bytes32 batchId) {
         batchId = ClearingHashes.hashHeader(header);
-        (uint256 period, uint8 decimals, SubmissionTerms memory st) = _checkSubmission(batchId, header, signature);
-        Recorded memory r = _recordBatch(batchId, header, totals, st, period, decimals);
-        _emitSubmitted(batchId, header, period, r, fileURI);
+        (Submission memory sub, SubmissionTerms memory st) = _checkSubmission(batchId, header, signature);
+        Recorded memory r = _recordBatch(batchId, header, totals, st, sub);
+        _emitSubmitted(batchId, header, sub.period, r, fileURI);
     }
 
     /// @inheritdoc IUsageClearing
@@ -423,25 +431,34 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         bytes32 batchId,
         BatchHeader calldata header,
         bytes calldata signature
-    ) private view returns (uint256 period, uint8 decimals, SubmissionTerms memory st) {
+    ) private view returns (Submission memory sub, SubmissionTerms memory st) {
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         Agreement memory a;
         (a, st) = _loadSubmissionTerms(header);
         (uint32 vpmn, ) = _parties(a.partyA, a.partyB, header.direction);
         _authorizeSubmitter(vpmn, batchId, signature);
-        period = _checkBatchPeriod(header, a, st.submissionGrace);
+        sub.period = _checkBatchPeriod(header, a, st.submissionGrace);
         Lane memory laneState = $.lanes[header.agreementId][header.direction];
         // Cached terms are found by their hash: another agreement with the same terms may have cached them.
         if (!laneState.open) revert UsageClearing_ClearingNotEnabled(header.agreementId);
         if (header.sequence != uint256(laneState.sequence) + 1) {
             revert UsageClearing_SequenceMismatch(laneState.sequence + 1, header.sequence);
         }
-        // A root is unique per lane only: another lane cannot block this one by using its root first.
-        bytes32 laneRoot = _laneRoot(header.agreementId, header.direction, header.root);
-        if (header.root == bytes32(0) || $.batchVolumes[laneRoot][0] != 0) {
+        // A root is unique per lane only: another lane cannot block this one by using its root first. Word 0 of the
+        // batch's own volumes, always written by a submission, marks it.
+        mapping(uint256 word => uint256 packed) storage own = $.batchVolumes[
+            _laneRoot(header.agreementId, header.direction, header.root)
+        ];
+        if (header.root == bytes32(0) || own[0] != 0) {
             revert UsageClearing_RootUsed(header.agreementId, header.direction, header.root);
         }
-        decimals = laneState.decimals;
+        uint256 ownSlot;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            ownSlot := own.slot
+        }
+        sub.ownSlot = ownSlot;
+        sub.decimals = laneState.decimals;
     }
 
     /// @dev The effects of a submission: the sequence, the root, the period's running volumes and taxes, the batch.
@@ -450,16 +467,14 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         BatchHeader calldata header,
         uint256[] calldata totals,
         SubmissionTerms memory st,
-        uint256 period,
-        uint8 decimals
+        Submission memory sub
     ) private returns (Recorded memory r) {
         bytes32 given = ClearingHashes.hashPackedTotals(totals);
         if (given != header.totals) revert UsageClearing_TotalsMismatch(header.totals, given);
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         $.lanes[header.agreementId][header.direction].sequence = header.sequence;
-        bytes32 key = _periodKey(header.agreementId, header.direction, period);
-        bytes32 laneRoot = _laneRoot(header.agreementId, header.direction, header.root);
-        r.charge = _rateBatch(totals, st, key, laneRoot, decimals);
+        bytes32 key = _periodKey(header.agreementId, header.direction, sub.period);
+        r.charge = _rateBatch(totals, st, key, sub.ownSlot, sub.decimals);
         r.taxes = _addTaxes(totals, st.taxedServices, key);
         if (r.taxes != header.taxes) revert UsageClearing_TaxesMismatch(header.taxes, r.taxes);
         if (r.charge > type(uint88).max || r.charge + r.taxes > type(uint96).max) {
@@ -593,16 +608,14 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         uint256[] calldata totals,
         SubmissionTerms memory st,
         bytes32 key,
-        bytes32 laneRoot,
+        uint256 ownSlot,
         uint8 decimals
     ) private returns (uint256 charge) {
         uint256 n = totals.length;
         if (n == 0) revert UsageClearing_MalformedTotals();
         uint256 cardAt;
         {
-            ClearingStorage.Layout storage $ = ClearingStorage.layout();
-            mapping(uint256 word => uint256 packed) storage words = $.volumes[key];
-            mapping(uint256 word => uint256 packed) storage own = $.batchVolumes[laneRoot];
+            mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().volumes[key];
             uint256 scale = 10 ** uint256(decimals); // at most 10^18: the vault allows no token with more decimals
             bytes4 notRated = UsageClearing_ServiceNotRated.selector;
             bytes4 volumeOverflow = UsageClearing_VolumeOverflow.selector;
@@ -618,7 +631,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
                 extcodecopy(card, cardAt, 1, size)
                 let top := add(add(cardAt, size), 0xc0)
                 mstore(0x40, top)
-                mstore(sub(top, 0xc0), own.slot)
+                mstore(sub(top, 0xc0), ownSlot)
                 mstore(sub(top, 0xa0), notRated)
                 mstore(sub(top, 0x80), volumeOverflow)
                 mstore(sub(top, 0x60), amountOverflow)
@@ -860,7 +873,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     /// key) when a relayer brings a signature; the VPMN must be active. The registry is asked by a plain static call.
     function _authorizeSubmitter(uint32 vpmn, bytes32 batchId, bytes calldata signature) private view {
         bool relayed = signature.length != 0;
-        address account = relayed ? ECDSA.recover(_hashTypedDataV4(batchId), signature) : msg.sender;
+        address account = relayed ? ECDSA.recoverCalldata(_hashTypedDataV4(batchId), signature) : msg.sender;
         address target = address(_registry);
         bytes4 selector = IOperatorRegistry.accessOf.selector;
         bool isAdmin;
@@ -919,7 +932,7 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         bytes32 digest,
         bytes calldata signature
     ) private view returns (address signer) {
-        signer = ECDSA.recover(digest, signature);
+        signer = ECDSA.recoverCalldata(digest, signature);
         (, bool isActiveSigner, ) = _registry.accessOf(signer, operatorId);
         if (!isActiveSigner) revert UsageClearing_SignerNotAuthorized(operatorId, signer);
     }

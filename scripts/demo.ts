@@ -3,8 +3,9 @@
  * through the deploy module and the SDK, as operators would run it. It prints what happens and writes a report as
  * JSON and as a self-contained HTML page to `reports/demo.json` and `reports/demo.html`.
  *
- * 1. Deploy the suite (Ignition module); onboard six operators, one of them a small community network; the pauser
- *    suspends a member at once and the governor reinstates it after its delay.
+ * 1. Deploy the suite (Ignition module, production delays): the deployer hands ADMIN to the consortium's account and
+ *    holds no role afterwards; onboard six operators, one of them a small community network; the pauser suspends a
+ *    member at once and the governor reinstates it after its delay.
  * 2. The governor allows the settlement token (weekly cycles) and a spectrum band plan; members prefund the vault
  *    with EIP-2612 permits.
  * 3. Tariffs are published (a Threshold IOT, an IoT Access tariff, a discount deal); bilateral offers are signed and
@@ -47,6 +48,7 @@ import {
   randomDocumentId,
   reconcileBatches,
   RegistryClient,
+  Roles,
   SettlementClient,
   signBatchHeader,
   signResolution,
@@ -148,7 +150,8 @@ interface Lane {
 async function main(): Promise<void> {
   const started = Date.now();
   const signers = await ethers.getSigners();
-  const [admin, governor, registrar, pauser, arbiter] = signers;
+  const [deployer, governor, registrar, pauser, arbiter] = signers;
+  const admin = signers[14]; // the consortium's root account (the deployer renounces ADMIN and keeps no role)
   const admins: HardhatEthersSigner[] = signers.slice(5, 5 + MEMBERS.length);
   const relayer = signers[12];
   const anyone = signers[13];
@@ -163,6 +166,7 @@ async function main(): Promise<void> {
   const deployed = await ignition.deploy(RoamLedgerModule, {
     parameters: {
       RoamLedger: {
+        admin: admin.address,
         governor: governor.address,
         registrar: registrar.address,
         pauser: pauser.address,
@@ -184,6 +188,13 @@ async function main(): Promise<void> {
   };
   console.log("1. Deployed through deploy/modules/RoamLedger.ts (one AccessManager governs every contract)");
   for (const [k, v] of Object.entries(at)) console.log(`   ${k.padEnd(11)} ${v}`);
+  const [isAdmin, adminDelay] = await deployed.manager.getFunction("hasRole")(Roles.ADMIN, admin.address);
+  const [deployerIsAdmin] = await deployed.manager.getFunction("hasRole")(Roles.ADMIN, deployer.address);
+  if (!isAdmin || deployerIsAdmin) throw new Error("the deployment did not hand ADMIN to the consortium");
+  console.log(
+    `   ADMIN: the consortium's ${short(admin.address)}, each operation ${Number(adminDelay) / DAY} days after it is ` +
+      `scheduled; the deployer ${short(deployer.address)} renounced it and holds no role`,
+  );
 
   // Onboarding: the registrar registers six operators, each with its admin account and a signer key.
   const registry = new RegistryClient(at.registry, registrar);
@@ -218,8 +229,8 @@ async function main(): Promise<void> {
     DECIMALS,
   ])) as unknown as MockStablecoin;
   const tokenAddress = await token.getAddress();
-  const vault = new VaultClient(at.vault, admin);
-  const capacity = new CapacityClient(at.capacity, admin);
+  const vault = new VaultClient(at.vault, deployer);
+  const capacity = new CapacityClient(at.capacity, deployer);
   governed.push({ target: at.vault, data: vault.build.allowToken(tokenAddress, WEEK).data });
   const origin = (await now()) + BigInt(40 * DAY);
   const plan: BandPlan = {
@@ -228,6 +239,7 @@ async function main(): Promise<void> {
     channelCount: 30n,
     slotSeconds: 900n,
     epoch: origin,
+    slotCount: 96n * 30n, // 30 days of 15-minute slots
   };
   governed.push({ target: at.capacity, data: capacity.build.createBandPlan(plan).data });
   for (const g of governed) gas.add("manager.schedule", await (await manager.schedule(g.target, g.data, 0)).wait());
@@ -235,7 +247,7 @@ async function main(): Promise<void> {
   for (const g of governed) gas.add("manager.execute", await (await manager.execute(g.target, g.data)).wait());
   console.log(
     `\n2. The pauser suspended #5 at once; ${DEFAULT_GOVERNOR_DELAY / 3600} h later the governor reinstated it, allowed dUSD ` +
-      `(weekly cycles) and created a spectrum band plan (3.55 GHz, 30 x 5 MHz, 15-minute slots)`,
+      `(weekly cycles) and created a spectrum band plan (3.55 GHz, 30 x 5 MHz, 30 days of 15-minute slots)`,
   );
   for (const [i, m] of MEMBERS.entries()) {
     await token.mint(admins[i].address, usd(m.prefund * 3n));
@@ -644,7 +656,9 @@ async function main(): Promise<void> {
     console.log(`   ${g.operation.padEnd(40)} ${g.median.toLocaleString("en-US").padStart(10)}  x${g.count}`);
   }
   console.log(`\nReport: ${files.json} and ${files.html}`);
-  console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s (wall clock); admin ${short(admin.address)}.`);
+  console.log(
+    `Done in ${((Date.now() - started) / 1000).toFixed(1)} s (wall clock); consortium admin ${short(admin.address)}.`,
+  );
 }
 
 async function publish(client: AgreementsClient, tariff: Tariff, gas: GasLog): Promise<string> {

@@ -10,15 +10,7 @@ import { ClearingHashes } from "../libraries/ClearingHashes.sol";
 import { ClearingStorage } from "../libraries/ClearingStorage.sol";
 import { RateCard } from "../libraries/RateCard.sol";
 import { TariffHash } from "../libraries/TariffHash.sol";
-import {
-    Batch,
-    BatchHeader,
-    BatchStatus,
-    BatchTotals,
-    ClearingConfig,
-    Lane,
-    PeriodCorrections
-} from "../types/ClearingTypes.sol";
+import { Batch, BatchHeader, BatchStatus, BatchTotals, ClearingConfig, Lane } from "../types/ClearingTypes.sol";
 import { Tariff } from "../types/RatingTypes.sol";
 
 /// @title ClearingBase
@@ -149,7 +141,11 @@ abstract contract ClearingBase {
     }
 
     /// @dev Where the cached submission terms of (`termsHash`, `direction`, `baseTariff`) are.
-    function _submissionKey(bytes32 termsHash, uint8 direction, bytes32 baseTariff) internal pure returns (bytes32 key) {
+    function _submissionKey(
+        bytes32 termsHash,
+        uint8 direction,
+        bytes32 baseTariff
+    ) internal pure returns (bytes32 key) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := mload(0x40) // scratch above the free memory pointer, not kept

@@ -445,11 +445,7 @@ interface IUsageClearing {
     /// is the HPMN's admin or an active signer key; `reasonCode` is 100 (file
     /// unreadable), 101 (wrong recipient), 102 (totals mismatch) or 109 (other); `totals` are the batch's (the taxes a
     /// period settlement tracks, as the cached terms of its submission name them, are taken back).
-    function reject(
-        BatchHeader calldata header,
-        BatchTotals calldata totals,
-        uint16 reasonCode
-    ) external;
+    function reject(BatchHeader calldata header, BatchTotals calldata totals, uint16 reasonCode) external;
 
     /// @notice The home network disputes records (RAP-like): they leave the period's volumes (each at most what its
     /// batch still counts of its service) and their marginal charge is held until the parties or the arbiter resolve
@@ -459,11 +455,7 @@ interface IUsageClearing {
     /// least one record; at most {MAX_DISPUTES} disputed records per batch; a valid multi-proof; then per record, a
     /// code of 10 (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other), and no record
     /// challenged before.
-    function dispute(
-        BatchHeader calldata header,
-        RecordMultiProof calldata records,
-        uint8[] calldata codes
-    ) external;
+    function dispute(BatchHeader calldata header, RecordMultiProof calldata records, uint8[] calldata codes) external;
 
     /// @notice Proves a record fraudulent (OutsidePeriod, BadIncrement or ServiceNotCovered); anyone may. The record
     /// is removed from the batch's charge for good (its volume leaves the period, at most what its batch still counts

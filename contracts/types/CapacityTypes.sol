@@ -29,9 +29,10 @@ struct SliceTerms {
 
 /// @notice The block of the spectrum grid a spectrum class covers (kind {CapacityKind.Spectrum}; all zero for other
 /// kinds): channels `[firstChannel, firstChannel + channelCount)` and slots `[firstSlot, firstSlot + slotCount)` of a
-/// band plan, in one area.
+/// band plan, in one area; the block lies inside the plan's channels and slots.
 /// @param bandPlanId The band plan ({BandPlan}) that numbers channels and slots.
-/// @param areaId The licence area; areas of a band plan are disjoint by definition.
+/// @param areaId The licence area. Area ids are one suite-wide namespace of disjoint licence areas: an id means the
+/// same ground in every band plan, and two ids never share any.
 /// @param firstChannel The lowest channel.
 /// @param channelCount How many adjacent channels.
 /// @param firstSlot The first time slot.
@@ -87,15 +88,29 @@ struct ClassInfo {
     uint64 minted;
 }
 
-/// @notice A band plan of the spectrum grid: channel `c` is `[originKHz + c * channelWidthKHz, + channelWidthKHz)`
-/// and slot `s` is `[epoch + s * slotSeconds, + slotSeconds)`. Immutable once created.
-/// @dev One slot: originKHz (8) + channelWidthKHz (4) + channelCount (2) + slotSeconds (4) + epoch (5) = 23 bytes.
+/// @notice A band plan of the spectrum grid: channel `c < channelCount` is `[originKHz + c * channelWidthKHz,
+/// + channelWidthKHz)` and slot `s < slotCount` is `[epoch + s * slotSeconds, + slotSeconds)`, so the plan covers the
+/// frequencies `[originKHz, originKHz + channelCount * channelWidthKHz)` over the time `[epoch, epoch + slotCount *
+/// slotSeconds)`. No two plans overlap in that frequency x time rectangle. Immutable once created.
+/// @dev One slot: originKHz (8) + channelWidthKHz (4) + channelCount (2) + slotSeconds (4) + epoch (5) + slotCount (4)
+/// = 27 bytes.
 struct BandPlan {
     uint64 originKHz;
     uint32 channelWidthKHz;
     uint16 channelCount;
     uint32 slotSeconds;
     uint40 epoch;
+    uint32 slotCount;
+}
+
+/// @notice Storage record of one SLA breach of a slice class, keyed by `keccak256(abi.encode(classId, from, to))`.
+/// @dev One slot: recorded (1) + remaining (8) = 9 bytes.
+/// @param recorded Whether the breach was recorded (its first call sets `remaining`).
+/// @param remaining Units that may still be credited: the class's supply outside the issuer's admin account when the
+/// breach was first recorded, less every unit credited since.
+struct SlaBreach {
+    bool recorded;
+    uint64 remaining;
 }
 
 /// @notice How a market purchase is paid.

@@ -1,7 +1,16 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { Interface } from "ethers";
 
-import { DEFAULT_GOVERNOR_DELAY, FUNCTION_ROLES, Roles } from "../../sdk/src/governance";
+import {
+  DEFAULT_ADMIN_DELAY,
+  DEFAULT_ARBITER_DELAY,
+  DEFAULT_GOVERNOR_DELAY,
+  DEFAULT_GRANT_DELAY,
+  DEFAULT_TARGET_ADMIN_DELAY,
+  FUNCTION_ROLES,
+  GRANT_DELAYED_ROLES,
+  Roles,
+} from "../../sdk/src/governance";
 import {
   OperatorRegistry__factory,
   RoamingAgreements__factory,
@@ -33,11 +42,17 @@ export function selectorsByRole(abi: Interface, table: Record<string, keyof type
  * The suite: the AccessManager that governs every contract, the operator registry, the roaming agreements and the
  * settlement vault (both read the registry).
  *
- * Parameters (all optional; defaults suit a local node, where account 0 holds every role):
- * - `admin`: the consortium's root account (multisig or timelock); granted ADMIN in addition to the deployer.
- * - `governor`, `registrar`, `pauser`, `arbiter`: the holders of those roles.
- * - `governorDelay`: the governor's execution delay in seconds (default two days).
- * - `targetAdminDelay`: delay on later changes of a contract's function roles (default 0).
+ * Parameters (`deploy/parameters/<network>.json`; delays in seconds):
+ * - `admin`, `governor`, `registrar`, `pauser`, `arbiter` (required, no default): the holders of those roles. `admin`
+ *   is the consortium's root account (multisig or timelock). None may be the deployer: it renounces ADMIN at the end
+ *   and holds no role after the deployment.
+ * - `adminDelay`: the admin's execution delay (default {@link DEFAULT_ADMIN_DELAY}, ten days).
+ * - `governorDelay`: the governor's execution delay (default {@link DEFAULT_GOVERNOR_DELAY}, two days).
+ * - `arbiterDelay`: the arbiter's execution delay (default {@link DEFAULT_ARBITER_DELAY}, two days).
+ * - `grantDelay`: the grant delay of ADMIN, GOVERNOR and ARBITER ({@link GRANT_DELAYED_ROLES}; default
+ *   {@link DEFAULT_GRANT_DELAY}, ten days).
+ * - `targetAdminDelay`: the delay on later changes of each contract's authority, function roles and closed flag
+ *   (default {@link DEFAULT_TARGET_ADMIN_DELAY}, ten days).
  * - `escalationTimeout`: seconds after a batch's dispute window from which the arbiter may decide a held part
  *   (default 30 days).
  * - `capacityBaseURI`: the base metadata URI of capacity classes (default {@link DEFAULT_CAPACITY_BASE_URI}).
@@ -46,16 +61,26 @@ export function selectorsByRole(abi: Interface, table: Record<string, keyof type
  * capacity token (`CapacityToken`, for SLA credits) and its market (`CapacityMarket`, for delivery versus payment) are
  * put on the vault's list of suite contracts here. Settlement tokens are allowed afterwards by the governor
  * (`SettlementVault.allowToken`, after its delay).
+ *
+ * The deployer is the manager's initial admin while it wires the suite; then it grants ADMIN to `admin` (with
+ * `adminDelay`), sets the grant and target-admin delays, and renounces its own ADMIN role, last. AccessManager applies
+ * the grant and target-admin delays five days after they are set (its `minSetback()`); until then the
+ * admin's execution delay, longer than that, is what holds every grant and re-mapping back. If `admin` is the deployer
+ * and `adminDelay` is not 0, the deployer's own later calls need scheduling and the deployment stops before the
+ * renunciation (the deployer keeps ADMIN); with `adminDelay` 0 it would leave no admin at all: never name the deployer.
  */
 export default buildModule("RoamLedger", (m) => {
   const deployer = m.getAccount(0);
-  const admin = m.getParameter("admin", deployer);
-  const governor = m.getParameter("governor", deployer);
-  const registrar = m.getParameter("registrar", deployer);
-  const pauser = m.getParameter("pauser", deployer);
-  const arbiter = m.getParameter("arbiter", deployer);
+  const admin = m.getParameter<string>("admin");
+  const governor = m.getParameter<string>("governor");
+  const registrar = m.getParameter<string>("registrar");
+  const pauser = m.getParameter<string>("pauser");
+  const arbiter = m.getParameter<string>("arbiter");
+  const adminDelay = m.getParameter("adminDelay", DEFAULT_ADMIN_DELAY);
   const governorDelay = m.getParameter("governorDelay", DEFAULT_GOVERNOR_DELAY);
-  const targetAdminDelay = m.getParameter("targetAdminDelay", 0);
+  const arbiterDelay = m.getParameter("arbiterDelay", DEFAULT_ARBITER_DELAY);
+  const grantDelay = m.getParameter("grantDelay", DEFAULT_GRANT_DELAY);
+  const targetAdminDelay = m.getParameter("targetAdminDelay", DEFAULT_TARGET_ADMIN_DELAY);
   const escalationTimeout = m.getParameter("escalationTimeout", DEFAULT_ESCALATION_TIMEOUT);
   const capacityBaseURI = m.getParameter("capacityBaseURI", DEFAULT_CAPACITY_BASE_URI);
 
@@ -65,16 +90,18 @@ export default buildModule("RoamLedger", (m) => {
   const vault = m.contract("SettlementVault", [manager, registry]);
   const clearing = m.contract("UsageClearing", [manager, registry, agreements, vault, escalationTimeout]);
   const settlement = m.contract("PeriodSettlement", [clearing]);
-  m.call(vault, "setSuiteContract", [clearing, true], { id: "suite_clearing" });
-  m.call(vault, "setSuiteContract", [settlement, true], { id: "suite_settlement" });
   const capacity = m.contract("CapacityToken", [manager, registry, vault, capacityBaseURI]);
   const market = m.contract("CapacityMarket", [manager, registry, vault, capacity]);
-  m.call(vault, "setSuiteContract", [capacity, true], { id: "suite_capacity" });
-  m.call(vault, "setSuiteContract", [market, true], { id: "suite_market" });
+  const suiteList = [
+    m.call(vault, "setSuiteContract", [clearing, true], { id: "suite_clearing" }),
+    m.call(vault, "setSuiteContract", [settlement, true], { id: "suite_settlement" }),
+    m.call(vault, "setSuiteContract", [capacity, true], { id: "suite_capacity" }),
+    m.call(vault, "setSuiteContract", [market, true], { id: "suite_market" }),
+  ];
 
-  for (const [label, id] of Object.entries(Roles)) {
-    if (id !== Roles.ADMIN) m.call(manager, "labelRole", [id, label], { id: `label_${label}` });
-  }
+  const labels = Object.entries(Roles)
+    .filter(([, id]) => id !== Roles.ADMIN)
+    .map(([label, id]) => m.call(manager, "labelRole", [id, label], { id: `label_${label}` }));
 
   const governed = [
     { key: "registry", future: registry, abi: OperatorRegistry__factory.abi, table: FUNCTION_ROLES.OperatorRegistry },
@@ -95,19 +122,31 @@ export default buildModule("RoamLedger", (m) => {
     ),
   );
 
+  // The grants come after the wiring, so the deployer's own calls above never depend on who holds what.
   const grants = [
-    m.call(manager, "grantRole", [Roles.ADMIN, admin, 0], { id: "grant_ADMIN" }),
-    m.call(manager, "grantRole", [Roles.GOVERNOR, governor, governorDelay], { id: "grant_GOVERNOR" }),
-    m.call(manager, "grantRole", [Roles.REGISTRAR, registrar, 0], { id: "grant_REGISTRAR" }),
-    m.call(manager, "grantRole", [Roles.PAUSER, pauser, 0], { id: "grant_PAUSER" }),
-    m.call(manager, "grantRole", [Roles.ARBITER, arbiter, 0], { id: "grant_ARBITER" }),
+    m.call(manager, "grantRole", [Roles.ADMIN, admin, adminDelay], { id: "grant_ADMIN", after: wiring }),
+    m.call(manager, "grantRole", [Roles.GOVERNOR, governor, governorDelay], { id: "grant_GOVERNOR", after: wiring }),
+    m.call(manager, "grantRole", [Roles.REGISTRAR, registrar, 0], { id: "grant_REGISTRAR", after: wiring }),
+    m.call(manager, "grantRole", [Roles.PAUSER, pauser, 0], { id: "grant_PAUSER", after: wiring }),
+    m.call(manager, "grantRole", [Roles.ARBITER, arbiter, arbiterDelay], { id: "grant_ARBITER", after: wiring }),
   ];
-  for (const { key, future } of governed) {
+  // Grant delays after the grants: in force, they would hold back this deployment's own role holders.
+  const grantDelays = GRANT_DELAYED_ROLES.map((role) =>
+    m.call(manager, "setGrantDelay", [Roles[role], grantDelay], { id: `grant_delay_${role}`, after: grants }),
+  );
+  const targetAdminDelays = governed.map(({ key, future }) =>
     m.call(manager, "setTargetAdminDelay", [future, targetAdminDelay], {
       id: `${key}_admin_delay`,
       after: [...wiring, ...grants],
-    });
-  }
+    }),
+  );
+
+  // Last: the deployer gives up its ADMIN role. From here on every admin operation is scheduled by `admin` and
+  // waits out its delay, visible to members as an `OperationScheduled` event.
+  m.call(manager, "renounceRole", [Roles.ADMIN, deployer], {
+    id: "renounce_deployer_ADMIN",
+    after: [...suiteList, ...labels, ...wiring, ...grants, ...grantDelays, ...targetAdminDelays],
+  });
 
   return { manager, registry, agreements, vault, clearing, settlement, capacity, market };
 });

@@ -1,6 +1,7 @@
 /**
- * The `roamledger` CLI, run as a user would: a real `hardhat node` in its own process on port 8621, the CLI in child
- * processes (exit codes, stdout, stderr), one clearing month end to end.
+ * The `roamledger` CLI, run as a user would: a real `hardhat node` in its own process (on a port the system picks), the
+ * CLI in child processes (exit codes, stdout, stderr), one clearing month end to end. Every child process is killed in
+ * `after`, even when a test failed (test/helpers/processes.ts).
  */
 import { expect } from "chai";
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,21 +19,33 @@ import { VaultClient } from "../../sdk/src/clients/vault";
 import { COMMAND_MODULES } from "../../sdk/src/cli";
 import { buildProgram } from "../../sdk/src/cli/program";
 import { Service } from "../../sdk/src/rating/types";
-import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
-import { nodeWallet, ROOT, rpc, runCli, startHardhatNode, tariffJson, transpileSdk, type CliRun } from "./helpers";
+import { Roles } from "../../sdk/src/governance";
+import { MockStablecoin__factory, RoamLedgerManager__factory, UsageClearing__factory } from "../../sdk/src/typechain";
+import {
+  cliBin,
+  nodeWallet,
+  ROOT,
+  rpc,
+  runCli,
+  startHardhatNode,
+  stopAllProcesses,
+  tariffJson,
+  type CliRun,
+  type NodeProcess,
+} from "./helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
 
-const PORT = 8621;
 const DAY = 86_400n;
 const UNIT = 1_000_000n; // the test token has 6 decimals
 const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
 
 describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", function () {
-  this.timeout(300_000);
   const deploymentId = `cli-test-${process.pid}`;
   const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
   const [deployer, alice, bob, aliceSigner, bobSigner, alicePayout, bobPayout] = [0, 1, 2, 3, 4, 5, 6].map(nodeWallet);
-  let node: { url: string; stop(): void };
+  /** Holds every role on a local node (deploy/parameters/localhost.json); the deployer holds none. */
+  const consortium = nodeWallet(7);
+  let node: NodeProcess;
   let dir: string;
   let bin: string[];
   let provider: JsonRpcProvider;
@@ -81,8 +94,8 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "roamledger-cli-"));
-    bin = ["node", transpileSdk(path.join(dir, "dist"))];
-    node = await startHardhatNode(PORT);
+    bin = ["node", await cliBin(path.join(dir, "dist"))];
+    node = await startHardhatNode();
     provider = new JsonRpcProvider(node.url, undefined, {
       staticNetwork: true,
       pollingInterval: 100,
@@ -90,9 +103,9 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     });
   });
 
-  after(() => {
+  after(async () => {
     provider?.destroy();
-    node?.stop();
+    await stopAllProcesses(); // the node, and any CLI child a failed test left running
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     rmSync(deploymentDir, { recursive: true, force: true });
   });
@@ -131,6 +144,27 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(none.stderr).to.contain("no deployment");
   });
 
+  it("should refuse to deploy without every role holder, or with the deploying key as one (exit 1, nothing sent)", async () => {
+    const height = await blockNumber();
+    const missing = await cli(["--json", "deploy"], as(deployer));
+    expect(missing.code, missing.stdout + missing.stderr).to.equal(1);
+    const local = JSON.parse(readFileSync(path.join(ROOT, "deploy", "parameters", "localhost.json"), "utf8")) as {
+      RoamLedger: Record<string, unknown>;
+    };
+    const withoutArbiter = path.join(dir, "no-arbiter.json");
+    writeFileSync(withoutArbiter, JSON.stringify({ RoamLedger: { ...local.RoamLedger, arbiter: undefined } }));
+    const noArbiter = await cli(["--json", "deploy", "--parameters", withoutArbiter], as(deployer));
+    expect(noArbiter.code).to.equal(1);
+    expect(noArbiter.json().error).to.include({ kind: "user", field: "parameters" });
+    expect((noArbiter.json().error as { message: string }).message).to.contain("RoamLedger.arbiter");
+    const deployerAsAdmin = path.join(dir, "deployer-admin.json");
+    writeFileSync(deployerAsAdmin, JSON.stringify({ RoamLedger: { ...local.RoamLedger, admin: deployer.address } }));
+    const renouncing = await cli(["--json", "deploy", "--parameters", deployerAsAdmin], as(deployer));
+    expect(renouncing.code).to.equal(1);
+    expect((renouncing.json().error as { message: string }).message).to.contain("admin is the deploying key");
+    expect(await blockNumber()).to.equal(height);
+  });
+
   it("should deploy the suite, and redeploy nothing on a second run", async () => {
     const args = [
       "--json",
@@ -148,12 +182,20 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(second.addresses).to.deep.equal(first.addresses);
     expect(await blockNumber()).to.equal(height); // not one transaction
 
+    // The deployer renounced ADMIN at the end of the deployment and holds no role.
+    const manager = RoamLedgerManager__factory.connect((first.addresses as Record<string, string>).manager, provider);
+    for (const role of Object.values(Roles)) {
+      expect((await manager.hasRole(role, deployer.address))[0], `role ${role}`).to.equal(false);
+      expect((await manager.hasRole(role, consortium.address))[0], `role ${role}`).to.equal(true);
+    }
+
     // Setup outside the CLI's scope: a 6-decimal test token, allowed by the governor (delay 0 here), minted.
-    const admin = deployer.connect(provider);
-    const stable = await new MockStablecoin__factory(admin).deploy("USD Coin", "USDC", 6);
+    const owner = deployer.connect(provider);
+    const stable = await new MockStablecoin__factory(owner).deploy("USD Coin", "USDC", 6);
     token = await stable.getAddress();
-    const vault = new VaultClient((first.addresses as Record<string, string>).vault, admin);
-    await (await admin.sendTransaction(vault.build.allowToken(token, 7n * DAY))).wait();
+    const governor = consortium.connect(provider);
+    const vault = new VaultClient((first.addresses as Record<string, string>).vault, governor);
+    await (await governor.sendTransaction(vault.build.allowToken(token, 7n * DAY))).wait();
     for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * UNIT)).wait();
   });
 
@@ -175,7 +217,7 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
           "--metadata",
           "ipfs://alpha",
         ],
-        as(deployer),
+        as(consortium),
       ),
     );
     expect(alpha.operatorId).to.equal("1");
@@ -194,7 +236,7 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
           "--signer",
           bobSigner.address,
         ],
-        as(deployer),
+        as(consortium),
       ),
     );
     expect(beta.operatorId).to.equal("2");
@@ -217,14 +259,14 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
         "--signer",
         nodeWallet(10).address,
       ],
-      as(deployer),
+      as(consortium),
     );
     expect(taken.code, taken.stdout + taken.stderr).to.equal(2);
     const error = taken.json().error as Record<string, unknown>;
     expect(error).to.include({ kind: "chain", name: "OperatorRegistry_TadigTaken" });
     expect(error.args).to.include({ ownerId: "1" });
     expect(await blockNumber()).to.equal(height);
-    const bad = await cli(["operator", "register", "--tadig", "DE", "--admin", alice.address], as(deployer));
+    const bad = await cli(["operator", "register", "--tadig", "DE", "--admin", alice.address], as(consortium));
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.contain("tadigs[0]");
   });
@@ -438,7 +480,8 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
 
     const sent = ok(await cli(["--json", "dispute", ...args], { ...secret, ...as(bob) }));
     expect(sent).to.include({ proofsSent: 3, disputeCalls: 1 });
-    expect((sent.batch as Record<string, string>).challenged).to.equal("5");
+    // Only the two disputed records count: a fraud proof removes its record from the batch, it does not dispute it.
+    expect((sent.batch as Record<string, string>).disputed).to.equal("2");
   });
 
   it("should sign and redeem a voucher", async () => {

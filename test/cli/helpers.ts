@@ -1,17 +1,20 @@
 /**
  * Running the CLI as a user would: a real `hardhat node` in its own process, and the CLI in child processes.
  *
- * The CLI runs as the published bin would (`node <dist>/cli/bin.js`): `sdk/src` is transpiled once into a temporary
+ * The CLI runs as the published bin would (`node <dist>/cli/bin.js`): the package's own build, `sdk/dist`, when it is up
+ * to date with `sdk/src` (`npm test` builds it before the tests), else `sdk/src` transpiled once into a temporary
  * directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
  * through `ts-node`, as `npm run roamledger` does.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import ts from "typescript";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+import { ROOT, runProcess } from "../helpers/processes";
+
+export { ROOT };
 
 const WAD = 10n ** 18n;
 
@@ -67,44 +70,28 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
   return body.result as T;
 }
 
-/** A `hardhat node` on `port`, started as its own process group; resolves once it answers `eth_chainId`. */
-export async function startHardhatNode(port: number): Promise<{ url: string; stop(): void }> {
-  return startNode("hardhat", ["node", "--hostname", "127.0.0.1", "--port", String(port)], port);
-}
+export { startAnvil, startHardhatNode, stopAllProcesses, type NodeProcess } from "../helpers/processes";
 
-/** An Anvil node (the npm package's binary) on `port`, with Hardhat's default accounts and chain id. */
-export async function startAnvil(port: number): Promise<{ url: string; stop(): void }> {
-  return startNode("anvil", ["--host", "127.0.0.1", "--port", String(port), "--hardfork", "prague", "--silent"], port);
-}
-
-/** Starts `node_modules/.bin/<bin> args` as its own process group; resolves once it answers `eth_chainId`. */
-async function startNode(bin: string, args: string[], port: number): Promise<{ url: string; stop(): void }> {
-  const child: ChildProcess = spawn(path.join(ROOT, "node_modules", ".bin", bin), args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = () => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  };
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await rpc(url, "eth_chainId");
-      return { url, stop };
-    } catch {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        stop();
-        throw new Error(`${bin} did not start on port ${port}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+/** Whether some file of sdk/src is newer than its build in sdk/dist (or has none): the package must be rebuilt. */
+export async function sdkDistIsStale(): Promise<boolean> {
+  const src = path.join(ROOT, "sdk", "src");
+  const entries = await readdir(src, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const built = path.join(ROOT, "sdk", "dist", path.relative(src, file)).replace(/\.ts$/, ".js");
+    const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
+    if (output === undefined || output.mtimeMs < source.mtimeMs) return true;
   }
+  return false;
+}
+
+/**
+ * The CLI's bin: `sdk/dist/cli/bin.js` when the package's build is up to date, else `sdk/src` transpiled into `outDir`
+ * (never a rebuild of sdk/dist, which another suite may be reading).
+ */
+export async function cliBin(outDir: string): Promise<string> {
+  return (await sdkDistIsStale()) ? transpileSdk(outDir) : path.join(ROOT, "sdk", "dist", "cli", "bin.js");
 }
 
 /** Transpiles `sdk/src` (no type check: `tsc` checks it elsewhere) into `outDir`; returns the bin's path. */
@@ -136,43 +123,38 @@ export interface CliRun {
   json(): Record<string, unknown> & { ok: boolean };
 }
 
-/** Runs the CLI in a child process with `env` added to a clean environment (no ROAMLEDGER_* of the caller). */
-export function runCli(
+/**
+ * Runs the CLI in a child process with `env` added to a clean environment (no ROAMLEDGER_* of the caller). The child is
+ * its own process group, killed by `stopAllProcesses` (the suites' `after` hooks) if it is still running then.
+ */
+export async function runCli(
   command: string[],
   args: string[],
   env: Record<string, string | undefined> = {},
   cwd: string = ROOT,
 ): Promise<CliRun> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ROAMLEDGER_")));
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0], [...command.slice(1), ...args], {
-      cwd,
-      env: {
-        ...base,
-        NODE_PATH: [path.join(ROOT, "sdk", "node_modules"), path.join(ROOT, "node_modules")].join(path.delimiter),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) =>
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        json: () => {
-          try {
-            return JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
-          } catch {
-            throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
-      }),
-    );
+  const run = await runProcess(command[0], [...command.slice(1), ...args], {
+    cwd,
+    env: {
+      ...base,
+      NODE_PATH: [path.join(ROOT, "sdk", "node_modules"), path.join(ROOT, "node_modules")].join(path.delimiter),
+      ...env,
+    },
   });
+  if (run.error !== undefined) throw run.error;
+  const { code, signal, stdout, stderr } = run;
+  return {
+    code,
+    signal,
+    stdout,
+    stderr,
+    json: () => {
+      try {
+        return JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
+      } catch {
+        throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
+      }
+    },
+  };
 }

@@ -1,19 +1,20 @@
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HDNodeWallet, Interface, JsonRpcProvider } from "ethers";
 
 import { OperatorRegistry__factory, SettlementVault__factory } from "../../sdk/src/typechain";
+import { sdkDistIsStale } from "../cli/helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
+import { runProcess, startHardhatNode, stopAllProcesses } from "../helpers/processes";
 
 /**
  * Runs every script of examples/ as a user would: against a real `hardhat node` (a separate process on its own port),
  * from a throwaway project whose `node_modules/@roamledger/sdk` is this repository's built package (so the package's
  * `exports` and `typesVersions` are what resolves), type-checked once with `tsc` as a user's project would be, then each
- * example run with ts-node as a child process, its JSON output and exit code asserted.
+ * example run with ts-node as a child process, its JSON output and exit code asserted. The node listens on a port the
+ * system picks; it and every other child process are killed in `after`, even when a test failed.
  */
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -28,80 +29,16 @@ interface Run {
 }
 
 /** Runs `command` to completion (never rejects: the caller asserts on the exit code and output). */
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", (error) => resolve({ code: -1, stdout, stderr: stderr + String(error) }));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+async function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+  const result = await runProcess(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
+  const error = result.error === undefined ? "" : String(result.error);
+  return { code: result.error === undefined ? result.code : -1, stdout: result.stdout, stderr: result.stderr + error };
 }
 
 function expectSuccess(result: Run, what: string): void {
   if (result.code !== 0) {
     expect.fail(`${what} exited with ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-/** Starts `hardhat node` on `port` in its own process group; resolves once it serves JSON-RPC. */
-function startNode(port: number): Promise<ChildProcess> {
-  const child = spawn(path.join(BIN, "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}:\n${output}`)));
-  });
-}
-
-/** Stops the node's process group (it was started detached, as its own group). */
-function stopNode(child: ChildProcess | undefined): void {
-  if (child?.pid === undefined || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    // already gone
-  }
-}
-
-/** Whether some file of sdk/src is newer than its build in sdk/dist (or has none): the package must be rebuilt. */
-async function sdkDistIsStale(): Promise<boolean> {
-  const src = path.join(ROOT, "sdk", "src");
-  const entries = await readdir(src, { recursive: true, withFileTypes: true });
-  for (const entry of entries) {
-    if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    const built = path.join(ROOT, "sdk", "dist", path.relative(src, file)).replace(/\.ts$/, ".js");
-    const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
-    if (output === undefined || output.mtimeMs < source.mtimeMs) return true;
-  }
-  return false;
 }
 
 /** A user's project: examples/ copied, and node_modules linking this repository's SDK package and its peers. */
@@ -127,9 +64,6 @@ async function makeProject(dir: string): Promise<void> {
 }
 
 describeUnlessCoverage("examples/ (run as a user would)", function () {
-  this.timeout(180_000);
-
-  let node: ChildProcess | undefined;
   let temp: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
@@ -152,8 +86,6 @@ describeUnlessCoverage("examples/ (run as a user would)", function () {
     project = path.join(temp, "project");
     const deployments = path.join(temp, "ignition", "deployments");
     await mkdir(deployments, { recursive: true });
-    const port = await freePort();
-    rpcUrl = `http://127.0.0.1:${port}`;
 
     // The package as published (sdk/dist), then the user's project type-checked against it; meanwhile the chain.
     const packaged = (async () => {
@@ -165,7 +97,7 @@ describeUnlessCoverage("examples/ (run as a user would)", function () {
       expectSuccess(await run(path.join(BIN, "tsc"), ["-p", "tsconfig.json"], { cwd: project }), "tsc on examples/");
     })();
     const chain = (async () => {
-      node = await startNode(port);
+      rpcUrl = (await startHardhatNode()).url;
       const result = await run(
         path.join(BIN, "hardhat"),
         ["run", "--no-compile", "--network", "localhost", "test/examples/setup.ts"],
@@ -176,7 +108,10 @@ describeUnlessCoverage("examples/ (run as a user would)", function () {
       if (line === undefined) expect.fail(`setup printed no EXAMPLES_SETUP line:\n${result.stdout}`);
       setup = JSON.parse(line.slice("EXAMPLES_SETUP ".length)) as typeof setup;
     })();
-    await Promise.all([packaged, chain]);
+    // Both are awaited to the end before a failure of either is reported: nothing keeps running past this hook.
+    for (const outcome of await Promise.allSettled([packaged, chain])) {
+      if (outcome.status === "rejected") throw outcome.reason;
+    }
     env = {
       ROAMLEDGER_RPC_URL: rpcUrl,
       ROAMLEDGER_DEPLOYMENT: deployments,
@@ -186,7 +121,7 @@ describeUnlessCoverage("examples/ (run as a user would)", function () {
   });
 
   after(async function () {
-    stopNode(node);
+    await stopAllProcesses();
     if (temp !== undefined) await rm(temp, { recursive: true, force: true });
   });
 
@@ -261,16 +196,19 @@ describeUnlessCoverage("examples/ (run as a user would)", function () {
 
     // The operator's admin (alice, an unlocked account of the node) sends them unchanged.
     const provider = new JsonRpcProvider(rpcUrl);
-    const admin = await provider.getSigner(setup.alice);
-    for (const tx of out.transactions) {
-      const receipt = await (await admin.sendTransaction({ to: tx.to, data: tx.data, value: BigInt(tx.value) })).wait();
-      expect(receipt?.status).to.equal(1);
+    try {
+      const admin = await provider.getSigner(setup.alice);
+      for (const tx of out.transactions) {
+        const sent = await admin.sendTransaction({ to: tx.to, data: tx.data, value: BigInt(tx.value) });
+        expect((await sent.wait())?.status).to.equal(1);
+      }
+      const registry = OperatorRegistry__factory.connect(addSigner.to, provider);
+      expect(await registry.isSigner(1, newSigner)).to.equal(true);
+      const vault = SettlementVault__factory.connect(withdraw.to, provider);
+      expect(await vault.freeBalanceOf(1, setup.token)).to.equal(499_000_000n);
+    } finally {
+      provider.destroy();
     }
-    const registry = OperatorRegistry__factory.connect(addSigner.to, provider);
-    expect(await registry.isSigner(1, newSigner)).to.equal(true);
-    const vault = SettlementVault__factory.connect(withdraw.to, provider);
-    expect(await vault.freeBalanceOf(1, setup.token)).to.equal(499_000_000n);
-    provider.destroy();
   });
 
   it("market-list-buy: lists capacity and buys part of it through the vault", async function () {

@@ -4,15 +4,18 @@
  *   ROAMLEDGER_LOCAL_RPC=http://127.0.0.1:<port> EXAMPLES_DEPLOYMENTS_DIR=<dir> \
  *     npx hardhat run --no-compile --network localhost test/examples/setup.ts
  *
- * Deploys the suite with the Ignition module (governor without delay), recording the deployment under
+ * Deploys the suite with the Ignition module and `deploy/parameters/localhost.json` (the node's account 7 holds every
+ * role, the governor without delay; the deployer, account 0, holds none), recording the deployment under
  * `<dir>/chain-<id>/deployed_addresses.json` instead of deploy/deployments; registers alpha (DEUD1, admin account 1)
  * and beta (GBRCN, admin account 2); allows a mock USDC in the vault and deposits 500 USDC for each; alpha issues a
  * data capacity class and mints 100 units. Prints one line `EXAMPLES_SETUP <json>`.
  */
 import hre, { ethers, ignition } from "hardhat";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
+import "../helpers/ignition-cache"; // each build-info file read once, not once per contract
 import {
   CapacityClient,
   CapacityKind,
@@ -34,15 +37,20 @@ async function main(): Promise<void> {
   hre.config.paths.ignition = path.dirname(path.resolve(dir));
   if (path.basename(dir) !== "deployments") throw new Error("EXAMPLES_DEPLOYMENTS_DIR must end with /deployments");
 
-  const [deployer, alice, bob] = await ethers.getSigners();
+  const [, alice, bob] = await ethers.getSigners();
+  const parameters = JSON.parse(
+    readFileSync(path.join(__dirname, "..", "..", "deploy", "parameters", "localhost.json"), "utf8"),
+  ) as { RoamLedger: Record<string, string | number> };
+  // The local consortium account: registrar and governor (without delay) on a local node.
+  const consortium = await ethers.getSigner(parameters.RoamLedger.registrar as string);
   const deployed = await ignition.deploy(RoamLedgerModule, {
-    parameters: { RoamLedger: { governorDelay: 0 } },
+    parameters,
     // The node mines each transaction at once: poll for receipts often (Ignition's default is every second).
     config: { blockPollingInterval: 25, requiredConfirmations: 1 },
     displayUi: false,
   });
   const at = async (c: { getAddress(): Promise<string> }) => c.getAddress();
-  const registry = new RegistryClient(await at(deployed.registry), deployer);
+  const registry = new RegistryClient(await at(deployed.registry), consortium);
   const vaultAddress = await at(deployed.vault);
 
   const operators: [string, typeof alice][] = [
@@ -61,8 +69,8 @@ async function main(): Promise<void> {
 
   const usdc = await ethers.deployContract("MockStablecoin", ["USD Coin", "USDC", 6]);
   const token = await usdc.getAddress();
-  // The governor (the deployer) has no delay here: the restricted call goes through directly.
-  await (await deployed.vault.connect(deployer).getFunction("allowToken")(token, 7n * DAY)).wait();
+  // The governor has no delay here: the restricted call goes through directly.
+  await (await deployed.vault.connect(consortium).getFunction("allowToken")(token, 7n * DAY)).wait();
   for (const [i, admin] of [alice, bob].entries()) {
     await (await usdc.getFunction("mint")(admin.address, 1_000n * USDC)).wait();
     const vault = new VaultClient(vaultAddress, admin);

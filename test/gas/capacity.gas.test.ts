@@ -3,7 +3,17 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
 import { PayVia } from "../../sdk/src/capacity";
-import { deployCapacityFixture, HOUR, spectrumTerms, USDC, type CapacityFixture } from "../helpers/capacity";
+import {
+  DAY,
+  deployCapacityFixture,
+  HOUR,
+  instantGovernor,
+  laterPlans,
+  PLAN,
+  spectrumTerms,
+  USDC,
+  type CapacityFixture,
+} from "../helpers/capacity";
 import { checkGas, gasUsed } from "../helpers/gas";
 
 /**
@@ -15,6 +25,10 @@ import { checkGas, gasUsed } from "../helpers/gas";
  *
  * Purchases are measured in the worst case for storage: the buyer holds none of the class before (a fresh ERC-1155
  * balance slot) and, for the vault path, already has a vault account (members deposit before trading).
+ *
+ * Creating a band plan compares it with every plan that exists (one storage read each): it is measured at the maximum,
+ * the 64th plan against 63, placed so that every comparison reads all four bounds (same band, earlier in time). An SLA
+ * breach is measured on its first record, which stores the breach's creditable units.
  */
 const BUDGET = { buy: 150_000n, spectrum4x96: 250_000n };
 
@@ -23,6 +37,14 @@ async function listed(): Promise<CapacityFixture> {
   const f = await deployCapacityFixture();
   await f.market.connect(f.accounts.alice).list(f.dataId, f.usdc, 5n * USDC, 50n, f.now + BigInt(7 * 24 * HOUR));
   return f;
+}
+
+/** 63 band plans (the fixture's and 62 days of its band after its year); dave governs with no delay. */
+async function sixtyThreePlans() {
+  const f = await deployCapacityFixture();
+  const governor = await instantGovernor(f);
+  for (const plan of laterPlans(f, 62)) await f.capacity.connect(governor).createBandPlan(plan);
+  return { ...f, governor };
 }
 
 /** Bob bid for 10 data units at 4 USDC each; alice can fill it. */
@@ -56,6 +78,16 @@ const scenarios: { name: string; budget?: bigint; run: () => Promise<bigint> }[]
       const f = await loadFixture(deployCapacityFixture);
       const terms = spectrumTerms(f, { firstChannel: 2, channelCount: 4, firstSlot: 60, slotCount: 96 });
       return gasUsed(f.capacity.connect(f.accounts.alice).createClass(terms, ""));
+    },
+  },
+  {
+    name: "capacity.createBandPlan (the 64th, compared with 63 plans)",
+    run: async () => {
+      const f = await loadFixture(sixtyThreePlans);
+      expect(await f.capacity.bandPlanCount()).to.equal(63n);
+      // Plan 1's band on the day before it: each comparison finds the bands shared and the times only touching.
+      const plan = { ...PLAN, epoch: BigInt(f.plan.epoch) - BigInt(DAY), slotCount: 96n };
+      return gasUsed(f.capacity.connect(f.governor).createBandPlan(plan));
     },
   },
   {

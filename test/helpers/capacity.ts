@@ -1,5 +1,6 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import {
   CapacityKind,
@@ -12,6 +13,7 @@ import {
   type ClassTerms,
   type SpectrumTerms,
 } from "../../sdk/src/capacity";
+import { Roles } from "../../sdk/src/governance";
 import { scheduleAndExecute } from "./fixtures";
 import { deployVault, USDC, type VaultFixture } from "./vault";
 
@@ -21,12 +23,16 @@ export { USDC };
 export const DAY = 24 * 60 * 60;
 export const HOUR = 60 * 60;
 
-/** The fixture's band plan: 3.55 GHz upwards (CBRS-like), 30 channels of 5 MHz, 15-minute slots. */
+/**
+ * The fixture's band plan: 3.55 GHz upwards (CBRS-like), 30 channels of 5 MHz, 15-minute slots for a year (35,040 slots):
+ * it covers 3,550-3,700 MHz over `[epoch, epoch + 365 days)`.
+ */
 export const PLAN = {
   originKHz: 3_550_000n,
   channelWidthKHz: 5_000n,
   channelCount: 30n,
   slotSeconds: 900n,
+  slotCount: 35_040n,
 } as const;
 
 /** The licence area of the fixture's spectrum classes. */
@@ -143,4 +149,30 @@ export async function deployCapacityFixture(): Promise<CapacityFixture> {
   await capacity.connect(a.alice).mint(sliceId, a.alice, 10n, "0x");
   await capacity.connect(a.alice).setApprovalForAll(market, true);
   return { ...f, plan, now, data: dataClass, dataId, slice: sliceClass, sliceId };
+}
+
+/**
+ * Grants `account` (default: dave) the governor role with no execution delay, as the AccessManager's admin may, so it
+ * calls restricted functions such as `createBandPlan` directly. For tests that create many band plans; the governor's
+ * delay itself is tested in `test/unit/CapacityToken/governance.test.ts`.
+ */
+export async function instantGovernor(
+  f: Pick<CapacityFixture, "manager" | "accounts">,
+  account: HardhatEthersSigner = f.accounts.dave,
+): Promise<HardhatEthersSigner> {
+  await f.manager.connect(f.accounts.admin).grantRole(Roles.GOVERNOR, account, 0);
+  return account;
+}
+
+/**
+ * Band plans 2, 3, ... that overlap neither plan 1 nor one another: plan 1's band, one day of 15-minute slots each,
+ * day after day from the end of plan 1's year.
+ */
+export function laterPlans(f: Pick<CapacityFixture, "plan">, count: number): BandPlan[] {
+  const end = BigInt(f.plan.epoch) + BigInt(f.plan.slotCount) * BigInt(f.plan.slotSeconds);
+  return Array.from({ length: count }, (_, i) => ({
+    ...PLAN,
+    epoch: end + BigInt(i * DAY),
+    slotCount: 96n,
+  }));
 }

@@ -1,7 +1,9 @@
 import hre, { ethers, ignition } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
+import "./ignition-cache"; // each build-info file read once per process, not once per contract and deployment
 import { encodeTadig } from "../../sdk/src/tadig";
 import type {
   CapacityMarket,
@@ -19,6 +21,9 @@ export const GOVERNOR_DELAY = 2 * 24 * 60 * 60;
 
 /** Named accounts: each test says who acts, and `eve` is the attacker who holds nothing. */
 export interface Accounts {
+  /** Account 0: sends the deployment, then renounces ADMIN and holds no role (and the default sender of tests). */
+  deployer: HardhatEthersSigner;
+  /** The consortium's root account, which the deployment makes ADMIN. */
   admin: HardhatEthersSigner;
   governor: HardhatEthersSigner;
   registrar: HardhatEthersSigner;
@@ -40,10 +45,13 @@ export interface Accounts {
   dave: HardhatEthersSigner;
 }
 
+/** Signer index of the consortium's admin: past the 20 accounts the tests already give other parts (hardhat.config.ts). */
+const ADMIN_INDEX = 20;
+
 export async function namedAccounts(): Promise<Accounts> {
   const s = await ethers.getSigners();
   const names = [
-    "admin",
+    "deployer",
     "governor",
     "registrar",
     "pauser",
@@ -59,7 +67,7 @@ export async function namedAccounts(): Promise<Accounts> {
     "bobPayout",
     "dave",
   ] as const;
-  return Object.fromEntries(names.map((n, i) => [n, s[i]])) as unknown as Accounts;
+  return { ...Object.fromEntries(names.map((n, i) => [n, s[i]])), admin: s[ADMIN_INDEX] } as unknown as Accounts;
 }
 
 export interface SuiteFixture {
@@ -74,14 +82,18 @@ export interface SuiteFixture {
   market: CapacityMarket;
 }
 
-/** Parameters of the deploy module (see deploy/modules/RoamLedger.ts). */
+/** Parameters of the deploy module (see deploy/modules/RoamLedger.ts): the role accounts are required. */
 export interface SuiteParameters {
-  admin?: string;
-  governor?: string;
-  registrar?: string;
-  pauser?: string;
-  arbiter?: string;
+  admin: string;
+  governor: string;
+  registrar: string;
+  pauser: string;
+  arbiter: string;
+  adminDelay?: number;
   governorDelay?: number;
+  arbiterDelay?: number;
+  grantDelay?: number;
+  targetAdminDelay?: number;
 }
 
 /** Deploys the suite through the deploy module, as an operator would, with the given parameters. */
@@ -124,18 +136,42 @@ export async function deployWith(parameters: SuiteParameters): Promise<Omit<Suit
   return { manager, registry, agreements, vault, clearing, settlement, capacity, market };
 }
 
-/** The suite as the deploy module builds it, with each role held by its own account. */
-export async function deploySuite(): Promise<SuiteFixture> {
-  const accounts = await namedAccounts();
-  const deployed = await deployWith({
+/** The role parameters of the named accounts: each role held by its own account. */
+export function roleHolders(
+  accounts: Accounts,
+): Pick<SuiteParameters, "admin" | "governor" | "registrar" | "pauser" | "arbiter"> {
+  return {
     admin: accounts.admin.address,
     governor: accounts.governor.address,
     registrar: accounts.registrar.address,
     pauser: accounts.pauser.address,
     arbiter: accounts.arbiter.address,
+  };
+}
+
+/**
+ * The suite as the deploy module builds it, with each role held by its own account, for tests about the contracts:
+ * the governor acts after its production delay (two days), but the admin and the arbiter act at once and no grant or
+ * target-admin delay is set, so that a test about something else need not schedule their calls. The module's delayed
+ * defaults are those of {@link deployGovernedSuite}.
+ */
+export async function deploySuite(): Promise<SuiteFixture> {
+  const accounts = await namedAccounts();
+  const deployed = await deployWith({
+    ...roleHolders(accounts),
     governorDelay: GOVERNOR_DELAY,
+    adminDelay: 0,
+    arbiterDelay: 0,
+    grantDelay: 0,
+    targetAdminDelay: 0,
   });
   return { accounts, ...deployed };
+}
+
+/** The suite as production deploys it: each role held by its own account, every delay the module's default. */
+export async function deployGovernedSuite(): Promise<SuiteFixture> {
+  const accounts = await namedAccounts();
+  return { accounts, ...(await deployWith(roleHolders(accounts))) };
 }
 
 /** Gamma's signer key: a plain address, since it never sends a transaction. */
@@ -157,7 +193,11 @@ export interface RegistryFixture extends SuiteFixture {
 
 /** The suite with three active operators. */
 export async function deployRegistryWithOperators(): Promise<RegistryFixture> {
-  const suite = await deploySuite();
+  return withOperators(await deploySuite());
+}
+
+/** Has the registrar of `suite` register the three fixture operators (alpha=1, beta=2, gamma=3). */
+export async function withOperators(suite: SuiteFixture): Promise<RegistryFixture> {
   const { registry, accounts: a } = suite;
   const operators: [
     readonly string[],
@@ -183,8 +223,26 @@ export async function deployRegistryWithOperators(): Promise<RegistryFixture> {
 }
 
 /**
- * Runs `data` on `target` as `caller` through the AccessManager: schedules it, waits out the caller's execution
- * delay, then executes it. This is how a delayed role (the governor) acts.
+ * Schedules `data` on `target` as `caller` through the AccessManager and moves time to the first moment it may run (the
+ * caller's execution delay, or the target-admin delay where it applies, after the scheduling). Returns the operation id.
+ */
+export async function scheduleAndWait(
+  manager: RoamLedgerManager,
+  caller: HardhatEthersSigner,
+  target: string,
+  data: string,
+): Promise<string> {
+  await manager.connect(caller).schedule(target, data, 0);
+  const id = await manager.hashOperation(caller, target, data);
+  const wait = (await manager.getSchedule(id)) - BigInt(await time.latest());
+  // Without mining a block: the next transaction is the first that may run it.
+  if (wait > 0n) await hre.network.provider.send("evm_increaseTime", [Number(wait)]);
+  return id;
+}
+
+/**
+ * Runs `data` on `target` as `caller` through the AccessManager: schedules it, waits out the delay, then executes it.
+ * This is how a delayed role (the governor, the arbiter, the admin) acts.
  */
 export async function scheduleAndExecute(
   manager: RoamLedgerManager,
@@ -192,8 +250,7 @@ export async function scheduleAndExecute(
   target: string,
   data: string,
 ): Promise<void> {
-  await manager.connect(caller).schedule(target, data, 0);
-  await hre.network.provider.send("evm_increaseTime", [GOVERNOR_DELAY]);
+  await scheduleAndWait(manager, caller, target, data);
   await manager.connect(caller).execute(target, data);
 }
 

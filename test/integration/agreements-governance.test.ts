@@ -1,9 +1,14 @@
 import { expect } from "chai";
-import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { FUNCTION_ROLES, Roles } from "../../sdk/src/governance";
+import {
+  ACCESS_MANAGER_MIN_SETBACK,
+  DEFAULT_TARGET_ADMIN_DELAY,
+  FUNCTION_ROLES,
+  Roles,
+} from "../../sdk/src/governance";
 import { deployAgreementFixture, deployAgreementsFixture, iotTariff, signedOffer } from "../helpers/agreements";
-import { deploySuite, scheduleAndExecute } from "../helpers/fixtures";
+import { deployGovernedSuite, deploySuite, scheduleAndExecute } from "../helpers/fixtures";
 
 describe("Governance of RoamingAgreements (deploy module + AccessManager)", () => {
   it("should map every restricted function to the role of FUNCTION_ROLES", async () => {
@@ -40,9 +45,11 @@ describe("Governance of RoamingAgreements (deploy module + AccessManager)", () =
     }
   });
 
-  it("should apply no extra admin delay on the contract's roles by default", async () => {
-    const { agreements, manager } = await loadFixture(deploySuite);
+  it("should apply the default target-admin delay to the contract once AccessManager's minimum setback has passed", async () => {
+    const { agreements, manager } = await loadFixture(deployGovernedSuite);
     expect(await manager.getTargetAdminDelay(agreements)).to.equal(0n);
+    await time.increase(ACCESS_MANAGER_MIN_SETBACK);
+    expect(await manager.getTargetAdminDelay(agreements)).to.equal(BigInt(DEFAULT_TARGET_ADMIN_DELAY));
   });
 
   describe("when an attacker tries to take over", () => {

@@ -10,16 +10,18 @@ import { generateCdrs, writeCdrCsv } from "../../sdk/src/cdr";
 import { computeTariffId } from "../../sdk/src/clients/agreements";
 import { VaultClient } from "../../sdk/src/clients/vault";
 import { Service } from "../../sdk/src/rating/types";
-import { MockStablecoin__factory, UsageClearing__factory } from "../../sdk/src/typechain";
+import { Roles } from "../../sdk/src/governance";
+import { MockStablecoin__factory, RoamLedgerManager__factory, UsageClearing__factory } from "../../sdk/src/typechain";
 import {
+  cliBin,
   nodeWallet,
   ROOT,
   rpc,
   runCli,
   startAnvil,
   startHardhatNode,
+  stopAllProcesses,
   tariffJson,
-  transpileSdk,
   type CliRun,
 } from "../cli/helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
@@ -28,32 +30,37 @@ import { describeUnlessCoverage } from "../helpers/gas";
  * Deployment to real nodes, as an operator does it: a `hardhat node` and an Anvil node (from npm) run as separate
  * processes; on each, the `roamledger` CLI deploys the suite through the Ignition module, re-runs the deployment
  * (nothing is redeployed: not one transaction), and runs a short clearing flow over JSON-RPC (operators, tariff, offer,
- * deposit, a batch of CDRs from a CSV file). The nodes are stopped at the end, even on failure.
+ * deposit, a batch of CDRs from a CSV file). Each node listens on a port the system picks, and is stopped (and waited
+ * for) at the end of its test, even on failure; `after` stops anything still running.
  */
 
 const DAY = 86_400n;
 const SECRET = keccak256(toUtf8Bytes("real-node shared secret"));
 const NODES = [
-  { name: "hardhat node", port: 8631, start: startHardhatNode },
-  { name: "Anvil", port: 8632, start: startAnvil },
+  { name: "hardhat node", key: "hardhat", start: startHardhatNode },
+  { name: "Anvil", key: "anvil", start: startAnvil },
 ] as const;
 
 describeUnlessCoverage(
   "Real nodes: deploy, redeploy nothing and clear a batch with the CLI (hardhat node, Anvil)",
   function () {
-    this.timeout(600_000);
     const dir = mkdtempSync(path.join(tmpdir(), "roamledger-nodes-"));
     let bin: string[];
     const [deployer, alice, bob, aliceSigner, bobSigner] = [0, 1, 2, 3, 4].map(nodeWallet);
-    before(() => {
-      bin = ["node", transpileSdk(path.join(dir, "dist"))];
+    /** Holds every role on a local node (deploy/parameters/localhost.json); the deployer holds none. */
+    const consortium = nodeWallet(7);
+    before(async () => {
+      bin = ["node", await cliBin(path.join(dir, "dist"))];
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    after(async () => {
+      await stopAllProcesses();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-    for (const { name, port, start } of NODES) {
+    for (const { name, key, start } of NODES) {
       it(`should deploy, redeploy nothing and clear a batch on ${name}`, async () => {
-        const node = await start(port);
-        const deploymentId = `real-${port}-${process.pid}`;
+        const node = await start();
+        const deploymentId = `real-${key}-${process.pid}`;
         const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
         const provider = new JsonRpcProvider(node.url, undefined, {
           staticNetwork: true,
@@ -61,7 +68,12 @@ describeUnlessCoverage(
           cacheTimeout: -1,
         });
         try {
-          const env = { ROAMLEDGER_RPC_URL: node.url, ROAMLEDGER_DEPLOYMENT: deploymentDir };
+          // The CLI's journals (payments, batches) in this test's directory, never in the repository's .roamledger/.
+          const env = {
+            ROAMLEDGER_RPC_URL: node.url,
+            ROAMLEDGER_DEPLOYMENT: deploymentDir,
+            ROAMLEDGER_JOURNAL_DIR: path.join(dir, `journal-${key}`),
+          };
           const cli = async (args: string[], key?: { privateKey: string }, extra: Record<string, string> = {}) => {
             const run: CliRun = await runCli(bin, ["--json", ...args], {
               ...env,
@@ -92,32 +104,40 @@ describeUnlessCoverage(
           expect(second.addresses).to.deep.equal(addresses);
           expect(await height()).to.equal(before);
 
+          // The deployer renounced ADMIN and holds no role; the consortium account holds them all.
+          const manager = RoamLedgerManager__factory.connect(addresses.manager, provider);
+          for (const role of Object.values(Roles)) {
+            expect((await manager.hasRole(role, deployer.address))[0], `role ${role}`).to.equal(false);
+            expect((await manager.hasRole(role, consortium.address))[0], `role ${role}`).to.equal(true);
+          }
+
           // The governor (delay 0 with these parameters) allows a settlement token; the operators get some.
-          const admin = deployer.connect(provider);
-          const stable = await new MockStablecoin__factory(admin).deploy("USD Coin", "USDC", 6);
+          const stable = await new MockStablecoin__factory(deployer.connect(provider)).deploy("USD Coin", "USDC", 6);
           await stable.waitForDeployment();
           const token = await stable.getAddress();
           await (
-            await admin.sendTransaction(new VaultClient(addresses.vault).build.allowToken(token, 7n * DAY))
+            await consortium
+              .connect(provider)
+              .sendTransaction(new VaultClient(addresses.vault).build.allowToken(token, 7n * DAY))
           ).wait();
           for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * 10n ** 6n)).wait();
 
           // Operators, a tariff, an offer accepted, a deposit.
           await cli(
             ["operator", "register", "--tadig", "DEUD1", "--admin", alice.address, "--signer", aliceSigner.address],
-            deployer,
+            consortium,
           );
           await cli(
             ["operator", "register", "--tadig", "GBRCN", "--admin", bob.address, "--signer", bobSigner.address],
-            deployer,
+            consortium,
           );
-          const tariffFile = path.join(dir, `tariff-${port}.json`);
+          const tariffFile = path.join(dir, `tariff-${key}.json`);
           writeFileSync(tariffFile, JSON.stringify(tariffJson()));
           const tariffId = computeTariffId(tariffJson() as never);
           expect((await cli(["tariff", "publish", tariffFile], deployer)).tariffId).to.equal(tariffId);
           const now = BigInt((await provider.getBlock("latest"))!.timestamp);
           const validFrom = (now / DAY) * DAY + DAY;
-          const termsFile = path.join(dir, `terms-${port}.json`);
+          const termsFile = path.join(dir, `terms-${key}.json`);
           writeFileSync(
             termsFile,
             JSON.stringify({
@@ -138,7 +158,7 @@ describeUnlessCoverage(
               documentCommitment: keccak256(toUtf8Bytes(`agreement on ${name}`)),
             }),
           );
-          const offerFile = path.join(dir, `offer-${port}.json`);
+          const offerFile = path.join(dir, `offer-${key}.json`);
           await cli(["offer", "create", termsFile, "--counterparty", "2", "--out", offerFile], aliceSigner);
           const agreementId = (await cli(["offer", "accept", offerFile], bob)).agreementId as string;
           await cli(["vault", "deposit", "2", token, "50000", "--approve"], bob);
@@ -146,7 +166,7 @@ describeUnlessCoverage(
           // A day of usage later, alpha submits its CSV: one transaction, the batch stored under its root.
           await rpc(node.url, "evm_setNextBlockTimestamp", [Number(validFrom + DAY + 3_600n)]);
           await rpc(node.url, "evm_mine");
-          const file = path.join(dir, `usage-${port}.csv`);
+          const file = path.join(dir, `usage-${key}.csv`);
           const records = generateCdrs({
             seed: `real ${name}`,
             count: 150,
@@ -171,10 +191,10 @@ describeUnlessCoverage(
               "--direction",
               "0",
               "--journal",
-              path.join(dir, `j${port}`),
+              path.join(dir, `j${key}`),
             ],
             alice,
-            { ROAMLEDGER_SHARED_SECRET: SECRET, ROAMLEDGER_JOURNAL_DIR: path.join(dir, `journal-${port}`) },
+            { ROAMLEDGER_SHARED_SECRET: SECRET },
           );
           expect(submitted).to.include({ status: "submitted", sequence: "1", records: 150 });
           const clearing = UsageClearing__factory.connect(addresses.clearing, provider);
@@ -184,7 +204,7 @@ describeUnlessCoverage(
           );
         } finally {
           provider.destroy();
-          node.stop();
+          await node.stop();
           rmSync(deploymentDir, { recursive: true, force: true });
         }
       });

@@ -7,7 +7,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { encodeTadig } from "../../sdk/src/tadig";
 import type { OperatorRegistry } from "../../sdk/src/typechain";
 import { campaignSize } from "../helpers/campaign";
-import { deployWith, namedAccounts } from "../helpers/fixtures";
+import { deployWith, namedAccounts, roleHolders } from "../helpers/fixtures";
 
 /**
  * Model-based random sequences against the OperatorRegistry; the invariants are written in words in
@@ -371,12 +371,7 @@ class AdminTransfer implements Cmd {
 
 async function deployNoDelay() {
   const a = await namedAccounts();
-  const { registry } = await deployWith({
-    governor: a.governor.address,
-    registrar: a.registrar.address,
-    pauser: a.pauser.address,
-    governorDelay: 0,
-  });
+  const { registry } = await deployWith({ ...roleHolders(a), governorDelay: 0 });
   const admins = [a.alice, a.bob, a.carol, a.dave, a.bobPayout, a.alicePayout, a.arbiter, a.spareSigner];
   for (const [codes, admin, keys] of SEED) {
     await registry.connect(a.registrar).registerOperator(codes.map(codeHex), admins[admin], admins[admin], keys, "");

@@ -8,6 +8,7 @@ import {
   CapacityKind,
   classIdHex,
   classIdOf,
+  maxSlaCredit,
   PayVia,
   saltOf,
   slaCredit,
@@ -29,6 +30,7 @@ import {
   AREA,
   dataTerms,
   deployCapacityFixture,
+  instantGovernor,
   sliceTerms,
   spectrumTerms,
   USDC,
@@ -107,6 +109,14 @@ function expectInvalidSync(call: () => unknown, field: string): void {
   }
   expect(caught, `expected an InvalidArgumentError naming ${field}`).to.be.instanceOf(InvalidArgumentError);
   expect((caught as InvalidArgumentError).field).to.equal(field);
+}
+
+/** A raw contract call's revert, decoded as the clients decode theirs. */
+async function expectDecodedRevert(promise: Promise<unknown>, name: string): Promise<RoamLedgerContractError> {
+  const error = capacityErrorDecoder().decode(await rejection(promise));
+  expect(error, String(error)).to.be.instanceOf(RoamLedgerContractError);
+  expect(error!.name).to.equal(name);
+  return error!;
 }
 
 async function expectRevert(promise: Promise<unknown>, name: string): Promise<RoamLedgerContractError> {
@@ -236,6 +246,41 @@ describe("CapacityClient", function () {
       expect(error.args).to.deep.equal({ channel: 5n, slot: 11n });
     });
 
+    it("should read every band plan, and preflight a new one as createBandPlan checks it", async function () {
+      const f = await loadFixture(clientFixture);
+      const { capReader: r, manager, accounts, capacityAddress } = f;
+      expect(await r.bandPlans()).to.deep.equal([{ bandPlanId: 1n, ...f.plan }]);
+      // A 10 MHz plan over plan 1's band and year is refused before sending, naming plan 1, as the contract does.
+      const tenMHz = { ...f.plan, channelWidthKHz: 10_000n, channelCount: 15n };
+      const error = await expectInvalid(r.preflightBandPlan(tenMHz), "plan");
+      expect(error.message).to.contain("overlaps band plan 1");
+      const governor = await instantGovernor(f);
+      const refused = await expectDecodedRevert(
+        r.connect(governor).contract.createBandPlan(tenMHz),
+        "CapacityToken_BandPlanOverlap",
+      );
+      expect(refused.args).to.deep.equal({ otherBandPlanId: 1n });
+      await expectInvalid(r.preflightBandPlan({ ...f.plan, slotCount: 2n ** 32n }), "plan.slotCount");
+      // The band just above is free: plan 2.
+      const above = { ...f.plan, originKHz: 3_700_000n };
+      expect(await r.preflightBandPlan(above)).to.equal(2n);
+      await scheduleAndExecute(
+        manager,
+        accounts.governor,
+        capacityAddress,
+        f.cap.alice.build.createBandPlan(above).data,
+      );
+      expect(await r.bandPlans()).to.deep.equal([
+        { bandPlanId: 1n, ...f.plan },
+        { bandPlanId: 2n, ...above },
+      ]);
+      // A block must lie inside its plan's slots.
+      const last = spectrumTerms(f, { firstChannel: 0, channelCount: 1, firstSlot: 35_039, slotCount: 2 });
+      await expectInvalid(r.preflightSpectrum(last), "spectrum.slotCount");
+      const outside = await expectRevert(f.cap.alice.createClass(last), "CapacityToken_SlotsOutsidePlan");
+      expect(outside.args).to.deep.equal({ firstSlot: 35_039n, slotCount: 2n, planSlotCount: 35_040n });
+    });
+
     it("should refuse in the preflight what the contract would refuse, before sending", async function () {
       const f = await loadFixture(clientFixture);
       const { capReader: r, cap } = f;
@@ -291,6 +336,13 @@ describe("CapacityClient", function () {
         "CapacityToken_CreditTokenNotAllowed",
       );
       expect(badToken.args).to.deep.equal({ token: addr(77) });
+      // Sent without the builder's check, a credit one vault obligation could not hold comes back decoded.
+      const huge = sliceTerms(f, f.usdcAddress, 2n ** 100n);
+      const tooLarge = await expectDecodedRevert(
+        f.capacity.connect(accounts.alice).createClass(huge, ""),
+        "CapacityToken_CreditTooLarge",
+      );
+      expect(tooLarge.args).to.deep.equal({ maxCredit: maxSlaCredit(huge), max: 2n ** 96n - 1n });
       await f.capacity.connect(accounts.pauser).pause();
       await expectRevert(cap.alice.createClass(dataTerms(f, { salt: saltOf(9) })), "EnforcedPause");
     });
@@ -396,14 +448,19 @@ describe("CapacityClient", function () {
       expect(notOver.args).to.deep.equal({ from, to });
       await time.increaseTo(to + 60n);
 
+      const breachId = slaBreachIdOf(f.sliceId, from, to);
+      expect(breachId).to.equal(await f.capacity.slaBreachIdOf(f.sliceId, from, to));
+      expect(await r.slaBreach(breachId)).to.deep.equal({ recorded: false, remaining: 0n });
       const result = await cap.alice.recordSlaBreach(f.slice, from, to, EVIDENCE, [bob, carol]);
-      const breachId = slaBreachIdOf(f.sliceId, from, to, EVIDENCE);
       expect(result.breachId).to.equal(breachId);
       expect(result.classId).to.equal(f.sliceId);
+      // The units outside alpha's admin account when the breach is first recorded: bob's 4 and carol's 3.
+      expect([result.evidence, result.byArbiter, result.creditable]).to.deep.equal([EVIDENCE, false, 7n]);
       expect(result.credits).to.deep.equal([
-        { holderId: 2n, units: 4n, credit: 12n * USDC },
-        { holderId: 3n, units: 3n, credit: 9n * USDC },
+        { holderId: 2n, units: 4n, credit: 12n * USDC, remaining: 3n },
+        { holderId: 3n, units: 3n, credit: 9n * USDC, remaining: 0n },
       ]);
+      expect(await r.slaBreach(breachId)).to.deep.equal({ recorded: true, remaining: 0n });
       expect(result.credits[0].credit).to.equal(slaCredit(4n, 2n * USDC, from, to));
       expect(await r.isCredited(breachId, 2)).to.equal(true);
       expect(await r.isCredited(breachId, 3)).to.equal(true);
@@ -437,7 +494,13 @@ describe("CapacityClient", function () {
 
       // The arbiter records a breach the same way (and only the arbiter may).
       const arbitrated = await cap.arbiter.arbitrateSlaBreach(f.slice, from, from + 3_600n, EVIDENCE, [bob]);
-      expect(arbitrated.credits).to.deep.equal([{ holderId: 2n, units: 4n, credit: 8n * USDC }]);
+      expect(arbitrated.credits).to.deep.equal([{ holderId: 2n, units: 4n, credit: 8n * USDC, remaining: 3n }]);
+      // The arbiter's record of the issuer's window, with other evidence, is the same breach.
+      const same = await expectRevert(
+        cap.arbiter.arbitrateSlaBreach(f.slice, from, to, keccakText("arbiter's report"), [bob]),
+        "CapacityToken_AlreadyCredited",
+      );
+      expect(same.args).to.deep.equal({ breachId, holderId: 2n });
       const recorded = arbitrated.receipt.logs
         .map((log) => f.capacity.interface.parseLog(log))
         .find((parsed) => parsed?.name === "SlaBreachRecorded");
@@ -468,6 +531,11 @@ describe("CapacityClient", function () {
         [c.createClass({ ...data, spectrum: spectrum.spectrum }), "spectrum"],
         [c.createClass({ ...slice, slice: { ...slice.slice, availabilityBp: 10_001 } }), "slice.availabilityBp"],
         [c.createClass({ ...slice, slice: { ...slice.slice, creditToken: ethers.ZeroAddress } }), "slice.creditToken"],
+        // A credit that one vault obligation could not hold (the contract's CreditTooLarge).
+        [
+          c.createClass({ ...slice, slice: { ...slice.slice, creditPerUnitHour: 2n ** 100n } }),
+          "slice.creditPerUnitHour",
+        ],
         [c.createClass({ ...slice, spectrum: spectrum.spectrum }), "spectrum"],
         [c.createClass({ ...spectrum, spectrum: { ...spectrum.spectrum, bandPlanId: 0 } }), "spectrum.bandPlanId"],
         [c.createClass({ ...spectrum, spectrum: { ...spectrum.spectrum, channelCount: 0 } }), "spectrum.channelCount"],
@@ -533,15 +601,18 @@ describe("CapacityClient", function () {
         [c.isReserved(1, 0, 0, 2n ** 32n), "slot"],
         [c.isCredited("0x", 1), "breachId"],
         [c.isCredited(ZeroHash, 0), "holderId"],
+        [c.slaBreach("0x"), "breachId"],
         [c.isApprovedForAll(who, "x"), "operator"],
         [c.preflightSpectrum(data), "kind"],
       ];
       for (const [promise, field] of cases) await expectInvalid(promise, field);
       expectInvalidSync(() => c.classIdOf({ ...data, maxSupply: -1 }), "maxSupply");
-      expectInvalidSync(() => slaBreachIdOf(f.sliceId, 0, 1, "0x"), "evidence");
+      expectInvalidSync(() => slaBreachIdOf(f.sliceId, 2n ** 40n, 1), "from");
+      expectInvalidSync(() => slaBreachIdOf(-1, 0, 1), "classId");
       expectInvalidSync(() => slaCreditRef(ZeroHash, 0), "holderId");
       expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, channelWidthKHz: 0 }), "plan.channelWidthKHz");
       expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, slotSeconds: 2n ** 32n }), "plan.slotSeconds");
+      expectInvalidSync(() => c.build.createBandPlan({ ...f.plan, slotCount: 0 }), "plan.slotCount");
       expectInvalidSync(() => c.build.setBaseURI(1 as unknown as string), "baseURI");
       expect(runner.sent).to.deep.equal([]);
     });
@@ -609,11 +680,18 @@ describe("CapacityClient", function () {
       const from = BigInt(f.slice.validFrom);
       await time.increase(2 * HOUR);
       await accounts.alice.sendTransaction(b.recordSlaBreach(f.slice, from, from + 3_600n, EVIDENCE, [bob]));
-      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 3_600n, EVIDENCE), 2)).to.equal(true);
+      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 3_600n), 2)).to.equal(true);
       await accounts.arbiter.sendTransaction(b.arbitrateSlaBreach(f.slice, from, from + 60n, EVIDENCE, [bob]));
-      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 60n, EVIDENCE), 2)).to.equal(true);
+      expect(await r.isCredited(slaBreachIdOf(f.sliceId, from, from + 60n), 2)).to.equal(true);
       // Governance: the governor through the AccessManager (with its delay), the pauser at once.
-      const plan = { originKHz: 1_000n, channelWidthKHz: 100n, channelCount: 8n, slotSeconds: 60n, epoch: 0n };
+      const plan = {
+        originKHz: 1_000n,
+        channelWidthKHz: 100n,
+        channelCount: 8n,
+        slotSeconds: 60n,
+        epoch: 0n,
+        slotCount: 10n,
+      };
       await scheduleAndExecute(manager, accounts.governor, capacityAddress, b.createBandPlan(plan).data);
       expect(await r.bandPlan(2)).to.deep.equal(plan);
       await scheduleAndExecute(manager, accounts.governor, capacityAddress, b.setBaseURI("https://new/{id}").data);
@@ -630,6 +708,11 @@ describe("CapacityClient", function () {
       expect(capacityErrorDecoder().errorSignatures).to.include.members([
         "CapacityToken_NotIssuer(uint32,address)",
         "CapacityToken_SpectrumOverlap(uint16,uint32)",
+        "CapacityToken_BandPlanOverlap(uint32)",
+        "CapacityToken_TooManyBandPlans(uint256)",
+        "CapacityToken_SlotsOutsidePlan(uint32,uint32,uint32)",
+        "CapacityToken_CreditTooLarge(uint256,uint256)",
+        "CapacityToken_BreachFullyCredited(bytes32,address)",
         "CapacityMarket_SelfTrade(uint32)",
         "ERC20InsufficientAllowance(address,uint256,uint256)",
         "ERC1155MissingApprovalForAll(address,address)",

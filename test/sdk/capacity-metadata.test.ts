@@ -30,6 +30,7 @@ const PLAN: BandPlan = {
   channelCount: 30n,
   slotSeconds: 900n,
   epoch: JAN_1,
+  slotCount: 96n,
 };
 
 function data(overrides: Partial<ClassTerms> = {}): ClassTerms {

@@ -5,27 +5,46 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-help
 import { getAddress, hexlify, ZeroHash } from "ethers";
 
 import {
+  bandPlanExtent,
+  bandPlansOverlap,
   blockWords,
+  CAPACITY_LIMITS,
   CapacityKind,
   channelBand,
   classIdHex,
   classIdOf,
   encodeLabel,
   firstSharedCell,
+  maxSlaCredit,
   normalizeClassTerms,
   saltOf,
   slaCredit,
   slotAt,
+  spectrumExtent,
+  spectrumOverlap,
   spectrumWindow,
+  type BandPlan,
   type ClassTerms,
   type SpectrumTerms,
 } from "../../sdk/src/capacity";
 import { decodeRoamLedgerError, InvalidArgumentError, RoamLedgerContractError } from "../../sdk/src/errors";
-import { AREA, DAY, deployCapacityFixture, PLAN, sliceTerms, spectrumTerms, USDC } from "../helpers/capacity";
+import { campaignSize } from "../helpers/campaign";
+import {
+  AREA,
+  DAY,
+  deployCapacityFixture,
+  instantGovernor,
+  PLAN,
+  sliceTerms,
+  spectrumTerms,
+  USDC,
+} from "../helpers/capacity";
 
 /** Differential runs against the chain: each is a fresh fixture (snapshot revert), a class and a transaction or two. */
 const ID_RUNS = 50;
 const CREDIT_RUNS = 20;
+/** Random band plans checked against `createBandPlan` (`CAPACITY_PLAN_RUNS` for more). */
+const PLAN_RUNS = campaignSize("CAPACITY_PLAN_RUNS", 100, 5);
 
 const uint = (bits: number) => fc.bigInt(0n, (1n << BigInt(bits)) - 1n);
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b));
@@ -164,6 +183,136 @@ describe("capacity terms (pure, and against CapacityToken)", function () {
           ],
         },
       );
+    });
+  });
+
+  describe("maxSlaCredit", function () {
+    it("should be the credit of every unit over the whole validity, and zero for an empty one", function () {
+      const terms = {
+        maxSupply: 100n,
+        validFrom: 1_000n,
+        validUntil: 1_000n + 30n * BigInt(DAY),
+        slice: { creditPerUnitHour: 3n },
+      };
+      expect(maxSlaCredit(terms)).to.equal(3n * 100n * 720n);
+      expect(maxSlaCredit(terms)).to.equal(slaCredit(100n, 3n, terms.validFrom, terms.validUntil));
+      // One unit at 1 per hour for 1,000 s: 0.28 rounds to 0; for 1,800 s, 0.5 rounds up to 1.
+      const one = { ...terms, maxSupply: 1n, slice: { creditPerUnitHour: 1n } };
+      expect(maxSlaCredit({ ...one, validUntil: 2_000n })).to.equal(0n);
+      expect(maxSlaCredit({ ...one, validUntil: 2_800n })).to.equal(1n);
+      expect(maxSlaCredit({ ...terms, validUntil: terms.validFrom })).to.equal(0n);
+      expect(maxSlaCredit({ ...terms, slice: { creditPerUnitHour: 0n } })).to.equal(0n);
+      expect(CAPACITY_LIMITS.maxSlaCredit).to.equal(2n ** 96n - 1n);
+      expectInvalid(() => maxSlaCredit({ ...terms, maxSupply: 2n ** 64n }), "maxSupply");
+      expectInvalid(() => maxSlaCredit({ ...terms, slice: { creditPerUnitHour: -1n } }), "slice.creditPerUnitHour");
+    });
+  });
+
+  describe("band plans (no two overlap in frequency x time)", function () {
+    /** Plan 1 of the fixture: 3,550-3,700 MHz over a year from its epoch. */
+    const base = { ...PLAN, epoch: 10_000_000n };
+    const yearEnd = base.epoch + PLAN.slotCount * PLAN.slotSeconds;
+
+    it("should give a plan's extent and overlap only on shared kHz and shared seconds", function () {
+      expect(bandPlanExtent(base)).to.deep.equal({
+        lowKHz: 3_550_000n,
+        highKHz: 3_700_000n,
+        start: 10_000_000n,
+        end: yearEnd,
+      });
+      const cases: [string, BandPlan, boolean][] = [
+        ["itself", base, true],
+        ["a 10 MHz plan over it", { ...base, channelWidthKHz: 10_000n, channelCount: 15n }, true],
+        [
+          "one kHz and one second",
+          { ...base, originKHz: 3_699_999n, epoch: yearEnd - 1n, slotSeconds: 1n, slotCount: 1n },
+          true,
+        ],
+        ["the band above", { ...base, originKHz: 3_700_000n }, false],
+        ["the band below", { ...base, originKHz: 3_540_000n, channelCount: 2n }, false],
+        ["the year after", { ...base, epoch: yearEnd }, false],
+        ["the time before", { ...base, epoch: base.epoch - 900n, slotCount: 1n }, false],
+      ];
+      for (const [name, other, overlaps] of cases) {
+        expect(bandPlansOverlap(base, other), name).to.equal(overlaps);
+        expect(bandPlansOverlap(other, base), name).to.equal(overlaps);
+      }
+      expectInvalid(() => bandPlanExtent({ ...base, slotCount: 2n ** 32n }), "plan.slotCount");
+    });
+
+    it(`should refuse exactly the plans it says overlap plan 1, for ${PLAN_RUNS} random plans`, async function () {
+      const f = await loadFixture(deployCapacityFixture);
+      const governor = await instantGovernor(f);
+      const epoch = BigInt(f.plan.epoch);
+      const year = PLAN.slotCount * PLAN.slotSeconds;
+      const plan = fc.record({
+        originKHz: fc.bigInt(3_000_000n, 4_000_000n),
+        channelWidthKHz: fc.constantFrom(1n, 5_000n, 10_000n, 20_000n),
+        channelCount: fc.bigInt(1n, 60n),
+        slotSeconds: fc.constantFrom(1n, 900n, 3_600n),
+        epoch: fc.bigInt(epoch - year, epoch + 2n * year),
+        slotCount: fc.bigInt(1n, 20_000n),
+      });
+      await fc.assert(
+        fc.asyncProperty(plan, async (p) => {
+          const create = f.capacity.connect(governor).createBandPlan.staticCall(p);
+          if (bandPlansOverlap(p, f.plan)) {
+            const error = await rejectionOf(create);
+            expect(error.name).to.equal("CapacityToken_BandPlanOverlap");
+            expect(error.args).to.deep.equal({ otherBandPlanId: 1n });
+          } else {
+            expect(await create).to.equal(2n);
+          }
+        }),
+        {
+          numRuns: PLAN_RUNS,
+          seed: 6,
+          // The edges: touching above, below, after, before; one kHz x one second shared.
+          examples: [
+            [{ ...f.plan, originKHz: 3_700_000n }],
+            [{ ...f.plan, originKHz: 3_450_000n, channelCount: 20n }],
+            [{ ...f.plan, epoch: epoch + year }],
+            [{ ...f.plan, epoch: epoch - 900n, slotCount: 1n }],
+            [{ ...f.plan, originKHz: 3_699_999n, epoch: epoch + year - 1n, slotSeconds: 1n, slotCount: 1n }],
+          ],
+        },
+      );
+    });
+
+    it("should compute a block's physical extent, and overlap blocks of any plans physically", function () {
+      const block = {
+        bandPlanId: 1,
+        areaId: 7,
+        firstChannel: 4,
+        channelCount: 4,
+        firstSlot: 100,
+        slotCount: 96,
+        exclusive: true,
+      };
+      expect(spectrumExtent(base, block)).to.deep.equal({
+        areaId: 7n,
+        lowKHz: 3_570_000n,
+        highKHz: 3_590_000n,
+        start: base.epoch + 90_000n,
+        end: base.epoch + 176_400n,
+      });
+      // The same kHz and seconds through a 10 MHz plan's numbering (which createBandPlan refuses): an overlap.
+      const tenMHz = { ...base, channelWidthKHz: 10_000n, channelCount: 15n };
+      const same = { ...block, bandPlanId: 2, firstChannel: 2, channelCount: 1 };
+      expect(spectrumOverlap({ plan: base, spectrum: block }, { plan: tenMHz, spectrum: same })).to.equal(true);
+      expect(
+        spectrumOverlap({ plan: base, spectrum: block }, { plan: tenMHz, spectrum: { ...same, areaId: 8 } }),
+      ).to.equal(false);
+      expect(
+        spectrumOverlap({ plan: base, spectrum: block }, { plan: tenMHz, spectrum: { ...same, firstChannel: 4 } }),
+      ).to.equal(false); // 3,590-3,600 MHz: touching
+      expect(
+        spectrumOverlap({ plan: base, spectrum: block }, { plan: base, spectrum: { ...block, firstSlot: 196 } }),
+      ).to.equal(false);
+      // On one plan, a physical overlap is a shared cell.
+      const inside = { ...block, firstChannel: 7, channelCount: 2, firstSlot: 195, slotCount: 3 };
+      expect(spectrumOverlap({ plan: base, spectrum: block }, { plan: base, spectrum: inside })).to.equal(true);
+      expect(firstSharedCell(block, inside)).to.deep.equal({ channel: 7n, slot: 195n });
     });
   });
 

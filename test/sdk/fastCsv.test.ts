@@ -182,8 +182,6 @@ function source(text: string, chunk: number): string | Uint8Array[] {
 //////////////////////////////////////////////////////////////////////////*/
 
 describe("SDK: fast CSV ingestion (ingestCdrBatch)", function () {
-  this.timeout(600_000);
-
   describe("random valid files", function () {
     it("take the fast path and give exactly what ingestCdrs gives", async function () {
       let fast = 0;

@@ -5,13 +5,17 @@ import { getAddress, toBeHex, zeroPadValue } from "ethers";
 import { deployWith } from "../helpers/fixtures";
 
 /**
- * The suite as the SDK tests need it: deployed through the deploy module with the first signer as admin, and the
- * registrar, pauser and governor roles held by their own accounts, the governor without delay.
+ * The suite as the SDK tests need it: deployed through the deploy module by the first signer (which keeps no role),
+ * with the admin (and arbiter), registrar, pauser and governor roles held by their own accounts, the governor without
+ * delay.
  */
 export async function deployRegistryFixture() {
-  const [admin, registrar, pauser, governor, alice, bob, carol, eve] = await ethers.getSigners();
+  const signers = await ethers.getSigners();
+  const [, registrar, pauser, governor, alice, bob, carol, eve] = signers;
+  const admin = signers[20];
   const { manager, registry } = await deployWith({
     admin: admin.address,
+    arbiter: admin.address,
     registrar: registrar.address,
     pauser: pauser.address,
     governor: governor.address,

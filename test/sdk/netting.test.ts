@@ -598,13 +598,17 @@ describe("Netting preview (pure)", function () {
       expect(p.disallowToken(EURC).logs).to.deep.equal([{ name: "TokenDisallowed", token: EURC }]);
       expectNettingError(() => p.disallowToken(EURC), "SettlementVault_TokenNotAllowed", [EURC]);
       expectNettingError(() => p.deposit(A, EURC, 1n), "SettlementVault_TokenNotAllowed", [EURC]);
-      expectNettingError(() => p.recordObligation(A, B, EURC, 1n), "SettlementVault_TokenNotAllowed", [EURC]);
       expectNettingError(() => p.transferFree(A, B, EURC, 1n), "SettlementVault_TokenNotAllowed", [EURC]);
+      // What is owed is still recorded (issue 14), and a payer with obligations waiting may deposit to pay them.
+      expect(p.recordObligation(A, B, EURC, 1n)).to.deep.include({ type: "obligation", applied: true });
+      p.recordObligation(A, B, EURC, 6n); // A has 5 free: queued
+      expect(p.queueLength(A, EURC)).to.equal(1n);
+      p.deposit(A, EURC, 1n);
       // Withdrawals, closes and queue processing go on (queued obligations are still owed).
-      expect(p.processQueue(A, EURC, 1n)).to.deep.include({ applied: 0n });
-      p.withdraw(A, EURC, 6n);
+      expect(p.processQueue(A, EURC, 1n)).to.deep.include({ applied: 1n });
+      expectNettingError(() => p.deposit(A, EURC, 1n), "SettlementVault_TokenNotAllowed", [EURC]);
       p.closeCycle(EURC, t0 + WEEK + 5n + DAY);
-      expect(p.balanceOf(B, EURC)).to.equal(4n);
+      expect(p.balanceOf(B, EURC)).to.equal(11n);
       // Allowed again: the cycle keeps running where it was.
       p.allowToken(EURC, WEEK, 6, 99_999_999n);
       expect(p.tokenConfig(EURC)).to.deep.include({ cycle: 3n, openEnd: t0 + WEEK + 5n + 2n * DAY });

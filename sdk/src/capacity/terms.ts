@@ -33,6 +33,10 @@ export interface SliceTerms {
 /** A spectrum block: channels `[firstChannel, +channelCount)` x slots `[firstSlot, +slotCount)` (zero for others). */
 export interface SpectrumTerms {
   bandPlanId: UintLike;
+  /**
+   * The licence area. Area ids are one suite-wide namespace of disjoint licence areas: an id is the same ground in
+   * every band plan, and two ids never share any.
+   */
   areaId: UintLike;
   firstChannel: UintLike;
   channelCount: UintLike;
@@ -57,13 +61,19 @@ export interface ClassTerms {
   spectrum: SpectrumTerms;
 }
 
-/** A band plan of the spectrum grid. */
+/**
+ * A band plan of the spectrum grid: channels `[0, channelCount)` of `channelWidthKHz` from `originKHz`, slots
+ * `[0, slotCount)` of `slotSeconds` from `epoch`. It covers the rectangle {@link bandPlanExtent}, which must overlap
+ * no other plan's ({@link bandPlansOverlap}).
+ */
 export interface BandPlan {
   originKHz: UintLike;
   channelWidthKHz: UintLike;
   channelCount: UintLike;
   slotSeconds: UintLike;
   epoch: UintLike;
+  /** How many slots the plan has: it ends at `epoch + slotCount * slotSeconds`. */
+  slotCount: UintLike;
 }
 
 /** The ABI type of `ClassTerms`, as `abi.encode` sees it. */
@@ -79,6 +89,10 @@ export const CAPACITY_LIMITS = {
   maxBlockWords: 64n,
   /** Holders one SLA breach call may credit. */
   maxBreachHolders: 32,
+  /** Band plans there may be. */
+  maxBandPlans: 64n,
+  /** The largest SLA credit a slice class may owe one holder: the vault's largest obligation, `2^96 - 1`. */
+  maxSlaCredit: 2n ** 96n - 1n,
   /** A grid word holds this many channels ... */
   channelsPerWord: 4n,
   /** ... times this many slots. */
@@ -228,7 +242,8 @@ export function blockWords(
 
 /**
  * The first channel-slot two blocks share (the lowest slot, then the lowest channel), or undefined if they share
- * none. Blocks of different band plans or areas never overlap.
+ * none. Blocks of different band plans or areas never overlap: band plans never overlap one another in frequency x
+ * time ({@link bandPlansOverlap}), and areas are disjoint ground. {@link spectrumOverlap} says the same physically.
  */
 export function firstSharedCell(a: SpectrumTerms, b: SpectrumTerms): { channel: bigint; slot: bigint } | undefined {
   if (BigInt(a.bandPlanId) !== BigInt(b.bandPlanId) || BigInt(a.areaId) !== BigInt(b.areaId)) return undefined;
@@ -240,6 +255,70 @@ export function firstSharedCell(a: SpectrumTerms, b: SpectrumTerms): { channel: 
   const lowSlot = max(BigInt(a.firstSlot), BigInt(b.firstSlot));
   const endSlot = min(BigInt(a.firstSlot) + BigInt(a.slotCount), BigInt(b.firstSlot) + BigInt(b.slotCount));
   return lowChannel < endChannel && lowSlot < endSlot ? { channel: lowChannel, slot: lowSlot } : undefined;
+}
+
+/** The frequencies `[lowKHz, highKHz)` and the time `[start, end)` a band plan covers. */
+export function bandPlanExtent(plan: BandPlan): { lowKHz: bigint; highKHz: bigint; start: bigint; end: bigint } {
+  const lowKHz = toUint(plan.originKHz, 64, "plan.originKHz");
+  const width = toUint(plan.channelWidthKHz, 32, "plan.channelWidthKHz");
+  const start = toUint(plan.epoch, 40, "plan.epoch");
+  const seconds = toUint(plan.slotSeconds, 32, "plan.slotSeconds");
+  const highKHz = lowKHz + width * toUint(plan.channelCount, 16, "plan.channelCount");
+  return { lowKHz, highKHz, start, end: start + seconds * toUint(plan.slotCount, 32, "plan.slotCount") };
+}
+
+/**
+ * Whether two band plans overlap in frequency x time, the rule by which `createBandPlan` refuses a plan
+ * (`CapacityToken_BandPlanOverlap`): their frequency ranges and their time ranges both intersect. Ranges are
+ * half-open, so plans that only touch (one's top channel edge is the other's origin, or one ends when the other
+ * starts) do not overlap.
+ */
+export function bandPlansOverlap(a: BandPlan, b: BandPlan): boolean {
+  const x = bandPlanExtent(a);
+  const y = bandPlanExtent(b);
+  return x.lowKHz < y.highKHz && y.lowKHz < x.highKHz && x.start < y.end && y.start < x.end;
+}
+
+/** What a block of `plan` covers physically: its area, frequencies `[lowKHz, highKHz)` and time `[start, end)`. */
+export function spectrumExtent(
+  plan: BandPlan,
+  spectrum: Pick<SpectrumTerms, "areaId" | "firstChannel" | "channelCount" | "firstSlot" | "slotCount">,
+): { areaId: bigint; lowKHz: bigint; highKHz: bigint; start: bigint; end: bigint } {
+  const { lowKHz, highKHz } = channelBand(plan, spectrum.firstChannel, spectrum.channelCount);
+  const { validFrom, validUntil } = spectrumWindow(plan, spectrum.firstSlot, spectrum.slotCount);
+  return { areaId: toUint(spectrum.areaId, 32, "areaId"), lowKHz, highKHz, start: validFrom, end: validUntil };
+}
+
+/**
+ * Whether two blocks, each with its band plan, share spectrum, time and ground: the same area, and intersecting
+ * frequencies and times. Computed physically, not on the plan-relative grid; `CapacityToken` never issues two exclusive
+ * blocks for which it holds.
+ */
+export function spectrumOverlap(
+  a: { plan: BandPlan; spectrum: SpectrumTerms },
+  b: { plan: BandPlan; spectrum: SpectrumTerms },
+): boolean {
+  const x = spectrumExtent(a.plan, a.spectrum);
+  const y = spectrumExtent(b.plan, b.spectrum);
+  return x.areaId === y.areaId && x.lowKHz < y.highKHz && y.lowKHz < x.highKHz && x.start < y.end && y.start < x.end;
+}
+
+/**
+ * The largest SLA credit a slice class can owe one holder: every unit (`maxSupply`) over the whole validity,
+ * `creditPerUnitHour x maxSupply x (validUntil - validFrom) / 3600` rounded half up as {@link slaCredit} rounds.
+ * `createClass` refuses a slice whose figure exceeds {@link CAPACITY_LIMITS.maxSlaCredit}
+ * (`CapacityToken_CreditTooLarge`), so every credit fits one vault obligation. Zero for a validity that is empty.
+ */
+export function maxSlaCredit(
+  terms: Pick<ClassTerms, "maxSupply" | "validFrom" | "validUntil"> & {
+    slice: Pick<SliceTerms, "creditPerUnitHour">;
+  },
+): bigint {
+  const supply = toUint(terms.maxSupply, 64, "maxSupply");
+  const rate = toUint(terms.slice.creditPerUnitHour, 128, "slice.creditPerUnitHour");
+  const from = toUint(terms.validFrom, 40, "validFrom");
+  const until = toUint(terms.validUntil, 40, "validUntil");
+  return until <= from ? 0n : slaCredit(supply, rate, from, until);
 }
 
 /**

@@ -9,7 +9,8 @@
  * ERC-20 and ERC-1155 ones (see {@link capacityErrorDecoder}).
  *
  * {@link CapacityClient.preflightSpectrum} checks a spectrum class against its band plan (read from the chain) before
- * {@link CapacityClient.createClass} sends it.
+ * {@link CapacityClient.createClass} sends it; {@link CapacityClient.preflightBandPlan} checks a new band plan against
+ * those that exist.
  */
 import {
   AbiCoder,
@@ -24,11 +25,13 @@ import {
 import { ErrorDecoder, InvalidArgumentError, SUITE_ERROR_SOURCES, type ErrorAbiSource } from "../errors";
 import { expandMetadataUri } from "../capacity/metadata";
 import {
+  bandPlansOverlap,
   blockWords,
   CAPACITY_LIMITS,
   CapacityKind,
   channelBand,
   classIdOf as localClassIdOf,
+  maxSlaCredit,
   normalizeClassTerms,
   spectrumWindow,
   type BandPlan,
@@ -68,6 +71,20 @@ export interface BandPlanInfo extends BandPlan {
   channelCount: bigint;
   slotSeconds: bigint;
   epoch: bigint;
+  slotCount: bigint;
+}
+
+/** A band plan with its id (see {@link CapacityClient.bandPlans}). */
+export interface NumberedBandPlan extends BandPlanInfo {
+  bandPlanId: bigint;
+}
+
+/** The record of an SLA breach (`slaBreach`): all zero if it was never recorded. */
+export interface SlaBreachRecord {
+  /** Whether the breach was recorded (its first call fixed how many units it may credit). */
+  recorded: boolean;
+  /** Units the breach may still credit. */
+  remaining: bigint;
 }
 
 /** The outcome of {@link CapacityClient.createClass}. */
@@ -80,16 +97,27 @@ export interface CreatedClass {
 /** One holder credited for a breach (`SlaCredited`). */
 export interface SlaCredit {
   holderId: bigint;
-  /** The holder's balance when the breach was recorded. */
+  /** The units credited: the holder's balance at the call, or what the breach could still credit if less. */
   units: bigint;
   /** What the issuer owes the holder, in the slice's credit token (recorded in the vault unless zero). */
   credit: bigint;
+  /** Units the breach may still credit after this holder. */
+  remaining: bigint;
 }
 
 /** The outcome of {@link CapacityClient.recordSlaBreach} and {@link CapacityClient.arbitrateSlaBreach}. */
 export interface SlaBreachResult {
+  /** {@link slaBreachIdOf}: the same breach whichever path records it, whatever the evidence. */
   breachId: string;
   classId: bigint;
+  /** This call's evidence hash. */
+  evidence: string;
+  byArbiter: boolean;
+  /**
+   * Units the breach could still credit as the call started; on its first call, the class's supply outside the
+   * issuer's admin account.
+   */
+  creditable: bigint;
   /** The holders credited, in the order of the call. */
   credits: SlaCredit[];
   receipt: TransactionReceipt;
@@ -142,17 +170,16 @@ async function capacityDecoded<T>(operation: () => Promise<T>): Promise<T> {
                                  PURE HELPERS
 //////////////////////////////////////////////////////////////////////////*/
 
-/** The id of an SLA breach: `keccak256(abi.encode(classId, from, to, evidence))`, as `SlaBreachRecorded` has it. */
-export function slaBreachIdOf(classId: UintLike, from: UintLike, to: UintLike, evidence: string): string {
+/**
+ * The id of an SLA breach: `keccak256(abi.encode(classId, from, to))`, as `CapacityToken.slaBreachIdOf` and
+ * `SlaBreachRecorded` have it. The evidence is not part of it: the issuer's and the arbiter's records of one window are
+ * one breach.
+ */
+export function slaBreachIdOf(classId: UintLike, from: UintLike, to: UintLike): string {
   return keccak256(
     AbiCoder.defaultAbiCoder().encode(
-      ["uint256", "uint40", "uint40", "bytes32"],
-      [
-        toUint(classId, 256, "classId"),
-        toUint(from, 40, "from"),
-        toUint(to, 40, "to"),
-        toBytes32(evidence, "evidence"),
-      ],
+      ["uint256", "uint40", "uint40"],
+      [toUint(classId, 256, "classId"), toUint(from, 40, "from"), toUint(to, 40, "to")],
     ),
   );
 }
@@ -229,6 +256,14 @@ function toNewClassTerms(terms: ClassTerms): NormalizedClassTerms {
         field: "slice.availabilityBp",
         value: s.availabilityBp,
       });
+    }
+    const maxCredit = maxSlaCredit(t);
+    if (maxCredit > CAPACITY_LIMITS.maxSlaCredit) {
+      throw new InvalidArgumentError(
+        `the largest credit to one holder (every unit over the whole validity), ${maxCredit}, exceeds one vault ` +
+          `obligation's maximum, ${CAPACITY_LIMITS.maxSlaCredit}`,
+        { field: "slice.creditPerUnitHour", value: s.creditPerUnitHour },
+      );
     }
     if (BigInt(s.creditPerUnitHour) !== 0n && BigInt(s.creditToken) === 0n) {
       throw new InvalidArgumentError("must be a vault token when creditPerUnitHour is not zero", {
@@ -335,6 +370,7 @@ function toBandPlan(plan: BandPlan): BandPlanInfo {
     channelCount: nonZero(plan.channelCount, 16, "plan.channelCount"),
     slotSeconds: nonZero(plan.slotSeconds, 32, "plan.slotSeconds"),
     epoch: toUint(plan.epoch, 40, "plan.epoch"),
+    slotCount: nonZero(plan.slotCount, 32, "plan.slotCount"),
   };
 }
 
@@ -432,7 +468,10 @@ export class CapacityTransactionBuilder {
     return this.#tx(iface().encodeFunctionData("arbitrateSlaBreach", [b.terms, b.from, b.to, b.evidence, b.holders]));
   }
 
-  /** `createBandPlan(plan)` (restricted: governor). */
+  /**
+   * `createBandPlan(plan)` (restricted: governor). The plan must overlap no existing plan: see
+   * {@link CapacityClient.preflightBandPlan}.
+   */
   createBandPlan(plan: BandPlan): BuiltTransaction {
     return this.#tx(iface().encodeFunctionData("createBandPlan", [toBandPlan(plan)]));
   }
@@ -572,7 +611,42 @@ export class CapacityClient {
       channelCount: p.channelCount,
       slotSeconds: p.slotSeconds,
       epoch: p.epoch,
+      slotCount: p.slotCount,
     };
+  }
+
+  /** Every band plan, by id (at most {@link CAPACITY_LIMITS.maxBandPlans}, one call each). */
+  async bandPlans(): Promise<NumberedBandPlan[]> {
+    const count = await this.bandPlanCount();
+    const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+    const plans = await Promise.all(ids.map((id) => this.bandPlan(id)));
+    return plans.map((plan, i) => ({ bandPlanId: ids[i], ...plan }));
+  }
+
+  /**
+   * Checks a band plan as `createBandPlan` will, against the plans on chain: the field types, non-zero sizes, room
+   * for another plan, and no overlap in frequency x time with an existing plan ({@link bandPlansOverlap}).
+   * @returns The id the plan would get.
+   * @throws InvalidArgumentError naming the field (`plan` for a full list or an overlap, which names the lowest
+   * overlapping plan, as `CapacityToken_BandPlanOverlap` does).
+   */
+  async preflightBandPlan(plan: BandPlan): Promise<bigint> {
+    const p = toBandPlan(plan);
+    const existing = await this.bandPlans();
+    if (BigInt(existing.length) >= CAPACITY_LIMITS.maxBandPlans) {
+      throw new InvalidArgumentError(`there are already ${CAPACITY_LIMITS.maxBandPlans} band plans, the maximum`, {
+        field: "plan",
+        value: plan,
+      });
+    }
+    const other = existing.find((e) => bandPlansOverlap(p, e));
+    if (other !== undefined) {
+      throw new InvalidArgumentError(`overlaps band plan ${other.bandPlanId} in frequency x time`, {
+        field: "plan",
+        value: plan,
+      });
+    }
+    return BigInt(existing.length) + 1n;
   }
 
   /** Whether an exclusive block reserves this channel-slot of a band plan's area. */
@@ -591,9 +665,16 @@ export class CapacityClient {
     return capacityDecoded(() => this.contract.isCredited(b, h));
   }
 
+  /** Whether `breachId` was recorded, and how many units it may still credit (see {@link slaBreachIdOf}). */
+  async slaBreach(breachId: string): Promise<SlaBreachRecord> {
+    const b = toBytes32(breachId, "breachId");
+    const record = await capacityDecoded(() => this.contract.slaBreach(b));
+    return { recorded: record.recorded, remaining: record.remaining };
+  }
+
   /**
    * Checks a spectrum class against its band plan, read from the chain, before {@link createClass} sends it: the
-   * rules that need no chain state (as the builder does), a known band plan, channels inside it, at most
+   * rules that need no chain state (as the builder does), a known band plan, channels and slots inside it, at most
    * {@link CAPACITY_LIMITS.maxBlockWords} grid words, and a validity equal to the block's time window
    * ({@link spectrumWindow}). Reservations by other classes are not checked (the contract refuses an overlap with
    * `CapacityToken_SpectrumOverlap`).
@@ -610,6 +691,12 @@ export class CapacityClient {
       throw new InvalidArgumentError(
         `channels [${g.firstChannel}, +${g.channelCount}) leave the band plan's ${plan.channelCount} channels`,
         { field: "spectrum.channelCount", value: g.channelCount },
+      );
+    }
+    if (BigInt(g.firstSlot) + BigInt(g.slotCount) > plan.slotCount) {
+      throw new InvalidArgumentError(
+        `slots [${g.firstSlot}, +${g.slotCount}) leave the band plan's ${plan.slotCount} slots`,
+        { field: "spectrum.slotCount", value: g.slotCount },
       );
     }
     const words = blockWords(g);
@@ -694,7 +781,10 @@ export class CapacityClient {
 
   /**
    * Records an SLA breach of a slice class over `[from, to)` as its issuer's admin, crediting each of `holders` (at
-   * most 32, distinct) `units x creditPerUnitHour x (to - from) / 3600`, rounded half up ({@link slaCredit}).
+   * most 32, distinct) `units x creditPerUnitHour x (to - from) / 3600`, rounded half up ({@link slaCredit}), with
+   * `units = min(balance, remaining)`: the breach's first record (by either path) fixes the units it may credit in
+   * all, the class's supply outside the issuer's admin account. A holder named once nothing is left is refused
+   * (`CapacityToken_BreachFullyCredited`); read {@link slaBreach} to see what is left.
    * @returns The breach id and the credits, read from the events, and the receipt.
    */
   async recordSlaBreach(
@@ -727,16 +817,23 @@ export class CapacityClient {
   //////////////////////////////////////////////////////////////////////////*/
 
   #breachResult(action: string, receipt: TransactionReceipt): SlaBreachResult {
-    let recorded: { breachId: string; classId: bigint } | undefined;
+    let recorded: Omit<SlaBreachResult, "credits" | "receipt"> | undefined;
     const credits: SlaCredit[] = [];
     for (const parsed of this.#events(receipt)) {
       if (parsed.name === "SlaBreachRecorded") {
-        recorded = { breachId: parsed.args.breachId as string, classId: parsed.args.classId as bigint };
+        recorded = {
+          breachId: parsed.args.breachId as string,
+          classId: parsed.args.classId as bigint,
+          evidence: parsed.args.evidence as string,
+          byArbiter: parsed.args.byArbiter as boolean,
+          creditable: parsed.args.creditable as bigint,
+        };
       } else if (parsed.name === "SlaCredited") {
         credits.push({
           holderId: parsed.args.holderId as bigint,
           units: parsed.args.units as bigint,
           credit: parsed.args.credit as bigint,
+          remaining: parsed.args.remaining as bigint,
         });
       }
     }

@@ -362,7 +362,13 @@ export class ClearingClient {
     if (pay > b.held) {
       throw new InvalidArgumentError(`must not exceed the held amount ${b.held}`, { field: "payAmount", value: pay });
     }
-    return { batchId: toBytes32(batchId, "batchId"), round: b.round, disputed: b.disputed, held: b.held, payAmount: pay };
+    return {
+      batchId: toBytes32(batchId, "batchId"),
+      round: b.round,
+      disputed: b.disputed,
+      held: b.held,
+      payAmount: pay,
+    };
   }
 
   /** Whether a batch of (agreement, direction) used `root` (roots are unique per lane). */

@@ -543,6 +543,11 @@ export class NettingPreview {
     if (!token.allowed) throw new NettingError("SettlementVault_TokenNotAllowed", [token.key]);
   }
 
+  /** A token allowed once: what is owed in it is still recorded after it is disallowed (issue 14). */
+  #requireAllowedOnce(token: TokenRec): void {
+    if (token.cycle === 0n) throw new NettingError("SettlementVault_TokenNotAllowed", [token.key]);
+  }
+
   /** `_checkAmount`: above zero and at most uint96. */
   #checkAmount(amount: bigint): void {
     if (amount === 0n) throw new NettingError("SettlementVault_ZeroAmount");
@@ -556,7 +561,10 @@ export class NettingPreview {
     const value = toAmount(amount, "amount");
     this.#requireNotPaused();
     const t = this.#token(key);
-    this.#requireAllowed(t);
+    // An allowed token, or one allowed once in which the member has obligations waiting for funds.
+    if (!t.allowed && (t.cycle === 0n || (t.queues.get(id)?.entries.length ?? 0) === 0)) {
+      throw new NettingError("SettlementVault_TokenNotAllowed", [t.key]);
+    }
     this.#checkAmount(value);
     if (id === 0n || (this.#registered !== undefined && !this.#registered.has(id))) {
       throw new NettingError("SettlementVault_UnknownOperator", [id]);
@@ -585,7 +593,7 @@ export class NettingPreview {
     const reference = toRef(ref, "ref");
     this.#requireNotPaused();
     const t = this.#token(key);
-    this.#requireAllowed(t);
+    this.#requireAllowedOnce(t);
     if (from === to) throw new NettingError("SettlementVault_SelfObligation", [from]);
     if (from === 0n) throw new NettingError("SettlementVault_UnknownOperator", [from]);
     if (to === 0n) throw new NettingError("SettlementVault_UnknownOperator", [to]);
@@ -836,7 +844,7 @@ export class NettingPreview {
     };
   }
 
-  /** `disallowToken(token)`: no new deposits, obligations or transfers; withdrawals, queue processing and closes go on. */
+  /** `disallowToken(token)`: no new deposits (but a member's with obligations waiting) or transfers; what is owed is still recorded; withdrawals, queue processing and closes go on. */
   disallowToken(token: string): NettingResult {
     const key = toTokenKey(token, "token");
     const t = this.#token(key);

@@ -186,7 +186,10 @@ function normalizeResolution(resolution: Resolution, field = "resolution") {
   const held = toUint(resolution.held, 128, `${field}.held`);
   const payAmount = toUint(resolution.payAmount, 128, `${field}.payAmount`);
   if (payAmount > held) {
-    throw new InvalidArgumentError(`must not exceed the held amount ${held}`, { field: `${field}.payAmount`, value: payAmount });
+    throw new InvalidArgumentError(`must not exceed the held amount ${held}`, {
+      field: `${field}.payAmount`,
+      value: payAmount,
+    });
   }
   return {
     batchId: toBytes32(resolution.batchId, `${field}.batchId`),

@@ -4305,11 +4305,24 @@ export const capacityTokenAbi = [
     type: "error",
   },
   {
+    inputs: [{ internalType: "uint32", name: "otherBandPlanId", type: "uint32" }],
+    name: "CapacityToken_BandPlanOverlap",
+    type: "error",
+  },
+  {
     inputs: [
       { internalType: "uint256", name: "words", type: "uint256" },
       { internalType: "uint256", name: "maxWords", type: "uint256" },
     ],
     name: "CapacityToken_BlockTooLarge",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "bytes32", name: "breachId", type: "bytes32" },
+      { internalType: "address", name: "holder", type: "address" },
+    ],
+    name: "CapacityToken_BreachFullyCredited",
     type: "error",
   },
   {
@@ -4328,6 +4341,14 @@ export const capacityTokenAbi = [
   {
     inputs: [{ internalType: "address", name: "token", type: "address" }],
     name: "CapacityToken_CreditTokenNotAllowed",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "maxCredit", type: "uint256" },
+      { internalType: "uint256", name: "max", type: "uint256" },
+    ],
+    name: "CapacityToken_CreditTooLarge",
     type: "error",
   },
   {
@@ -4409,6 +4430,15 @@ export const capacityTokenAbi = [
   },
   {
     inputs: [
+      { internalType: "uint32", name: "firstSlot", type: "uint32" },
+      { internalType: "uint32", name: "slotCount", type: "uint32" },
+      { internalType: "uint32", name: "planSlotCount", type: "uint32" },
+    ],
+    name: "CapacityToken_SlotsOutsidePlan",
+    type: "error",
+  },
+  {
+    inputs: [
       { internalType: "uint16", name: "channel", type: "uint16" },
       { internalType: "uint32", name: "slot", type: "uint32" },
     ],
@@ -4426,6 +4456,11 @@ export const capacityTokenAbi = [
   {
     inputs: [{ internalType: "enum CapacityKind", name: "kind", type: "uint8" }],
     name: "CapacityToken_TermsOfOtherKind",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "max", type: "uint256" }],
+    name: "CapacityToken_TooManyBandPlans",
     type: "error",
   },
   {
@@ -4523,6 +4558,7 @@ export const capacityTokenAbi = [
           { internalType: "uint16", name: "channelCount", type: "uint16" },
           { internalType: "uint32", name: "slotSeconds", type: "uint32" },
           { internalType: "uint40", name: "epoch", type: "uint40" },
+          { internalType: "uint32", name: "slotCount", type: "uint32" },
         ],
         indexed: false,
         internalType: "struct BandPlan",
@@ -4620,6 +4656,7 @@ export const capacityTokenAbi = [
       { indexed: false, internalType: "uint40", name: "to", type: "uint40" },
       { indexed: false, internalType: "bytes32", name: "evidence", type: "bytes32" },
       { indexed: false, internalType: "bool", name: "byArbiter", type: "bool" },
+      { indexed: false, internalType: "uint256", name: "creditable", type: "uint256" },
     ],
     name: "SlaBreachRecorded",
     type: "event",
@@ -4631,6 +4668,7 @@ export const capacityTokenAbi = [
       { indexed: true, internalType: "uint32", name: "holderId", type: "uint32" },
       { indexed: false, internalType: "uint256", name: "units", type: "uint256" },
       { indexed: false, internalType: "uint256", name: "credit", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "remaining", type: "uint256" },
     ],
     name: "SlaCredited",
     type: "event",
@@ -4676,6 +4714,13 @@ export const capacityTokenAbi = [
   },
   {
     inputs: [],
+    name: "MAX_BAND_PLANS",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "MAX_BLOCK_WORDS",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
@@ -4684,6 +4729,13 @@ export const capacityTokenAbi = [
   {
     inputs: [],
     name: "MAX_BREACH_HOLDERS",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_SLA_CREDIT",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
     type: "function",
@@ -4780,6 +4832,7 @@ export const capacityTokenAbi = [
           { internalType: "uint16", name: "channelCount", type: "uint16" },
           { internalType: "uint32", name: "slotSeconds", type: "uint32" },
           { internalType: "uint40", name: "epoch", type: "uint40" },
+          { internalType: "uint32", name: "slotCount", type: "uint32" },
         ],
         internalType: "struct BandPlan",
         name: "plan",
@@ -4876,6 +4929,7 @@ export const capacityTokenAbi = [
           { internalType: "uint16", name: "channelCount", type: "uint16" },
           { internalType: "uint32", name: "slotSeconds", type: "uint32" },
           { internalType: "uint40", name: "epoch", type: "uint40" },
+          { internalType: "uint32", name: "slotCount", type: "uint32" },
         ],
         internalType: "struct BandPlan",
         name: "plan",
@@ -5134,6 +5188,34 @@ export const capacityTokenAbi = [
     name: "setClassURI",
     outputs: [],
     stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "bytes32", name: "breachId", type: "bytes32" }],
+    name: "slaBreach",
+    outputs: [
+      {
+        components: [
+          { internalType: "bool", name: "recorded", type: "bool" },
+          { internalType: "uint64", name: "remaining", type: "uint64" },
+        ],
+        internalType: "struct SlaBreach",
+        name: "",
+        type: "tuple",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "classId", type: "uint256" },
+      { internalType: "uint40", name: "from", type: "uint40" },
+      { internalType: "uint40", name: "to", type: "uint40" },
+    ],
+    name: "slaBreachIdOf",
+    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    stateMutability: "pure",
     type: "function",
   },
   {

@@ -2,12 +2,21 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { CapacityKind, classIdOf, encodeLabel, type ClassTerms } from "../../../sdk/src/capacity";
+import {
+  CAPACITY_LIMITS,
+  CapacityKind,
+  classIdOf,
+  encodeLabel,
+  maxSlaCredit,
+  slaCredit,
+  type ClassTerms,
+} from "../../../sdk/src/capacity";
 import {
   dataTerms,
   deployCapacityFixture,
   sliceTerms,
   spectrumTerms,
+  DAY,
   USDC,
   type CapacityFixture,
 } from "../../helpers/capacity";
@@ -182,6 +191,53 @@ describe("CapacityToken.createClass", () => {
         await expect(f.capacity.connect(f.accounts.alice).createClass(terms, ""))
           .to.be.revertedWithCustomError(f.capacity, "CapacityToken_CreditTokenNotAllowed")
           .withArgs(stranger);
+      });
+
+      describe("when its largest credit to one holder exceeds one vault obligation (2^96 - 1)", () => {
+        // The fixture's slice: 100 units valid for 30 days (720 h), so the largest credit is 72,000 x the rate.
+        const MAX = CAPACITY_LIMITS.maxSlaCredit;
+        const largestRate = MAX / 72_000n;
+
+        it("should revert with CreditTooLarge, naming the figure and the maximum", async () => {
+          const f = await loadFixture(deployCapacityFixture);
+          const usdc = await f.usdc.getAddress();
+          for (const rate of [largestRate + 1n, 2n ** 128n - 1n]) {
+            const terms = sliceTerms(f, usdc, rate, { salt: ethers.toBeHex(1, 32) });
+            expect(maxSlaCredit(terms)).to.equal((rate * 100n * BigInt(30 * DAY) + 1_800n) / 3_600n);
+            await expect(f.capacity.connect(f.accounts.alice).createClass(terms, ""))
+              .to.be.revertedWithCustomError(f.capacity, "CapacityToken_CreditTooLarge")
+              .withArgs(maxSlaCredit(terms), MAX);
+          }
+          expect(await f.capacity.MAX_SLA_CREDIT()).to.equal(MAX);
+        });
+
+        it("should check the figure before the credit token", async () => {
+          const f = await loadFixture(deployCapacityFixture);
+          const terms = sliceTerms(f, ethers.Wallet.createRandom().address, largestRate + 1n);
+          await expect(f.capacity.connect(f.accounts.alice).createClass(terms, ""))
+            .to.be.revertedWithCustomError(f.capacity, "CapacityToken_CreditTooLarge")
+            .withArgs(maxSlaCredit(terms), MAX);
+        });
+
+        it("should accept the largest rate, whose breach over every unit and the whole validity is recorded", async () => {
+          const f = await loadFixture(deployCapacityFixture);
+          const a = f.accounts;
+          const terms = sliceTerms(f, await f.usdc.getAddress(), largestRate, { salt: ethers.toBeHex(1, 32) });
+          const id = classIdOf(terms);
+          expect(maxSlaCredit(terms) <= MAX).to.equal(true);
+          expect(maxSlaCredit(terms) + 72_000n > MAX).to.equal(true);
+          await f.capacity.connect(a.alice).createClass(terms, "");
+          await f.capacity.connect(a.alice).mint(id, a.bob, 100n, "0x");
+          const [from, to] = [BigInt(terms.validFrom), BigInt(terms.validUntil)];
+          await time.increaseTo(to);
+          const credit = slaCredit(100n, largestRate, from, to);
+          expect(credit).to.equal(maxSlaCredit(terms));
+          // Alpha cannot pay it at once: the vault queues it, whole.
+          await expect(f.capacity.connect(a.alice).recordSlaBreach(terms, from, to, ethers.ZeroHash, [a.bob]))
+            .to.emit(f.capacity, "SlaCredited")
+            .withArgs(() => true, f.beta, 100n, credit, 0n)
+            .and.to.emit(f.vault, "ObligationQueued");
+        });
       });
 
       it("should accept a slice without credits and without a credit token", async () => {

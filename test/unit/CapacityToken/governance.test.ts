@@ -2,11 +2,20 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { classIdHex, type BandPlan } from "../../../sdk/src/capacity";
+import { bandPlansOverlap, classIdHex, type BandPlan } from "../../../sdk/src/capacity";
 import { FUNCTION_ROLES, Roles } from "../../../sdk/src/governance";
 import { DEFAULT_CAPACITY_BASE_URI } from "../../../deploy/modules/RoamLedger";
 import { GOVERNOR_DELAY, scheduleAndExecute } from "../../helpers/fixtures";
-import { deployCapacityFixture, HOUR, PLAN, USDC } from "../../helpers/capacity";
+import {
+  DAY,
+  deployCapacityFixture,
+  HOUR,
+  instantGovernor,
+  laterPlans,
+  PLAN,
+  USDC,
+  type CapacityFixture,
+} from "../../helpers/capacity";
 
 describe("CapacityToken governance, metadata URIs and views", () => {
   describe("the deploy module's wiring", () => {
@@ -54,6 +63,7 @@ describe("CapacityToken governance, metadata URIs and views", () => {
       expect(await market.capacityToken()).to.equal(await capacity.getAddress());
       expect(await capacity.MAX_BLOCK_WORDS()).to.equal(64n);
       expect(await capacity.MAX_BREACH_HOLDERS()).to.equal(32n);
+      expect(await capacity.MAX_BAND_PLANS()).to.equal(64n);
     });
   });
 
@@ -88,9 +98,9 @@ describe("CapacityToken governance, metadata URIs and views", () => {
       expect(await f.capacity.bandPlanCount()).to.equal(2n);
     });
 
-    it("should revert with InvalidBandPlan for a zero channel width, channel count or slot length", async () => {
+    it("should revert with InvalidBandPlan for a zero channel width, channel count, slot length or slot count", async () => {
       const f = await loadFixture(deployCapacityFixture);
-      for (const bad of [{ channelWidthKHz: 0n }, { channelCount: 0n }, { slotSeconds: 0n }]) {
+      for (const bad of [{ channelWidthKHz: 0n }, { channelCount: 0n }, { slotSeconds: 0n }, { slotCount: 0n }]) {
         const data = f.capacity.interface.encodeFunctionData("createBandPlan", [plan(0n, bad)]);
         await f.manager.connect(f.accounts.governor).schedule(f.capacity, data, 0);
         await time.increase(GOVERNOR_DELAY);
@@ -110,18 +120,133 @@ describe("CapacityToken governance, metadata URIs and views", () => {
         stored.channelCount,
         stored.slotSeconds,
         stored.epoch,
+        stored.slotCount,
       ]).to.deep.equal([
         PLAN.originKHz,
         PLAN.channelWidthKHz,
         PLAN.channelCount,
         PLAN.slotSeconds,
         BigInt(f.plan.epoch),
+        PLAN.slotCount,
       ]);
       for (const id of [0, 2]) {
         await expect(f.capacity.bandPlan(id))
           .to.be.revertedWithCustomError(f.capacity, "CapacityToken_UnknownBandPlan")
           .withArgs(id);
       }
+    });
+  });
+
+  describe("createBandPlan against the plans that exist", () => {
+    /** Plan 1 covers 3,550-3,700 MHz over [E, E + 365 days), E its epoch. */
+    const end = (f: CapacityFixture) => BigInt(f.plan.epoch) + PLAN.slotCount * PLAN.slotSeconds;
+
+    describe("when the new plan overlaps plan 1 in frequency and in time", () => {
+      const overlapping: [string, (f: CapacityFixture) => BandPlan][] = [
+        [
+          "a 10 MHz plan over the same band and time",
+          (f) => ({ ...f.plan, channelWidthKHz: 10_000n, channelCount: 15n }),
+        ],
+        [
+          "one kHz and one second shared (its top corner)",
+          (f) => ({ ...f.plan, originKHz: 3_699_999n, epoch: end(f) - 1n, slotCount: 1n, slotSeconds: 60n }),
+        ],
+        [
+          "one kHz and one second shared (its bottom corner)",
+          (f) => ({
+            ...f.plan,
+            originKHz: 3_545_001n,
+            channelCount: 1n,
+            epoch: BigInt(f.plan.epoch) - 59n,
+            slotSeconds: 60n,
+            slotCount: 1n,
+          }),
+        ],
+        [
+          "a plan inside it",
+          (f) => ({
+            ...f.plan,
+            originKHz: 3_600_000n,
+            channelCount: 2n,
+            epoch: BigInt(f.plan.epoch) + BigInt(DAY),
+            slotCount: 4n,
+          }),
+        ],
+        [
+          "a plan around it",
+          (f) => ({ ...f.plan, originKHz: 3_000_000n, channelCount: 300n, epoch: 0n, slotSeconds: 2n ** 20n }),
+        ],
+      ];
+      for (const [name, make] of overlapping) {
+        it(`should revert with BandPlanOverlap(1) for ${name}, and store nothing`, async () => {
+          const f = await loadFixture(deployCapacityFixture);
+          const governor = await instantGovernor(f);
+          const plan = make(f);
+          expect(bandPlansOverlap(plan, f.plan)).to.equal(true);
+          await expect(f.capacity.connect(governor).createBandPlan(plan))
+            .to.be.revertedWithCustomError(f.capacity, "CapacityToken_BandPlanOverlap")
+            .withArgs(1);
+          expect(await f.capacity.bandPlanCount()).to.equal(1n);
+        });
+      }
+
+      it("should name the lowest plan it overlaps", async () => {
+        const f = await loadFixture(deployCapacityFixture);
+        const governor = await instantGovernor(f);
+        // Plans 2 and 3: the 3,700-3,750 and 3,750-3,800 MHz bands, over plan 1's year.
+        for (const originKHz of [3_700_000n, 3_750_000n]) {
+          await f.capacity.connect(governor).createBandPlan({ ...f.plan, originKHz, channelCount: 10n });
+        }
+        for (const [originKHz, other] of [
+          [3_690_000n, 1],
+          [3_720_000n, 2],
+          [3_760_000n, 3],
+        ] as const) {
+          await expect(f.capacity.connect(governor).createBandPlan({ ...f.plan, originKHz, channelCount: 4n }))
+            .to.be.revertedWithCustomError(f.capacity, "CapacityToken_BandPlanOverlap")
+            .withArgs(other);
+        }
+      });
+    });
+
+    describe("when the new plan only touches plan 1", () => {
+      const touching: [string, (f: CapacityFixture) => BandPlan][] = [
+        ["the band just above", (f) => ({ ...f.plan, originKHz: 3_700_000n })],
+        ["the band just below", (f) => ({ ...f.plan, originKHz: 3_400_000n })],
+        ["the same band from its end", (f) => ({ ...f.plan, epoch: end(f) })],
+        ["the same band up to its start", (f) => ({ ...f.plan, epoch: BigInt(f.plan.epoch) - 900n, slotCount: 1n })],
+      ];
+      for (const [name, make] of touching) {
+        it(`should accept ${name} as plan 2`, async () => {
+          const f = await loadFixture(deployCapacityFixture);
+          const governor = await instantGovernor(f);
+          const plan = make(f);
+          expect(bandPlansOverlap(plan, f.plan)).to.equal(false);
+          await expect(f.capacity.connect(governor).createBandPlan(plan))
+            .to.emit(f.capacity, "BandPlanCreated")
+            .withArgs(2, [
+              plan.originKHz,
+              plan.channelWidthKHz,
+              plan.channelCount,
+              plan.slotSeconds,
+              plan.epoch,
+              plan.slotCount,
+            ]);
+        });
+      }
+    });
+
+    describe("when 64 plans exist", () => {
+      it("should revert with TooManyBandPlans for the 65th, however disjoint", async () => {
+        const f = await loadFixture(deployCapacityFixture);
+        const governor = await instantGovernor(f);
+        const plans = laterPlans(f, 64);
+        for (const plan of plans.slice(0, 63)) await f.capacity.connect(governor).createBandPlan(plan);
+        expect(await f.capacity.bandPlanCount()).to.equal(64n);
+        await expect(f.capacity.connect(governor).createBandPlan(plans[63]))
+          .to.be.revertedWithCustomError(f.capacity, "CapacityToken_TooManyBandPlans")
+          .withArgs(64);
+      });
     });
   });
 
@@ -199,7 +324,7 @@ describe("CapacityToken governance, metadata URIs and views", () => {
         f.capacity.connect(a.alice).recordSlaBreach(f.slice, from, from + BigInt(HOUR), ethers.ZeroHash, [a.bob]),
       )
         .to.emit(f.capacity, "SlaCredited")
-        .withArgs(() => true, f.beta, 2n, 4n * USDC);
+        .withArgs(() => true, f.beta, 2n, 4n * USDC, 0n);
     });
   });
 });

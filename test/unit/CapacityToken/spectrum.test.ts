@@ -4,8 +4,19 @@ import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import fc from "fast-check";
 
 import { blockWords, classIdOf, spectrumWindow, type SpectrumTerms } from "../../../sdk/src/capacity";
+import { campaignSize } from "../../helpers/campaign";
 import { scheduleAndExecute } from "../../helpers/fixtures";
-import { AREA, deployCapacityFixture, PLAN, spectrumTerms, type CapacityFixture } from "../../helpers/capacity";
+import {
+  AREA,
+  deployCapacityFixture,
+  instantGovernor,
+  PLAN,
+  spectrumTerms,
+  type CapacityFixture,
+} from "../../helpers/capacity";
+
+/** Random block sequences of the grid property (`CAPACITY_GRID_RUNS` for a longer campaign). */
+const GRID_RUNS = campaignSize("CAPACITY_GRID_RUNS", 25, 3);
 
 type Block = Pick<SpectrumTerms, "firstChannel" | "channelCount" | "firstSlot" | "slotCount"> & Partial<SpectrumTerms>;
 
@@ -57,6 +68,24 @@ describe("CapacityToken.createClass (spectrum grid)", () => {
     it("should accept the plan's last channel", async () => {
       const f = await loadFixture(deployCapacityFixture);
       await expect(issue(f, { firstChannel: 28, channelCount: 2, firstSlot: 0, slotCount: 1 })).to.emit(
+        f.capacity,
+        "ClassCreated",
+      );
+    });
+
+    it("should revert with SlotsOutsidePlan for slots past the plan's last, and accept its last slot", async () => {
+      const f = await loadFixture(deployCapacityFixture);
+      const last = Number(PLAN.slotCount) - 1; // 35,039: the plan's year ends after it
+      for (const block of [
+        { firstChannel: 0, channelCount: 1, firstSlot: last, slotCount: 2 },
+        { firstChannel: 0, channelCount: 1, firstSlot: last + 1, slotCount: 1 },
+        { firstChannel: 0, channelCount: 1, firstSlot: 100_000, slotCount: 1 },
+      ]) {
+        await expect(issue(f, block))
+          .to.be.revertedWithCustomError(f.capacity, "CapacityToken_SlotsOutsidePlan")
+          .withArgs(block.firstSlot, block.slotCount, PLAN.slotCount);
+      }
+      await expect(issue(f, { firstChannel: 0, channelCount: 1, firstSlot: last, slotCount: 1 })).to.emit(
         f.capacity,
         "ClassCreated",
       );
@@ -128,10 +157,11 @@ describe("CapacityToken.createClass (spectrum grid)", () => {
         });
       }
 
-      it("should accept the same cells in another area and in another band plan", async () => {
+      it("should accept the same cells in another area, and in a band plan of another band", async () => {
         const f = await loadFixture(withBlockA);
         await expect(issue(f, { ...A, areaId: AREA + 1n }, f.accounts.bob, f.beta)).to.emit(f.capacity, "ClassCreated");
-        const data = f.capacity.interface.encodeFunctionData("createBandPlan", [f.plan]);
+        // Plan 2: 2,500-2,650 MHz at the same times; its channels 4-7 are 2,520-2,540 MHz, not block A's.
+        const data = f.capacity.interface.encodeFunctionData("createBandPlan", [{ ...f.plan, originKHz: 2_500_000n }]);
         await scheduleAndExecute(f.manager, f.accounts.governor, await f.capacity.getAddress(), data);
         await expect(issue(f, { ...A, bandPlanId: 2 }, f.accounts.bob, f.beta)).to.emit(f.capacity, "ClassCreated");
       });
@@ -171,6 +201,26 @@ describe("CapacityToken.createClass (spectrum grid)", () => {
       it("should still accept a shared (non-exclusive) block over the same cells", async () => {
         const f = await loadFixture(withBlockA);
         await expect(issue(f, { ...A, exclusive: false }, f.accounts.bob, f.beta)).to.emit(f.capacity, "ClassCreated");
+      });
+    });
+
+    describe("when a second band plan would number the same spectrum and time otherwise", () => {
+      it("should refuse the plan, so block A's MHz x area x time is never leased twice", async () => {
+        const f = await loadFixture(withBlockA);
+        const governor = await instantGovernor(f);
+        // The attack: a 10 MHz plan over plan 1's band and year, whose channel 2 (3,570-3,580 MHz) lies inside block
+        // A's 3,570-3,590 MHz; bob would then lease it in the same area and slots on a grid that knows nothing of A.
+        const tenMHz = { ...f.plan, channelWidthKHz: 10_000n, channelCount: 15n };
+        await expect(f.capacity.connect(governor).createBandPlan(tenMHz))
+          .to.be.revertedWithCustomError(f.capacity, "CapacityToken_BandPlanOverlap")
+          .withArgs(1);
+        const doubleLease = spectrumTerms(
+          { ...f, plan: tenMHz },
+          { ...A, bandPlanId: 2, firstChannel: 2, channelCount: 1 },
+        );
+        await expect(f.capacity.connect(f.accounts.bob).createClass({ ...doubleLease, issuerId: f.beta }, ""))
+          .to.be.revertedWithCustomError(f.capacity, "CapacityToken_UnknownBandPlan")
+          .withArgs(2);
       });
     });
 
@@ -251,7 +301,7 @@ describe("CapacityToken.createClass (spectrum grid)", () => {
             }
           }
         }),
-        { numRuns: Number(process.env.CAPACITY_GRID_RUNS ?? 25) },
+        { numRuns: GRID_RUNS },
       );
     });
   });

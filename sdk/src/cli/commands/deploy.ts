@@ -2,12 +2,16 @@
  * `roamledger deploy`: deploys the suite with Hardhat Ignition (`deploy/modules/RoamLedger.ts`) to the RPC, by running
  * `hardhat ignition deploy --network remote` in the project (its `remote` network reads `ROAMLEDGER_RPC_URL` and
  * `ROAMLEDGER_PRIVATE_KEY`). Ignition's journal in `deploy/deployments/<id>/` makes a re-run redeploy nothing.
+ *
+ * The parameters file must name every role's holder (`admin`, `governor`, `registrar`, `pauser`, `arbiter`), none of
+ * them the deploying key: the deployment ends with the deployer renouncing ADMIN, holding no role.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 
+import { Roles } from "../../governance";
 import { DEPLOYMENT_KEYS, type Context, type SuiteAddresses } from "../context";
 import { CliChainError, CliUserError } from "../errors";
 import type { Action } from "../program";
@@ -21,10 +25,33 @@ export function register(program: Command, action: Action): void {
       "deploy the suite with Hardhat Ignition to the RPC (needs a clone of the repository); re-running redeploys " +
         "nothing and prints the same addresses",
     )
-    .option("--parameters <file>", "Ignition parameters JSON (e.g. deploy/parameters/localhost.json)")
+    .requiredOption(
+      "--parameters <file>",
+      "Ignition parameters JSON naming the role holders (e.g. deploy/parameters/localhost.json)",
+    )
     .option("--deployment-id <id>", "Ignition deployment id (default: chain-<chainId>)")
     .option("--project <dir>", "the repository's root (default: found from the working directory)")
     .action(action(deploy));
+}
+
+/** The role holders a parameters file names (every role is required: the module has no default for them). */
+function roleHolders(file: string): Record<string, string> {
+  let values: Record<string, unknown>;
+  try {
+    values = (JSON.parse(readFileSync(file, "utf8")) as { RoamLedger?: Record<string, unknown> }).RoamLedger ?? {};
+  } catch {
+    throw new CliUserError(`--parameters: ${file} is not JSON`, "parameters");
+  }
+  const holders: Record<string, string> = {};
+  for (const role of Object.keys(Roles)) {
+    const name = role.toLowerCase();
+    const value = values[name];
+    if (typeof value !== "string" || value === "") {
+      throw new CliUserError(`--parameters: RoamLedger.${name} (the ${role} account) is required`, "parameters");
+    }
+    holders[name] = value;
+  }
+  return holders;
 }
 
 /** The directory holding hardhat.config.ts: `dir` or its nearest ancestor. */
@@ -58,10 +85,21 @@ async function deploy(
       "project",
     );
   }
-  const parameters = opts.parameters === undefined ? undefined : path.resolve(opts.parameters);
-  if (parameters !== undefined && !existsSync(parameters))
-    throw new CliUserError(`--parameters: no file ${parameters}`, "parameters");
+  if (opts.parameters === undefined) throw new CliUserError("--parameters: required", "parameters");
+  const parameters = path.resolve(opts.parameters);
+  if (!existsSync(parameters)) throw new CliUserError(`--parameters: no file ${parameters}`, "parameters");
+  const holders = roleHolders(parameters);
   const chainId = await ctx.chainId();
+  if (ctx.hasKey) {
+    const deployer = (await ctx.signer()).address.toLowerCase();
+    const taken = Object.entries(holders).find(([, account]) => account.toLowerCase() === deployer);
+    if (taken !== undefined) {
+      throw new CliUserError(
+        `--parameters: ${taken[0]} is the deploying key, which renounces ADMIN and must hold no role`,
+        "parameters",
+      );
+    }
+  }
   const deploymentId = opts.deploymentId ?? `chain-${chainId}`;
   if (!/^[a-zA-Z0-9_-]+$/.test(deploymentId))
     throw new CliUserError("--deployment-id: letters, digits, - and _ only", "deployment-id");
@@ -78,7 +116,7 @@ async function deploy(
   if (ctx.hasKey) env.ROAMLEDGER_PRIVATE_KEY = (await ctx.signer()).privateKey; // to the child only, never printed
   const hardhat = require.resolve("hardhat/internal/cli/cli", { paths: [root] });
   const args = [hardhat, "ignition", "deploy", MODULE_PATH, "--network", "remote", "--deployment-id", deploymentId];
-  if (parameters !== undefined) args.push("--parameters", parameters);
+  args.push("--parameters", parameters);
   ctx.out.note(`deploying with Ignition (deployment ${deploymentId}) to ${ctx.options.rpc}`);
   const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {

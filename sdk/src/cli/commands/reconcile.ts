@@ -87,10 +87,7 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
   });
   const found = await headerOfRoot(ctx, agreementId, direction, prepared.header.root);
   if (found === undefined) {
-    throw new CliUserError(
-      `no batch of the lane has the root of ${batchFile} (${prepared.header.root})`,
-      "batchFile",
-    );
+    throw new CliUserError(`no batch of the lane has the root of ${batchFile} (${prepared.header.root})`, "batchFile");
   }
   const home = await readCdrFile(ctx, opts.home, ingest);
   const subscribers = new Set(home.result.records.map((r) => r.subscriberHash));
@@ -183,12 +180,7 @@ async function dispute(ctx: Context, batchFile: string, opts: ReconcileOptions):
     const record = { leaf: proof.leaf, proof: proof.proof };
     const receipt =
       proof.kind === FraudKind.Duplicate
-        ? await clearing.proveDuplicate(
-            r.header,
-            { leaf: proof.keptLeaf, proof: proof.keptProof },
-            r.header,
-            record,
-          )
+        ? await clearing.proveDuplicate(r.header, { leaf: proof.keptLeaf, proof: proof.keptProof }, r.header, record)
         : await clearing.proveFraud(proof.kind, r.header, record);
     txs.push(receipt.hash);
   }
