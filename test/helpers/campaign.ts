@@ -4,12 +4,20 @@ import { coverageRunning } from "./gas";
 
 /**
  * The size of a random campaign (invariant sequences, differential cases): the environment variable `name` if set,
+ * else the variable `shared` if given and set (`INVARIANT_RUNS`, `INVARIANT_DEPTH`: one deep run of every campaign),
  * else the CI size, or a small size under solidity-coverage, whose instrumented contracts run many times slower and
- * which only measures which lines run.
+ * which only measures which lines run. A value that is not a positive integer is refused, naming the variable.
  */
-export function campaignSize(name: string, ci: number, underCoverage: number): number {
-  const fromEnv = process.env[name];
-  if (fromEnv !== undefined) return Number(fromEnv);
+export function campaignSize(name: string, ci: number, underCoverage: number, shared?: string): number {
+  for (const variable of shared === undefined ? [name] : [name, shared]) {
+    const fromEnv = process.env[variable];
+    if (fromEnv === undefined || fromEnv === "") continue;
+    const size = Number(fromEnv);
+    if (!Number.isSafeInteger(size) || size < 1) {
+      throw new RangeError(`${variable} must be a positive integer, got "${fromEnv}"`);
+    }
+    return size;
+  }
   return coverageRunning ? underCoverage : ci;
 }
 

@@ -272,6 +272,13 @@ export class VaultLedger {
     return "queued";
   }
 
+  /** Whether the payer's funds cover the head of its queue now (false when nothing is queued). */
+  headCovered(token: string, payer: bigint): boolean {
+    const a = this.settled(this.raw(token, payer), this.token(token).cycle);
+    const q = this.queues.get(this.key(token, payer)) ?? [];
+    return a.queued > 0n && this.covers(a, q[0].amount);
+  }
+
   /** `processQueue`: applies the payer's queue in order while its funds cover the head. Returns how many. */
   processQueue(token: string, payer: bigint, maxCount: bigint): number {
     if (this.queued(token, payer) === 0n) return 0;
@@ -419,6 +426,13 @@ export async function checkVault(
       expect(m.balance + (m.openPosition < 0n ? m.openPosition : 0n), "V6: open debit covered").to.be.gte(0n);
       accounts += m.raw.balance + m.raw.position;
       open += m.openPosition;
+      // Liveness: a queue whose head the payer's funds cover advances for anyone who asks, and only then.
+      if (raw.queued > 0n) {
+        const advances = await vault.processQueue.staticCall(m.id, token, 1, { blockTag: "pending" });
+        expect(advances, `V7: queue of #${m.id} advances once its head is covered`).to.equal(
+          ledger.headCovered(token, m.id) ? 1n : 0n,
+        );
+      }
     }
     expect(accounts, "V1: liabilities = Σ raw accounts").to.equal(v.liabilities);
     expect(open, "V2: open positions sum to zero").to.equal(0n);

@@ -20,8 +20,8 @@ import { deployCapacityFixture, HOUR, USDC, type CapacityFixture } from "../help
  * credited (from the events) are at most the units held outside the issuer when it was first recorded (from the model).
  */
 
-const SEQUENCES = campaignSize("CAPACITY_SLA_RUNS", 40, 2);
-const DEPTH = campaignSize("CAPACITY_SLA_DEPTH", 25, 6);
+const SEQUENCES = campaignSize("CAPACITY_SLA_RUNS", 40, 2, "INVARIANT_RUNS");
+const DEPTH = campaignSize("CAPACITY_SLA_DEPTH", 25, 6, "INVARIANT_DEPTH");
 const stats = { actions: 0, refused: 0, credits: 0, capped: 0, exhausted: 0 };
 
 /**

@@ -18,8 +18,8 @@ import { DAY, deployCapacityFixture, instantGovernor, PLAN, type CapacityFixture
  * no two plans overlap in kHz x seconds, and no two exclusive classes overlap in kHz x seconds x area.
  */
 
-const SEQUENCES = campaignSize("CAPACITY_SPECTRUM_RUNS", 40, 2);
-const DEPTH = campaignSize("CAPACITY_SPECTRUM_DEPTH", 25, 6);
+const SEQUENCES = campaignSize("CAPACITY_SPECTRUM_RUNS", 40, 2, "INVARIANT_RUNS");
+const DEPTH = campaignSize("CAPACITY_SPECTRUM_DEPTH", 25, 6, "INVARIANT_DEPTH");
 const stats = { actions: 0, refused: 0, plans: 0, planOverlaps: 0, exclusive: 0, overlaps: 0 };
 
 /** A rectangle of spectrum x time: `[lowKHz, highKHz)` x `[start, end)`. */

@@ -16,8 +16,8 @@ import { DAY, deployCapacityFixture, HOUR, USDC, type CapacityFixture } from "..
  * the class's supply, every member's free vault balance and every order's remaining quantity are compared with it.
  */
 
-const SEQUENCES = campaignSize("CAPACITY_INVARIANT_RUNS", 60, 2);
-const DEPTH = campaignSize("CAPACITY_INVARIANT_DEPTH", 30, 6);
+const SEQUENCES = campaignSize("CAPACITY_INVARIANT_RUNS", 60, 2, "INVARIANT_RUNS");
+const DEPTH = campaignSize("CAPACITY_INVARIANT_DEPTH", 30, 6, "INVARIANT_DEPTH");
 const stats = { actions: 0, refused: 0, fills: 0 };
 
 /** Members by index: 0 alpha (alice, the issuer), 1 beta (bob), 2 gamma (carol); 3 is the outsider eve. */

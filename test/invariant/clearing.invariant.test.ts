@@ -73,8 +73,8 @@ import { CYCLE } from "../helpers/vault";
  * CI: CLEARING_INVARIANT_RUNS sequences of a submission then up to CLEARING_INVARIANT_DEPTH actions.
  */
 
-const SEQUENCES = campaignSize("CLEARING_INVARIANT_RUNS", 20, 2);
-const DEPTH = campaignSize("CLEARING_INVARIANT_DEPTH", 60, 8);
+const SEQUENCES = campaignSize("CLEARING_INVARIANT_RUNS", 40, 2, "INVARIANT_RUNS");
+const DEPTH = campaignSize("CLEARING_INVARIANT_DEPTH", 60, 8, "INVARIANT_DEPTH");
 const ESCALATION_TIMEOUT = 30n * BigInt(DAY);
 const DEPOSIT = 1_000_000n * 1_000_000n;
 /** A3's direction-0 condition: a send-or-pay commitment of 17 vault obligations and 5 base units, on voice. */

@@ -54,15 +54,15 @@ import { CYCLE } from "../helpers/vault";
  * queue processing, cycle closes, donations, the second token disallowed and allowed again), between alpha, beta and
  * gamma. The clearing and the vault are predicted exactly by the models of test/helpers/clearingModel.ts and
  * ledger.ts; capacity and market outcomes by the model below; an SLA breach's credits are taken from its receipt (the
- * crediting rule is tested elsewhere and is being changed), but every vault event they cause is predicted. After every
+ * crediting rule is K7's, checked by capacity-sla.invariant.test.ts), but every vault event they cause is predicted. After every
  * action: per token, the vault's balance equals its liabilities plus its surplus, the liabilities equal the members'
  * accounts, and every account is the model's; the clearing's views are the model's too.
  *
- * CI: SUITE_INVARIANT_RUNS sequences of up to SUITE_INVARIANT_DEPTH actions.
+ * CI: SUITE_INVARIANT_RUNS sequences of up to SUITE_INVARIANT_DEPTH actions (else INVARIANT_RUNS, INVARIANT_DEPTH).
  */
 
-const SEQUENCES = campaignSize("SUITE_INVARIANT_RUNS", 20, 2);
-const DEPTH = campaignSize("SUITE_INVARIANT_DEPTH", 60, 8);
+const SEQUENCES = campaignSize("SUITE_INVARIANT_RUNS", 30, 2, "INVARIANT_RUNS");
+const DEPTH = campaignSize("SUITE_INVARIANT_DEPTH", 60, 8, "INVARIANT_DEPTH");
 const ESCALATION_TIMEOUT = 30n * BigInt(DAY);
 const UNIT = 1_000_000n;
 /** A3's direction-0 condition: a send-or-pay commitment above what 8 vault obligations carry. */
