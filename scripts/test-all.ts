@@ -45,9 +45,9 @@ const LONGEST_FIRST = [
 /** Campaigns, longest first. */
 const CAMPAIGNS_FIRST = [
   "test/invariant/vault.invariant.test.ts",
-  "test/invariant/registry.invariant.test.ts",
   "test/invariant/clearing.invariant.test.ts",
-  "test/invariant/capacity.invariant.test.ts",
+  "test/invariant/registry.invariant.test.ts",
+  "test/invariant/suite.invariant.test.ts",
 ];
 
 /** The `*.test.ts` files under `dir` (relative to the repository), in path order. */
