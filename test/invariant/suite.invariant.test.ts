@@ -326,9 +326,11 @@ function orderRefusal(w: World, c: ClassModel, token: number, quantity: bigint, 
   return undefined;
 }
 
-class List implements Cmd {
+/** K5's orders: a listing (the seller must hold the units) or a bid, in either token, expiring `days` from now. */
+class PlaceOrder implements Cmd {
   constructor(
-    readonly seller: number,
+    readonly side: "list" | "bid",
+    readonly owner: number,
     readonly cls: number,
     readonly token: number,
     readonly unitPrice: bigint,
@@ -340,55 +342,28 @@ class List implements Cmd {
     const now = await pin();
     const ci = this.cls % w.classes.length;
     const c = w.classes[ci];
-    const seller = this.seller % 3;
+    const owner = this.owner % 3;
     const token = this.token % 2;
     const expiry = now + BigInt(this.days * DAY);
-    const held = w.units[seller][ci];
+    const held = w.units[owner][ci];
     const refusal =
       orderRefusal(w, c, token, this.quantity, now) ??
-      (held < this.quantity
+      (this.side === "list" && held < this.quantity
         ? { on: w.market, name: "CapacityMarket_InsufficientBalance", args: [c.id, held, this.quantity] }
         : undefined);
-    const send = () =>
-      w.market.connect(w.people[seller]).list(c.id, w.tokens[token].address, this.unitPrice, this.quantity, expiry);
+    const market = w.market.connect(w.people[owner]);
+    const args = [c.id, w.tokens[token].address, this.unitPrice, this.quantity, expiry] as const;
+    const send = () => (this.side === "list" ? market.list(...args) : market.bid(...args));
     const receipt = await attempt(w, send, refusal);
     if (receipt === undefined) return;
-    w.listings.push({ owner: seller, cls: ci, token, unitPrice: this.unitPrice, remaining: this.quantity, expiry });
+    const order = { owner, cls: ci, token, unitPrice: this.unitPrice, remaining: this.quantity, expiry };
+    (this.side === "list" ? w.listings : w.bids).push(order);
     expectAll(w, receipt);
-    count(w, "listings");
+    count(w, this.side === "list" ? "listings" : "bids");
   }
   toString = () =>
-    `List(${this.seller % 3}, class ${this.cls}, token ${this.token % 2}, ${this.quantity} @ ${this.unitPrice})`;
-}
-
-class PlaceBid implements Cmd {
-  constructor(
-    readonly buyer: number,
-    readonly cls: number,
-    readonly token: number,
-    readonly unitPrice: bigint,
-    readonly quantity: bigint,
-    readonly days: number,
-  ) {}
-  check = () => true;
-  async run(w: World) {
-    const now = await pin();
-    const ci = this.cls % w.classes.length;
-    const c = w.classes[ci];
-    const buyer = this.buyer % 3;
-    const token = this.token % 2;
-    const expiry = now + BigInt(this.days * DAY);
-    const refusal = orderRefusal(w, c, token, this.quantity, now);
-    const send = () =>
-      w.market.connect(w.people[buyer]).bid(c.id, w.tokens[token].address, this.unitPrice, this.quantity, expiry);
-    const receipt = await attempt(w, send, refusal);
-    if (receipt === undefined) return;
-    w.bids.push({ owner: buyer, cls: ci, token, unitPrice: this.unitPrice, remaining: this.quantity, expiry });
-    expectAll(w, receipt);
-    count(w, "bids");
-  }
-  toString = () =>
-    `Bid(${this.buyer % 3}, class ${this.cls}, token ${this.token % 2}, ${this.quantity} @ ${this.unitPrice})`;
+    `${this.side === "list" ? "List" : "Bid"}(${this.owner % 3}, class ${this.cls}, token ${this.token % 2}, ` +
+    `${this.quantity} @ ${this.unitPrice})`;
 }
 
 /** A fill's quantity from a share of what remains: 0 stays 0, above 100% asks one unit too many. */
@@ -788,11 +763,17 @@ describe("Invariants: end-to-end solvency of the suite (model-based random seque
         .tuple(fc.nat(48), fc.integer({ min: 0, max: 72 }), fc.constantFrom(2, 4, 6, 6, 7, 1), fc.nat(3))
         .map(([s, h, m, e]) => new RecordSlaBreach(s, h, m, e)),
       // Market.
-      fc.tuple(seller, cls, token, price, quantity, days).map(([s, c, t, p, q, d]) => new List(s, c, t, p, q, d)),
-      fc.tuple(seller, cls, token, price, quantity, days).map(([s, c, t, p, q, d]) => new List(s, c, t, p, q, d)),
+      fc
+        .tuple(seller, cls, token, price, quantity, days)
+        .map(([s, c, t, p, q, d]) => new PlaceOrder("list", s, c, t, p, q, d)),
+      fc
+        .tuple(seller, cls, token, price, quantity, days)
+        .map(([s, c, t, p, q, d]) => new PlaceOrder("list", s, c, t, p, q, d)),
       fc.tuple(buyer, index, share, fc.boolean()).map(([b, i, s, d]) => new Buy(b, i, s, d)),
       fc.tuple(buyer, index, share, fc.boolean()).map(([b, i, s, d]) => new Buy(b, i, s, d)),
-      fc.tuple(buyer, cls, token, price, quantity, days).map(([b, c, t, p, q, d]) => new PlaceBid(b, c, t, p, q, d)),
+      fc
+        .tuple(buyer, cls, token, price, quantity, days)
+        .map(([b, c, t, p, q, d]) => new PlaceOrder("bid", b, c, t, p, q, d)),
       fc.tuple(seller, index, share).map(([s, i, n]) => new FillBid(s, i, n)),
       fc.tuple(seller, index, share).map(([s, i, n]) => new FillBid(s, i, n)),
       // Vault.
