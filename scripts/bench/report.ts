@@ -1,8 +1,9 @@
 /**
  * Writes `docs/benchmarks.md` (and `reports/bench.json`) from the results the benches left in `reports/`
- * (`bench-pipeline.json`, `bench-gas.json`). Deterministic apart from the measured figures and the machine.
+ * (`bench-pipeline.json`, `bench-gas.json`). Deterministic apart from the measured figures and the machine. What the file
+ * holds from "## Recorded runs" on (runs made by hand, such as the deep invariant campaign) is kept as it is.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import type { Machine } from "./common";
@@ -256,6 +257,17 @@ function costSection(g: GasReport | undefined): string {
   ].join("\n");
 }
 
+/** The heading from which `docs/benchmarks.md` is written by hand (runs no bench repeats): kept as it is. */
+const KEPT_HEADING = "## Recorded runs";
+
+/** What `file` holds from `KEPT_HEADING` on (with a blank line before it), or nothing. */
+function keptSection(file: string): string {
+  if (!existsSync(file)) return "";
+  const text = readFileSync(file, "utf8");
+  const at = text.indexOf(`\n${KEPT_HEADING}\n`);
+  return at < 0 ? "" : `\n${text.slice(at + 1)}`;
+}
+
 function main(): void {
   const pipeline = readReport<PipelineReport>("bench-pipeline.json");
   const gas = readReport<GasReport>("bench-gas.json");
@@ -293,7 +305,7 @@ function main(): void {
     costSection(gas),
   ].join("\n");
   const file = path.join(__dirname, "..", "..", "docs", "benchmarks.md");
-  writeFileSync(file, doc);
+  writeFileSync(file, doc + keptSection(file));
   writeReport("bench.json", { pipeline, gas });
   console.log(`wrote ${file}`);
 }
