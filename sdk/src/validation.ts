@@ -6,8 +6,14 @@ import { getAddress, isHexString, ZeroAddress } from "ethers";
 
 import { InvalidArgumentError } from "./errors";
 
-/** An unsigned integer: a bigint or a safe-integer number. */
-export type UintLike = bigint | number;
+/**
+ * An integer: a bigint, a safe-integer number, or a string of decimal digits (`"0"`, `"50000000000000000"`, with an
+ * optional leading `-`), the form JSON written by the CLI (and `JSON.stringify` with bigints as strings) takes.
+ */
+export type UintLike = bigint | number | string;
+
+/** A decimal integer as text: an optional `-`, then digits (no sign `+`, no spaces, no exponent, no hex). */
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
 
 /** The largest operator id (`uint32`). */
 export const MAX_OPERATOR_ID = 2n ** 32n - 1n;
@@ -22,8 +28,13 @@ export function toInteger(value: UintLike, field: string, min: bigint, max: bigi
     n = value;
   } else if (typeof value === "number" && Number.isSafeInteger(value)) {
     n = BigInt(value);
+  } else if (typeof value === "string" && DECIMAL_INTEGER.test(value)) {
+    n = BigInt(value); // exact at any size: never through a float
   } else {
-    throw new InvalidArgumentError("must be an integer (bigint or safe integer number)", { field, value });
+    throw new InvalidArgumentError("must be an integer (bigint, safe integer number or decimal string)", {
+      field,
+      value,
+    });
   }
   if (n < min || n > max) throw new InvalidArgumentError(range ?? `must be ${min} to ${max}`, { field, value });
   return n;

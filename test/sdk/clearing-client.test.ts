@@ -245,7 +245,7 @@ function expectedCharge(f: ClearingFixture, header: BatchHeader): bigint {
   const tariff = ratingTariff(f.tariff);
   return header.services.reduce<bigint>((sum, service, i) => {
     const plan = tariff.plans.find((p) => p.service === Number(service));
-    return sum + rate(plan!, header.volumes[i], 0n, 6);
+    return sum + rate(plan!, BigInt(header.volumes[i]), 0n, 6);
   }, 0n);
 }
 
