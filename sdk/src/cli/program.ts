@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { Context, type GlobalOptions } from "./context";
 import { EXIT_CODES_HELP } from "./errors";
 import { Output, type CliIo } from "./output";
+import { cliVersion } from "./version";
 
 /** Wraps a command's handler: it receives the run's {@link Context}, then commander's arguments. */
 export type Action = <A extends unknown[]>(
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo, modules: CommandModule[], onContext: (ct
   const program = new Command("roamledger");
   program
     .description("RoamLedger operator CLI: rate, clear and settle roaming charges on an EVM chain")
+    .version(cliVersion(), "-V, --version", "print the version (of the @roamledger/sdk package) and exit")
     .addOption(new Option("--rpc <url>", "JSON-RPC URL of the chain").env("ROAMLEDGER_RPC_URL").default(DEFAULT_RPC))
     .addOption(new Option("--key <hex>", "private key of the sending/signing account").env("ROAMLEDGER_PRIVATE_KEY"))
     .addOption(new Option("--keystore <file>", "encrypted JSON keystore (password: env)").env("ROAMLEDGER_KEYSTORE"))
