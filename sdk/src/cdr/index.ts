@@ -14,3 +14,4 @@ export { CSV_REASONS } from "./csv";
 export { JSON_REASONS } from "./json";
 export { MAX_RECORD_CHARS } from "./text";
 export * from "./batch";
+export * from "./duplicates";

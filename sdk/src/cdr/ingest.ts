@@ -282,6 +282,46 @@ function reader(format: CdrFormat, texts: AsyncIterable<string>, allowExtraField
 }
 
 /**
+ * The lines the records at `indexes` start on (0-based record positions, as `RecordLeaf.index` and
+ * `IngestedRecord.index`; the map's values are 1-based lines as `IngestedRecord.line`). A streaming pass that parses
+ * the file and validates nothing, keeping only the lines asked for: e.g. to name the lines of the duplicates
+ * `firstDuplicateRecordId` found in leaves that carry no line (`ingestCdrBatch`'s). Positions past the end, or
+ * past a syntax error, are missing from the map.
+ *
+ * @param source As {@link ingestCdrs}.
+ * @param format As {@link ingestCdrs}.
+ * @param indexes The record positions wanted.
+ * @throws InvalidArgumentError naming `format` when it is unknown.
+ */
+export async function cdrRecordLines(
+  source: CdrSource,
+  format: CdrFormat,
+  indexes: Iterable<number>,
+): Promise<Map<number, number>> {
+  if (!CDR_FORMATS.includes(format)) {
+    throw new InvalidArgumentError(`must be one of ${CDR_FORMATS.join(", ")}`, { field: "format", value: format });
+  }
+  const wanted = new Set(indexes);
+  const lines = new Map<number, number>();
+  let index = 0;
+  try {
+    for await (const item of reader(format, decodeText(source), true)) {
+      if (item.kind === "record") {
+        if (wanted.has(index)) lines.set(index, item.line);
+        index += 1;
+      } else if (item.isRecord) {
+        if (wanted.has(index)) lines.set(index, item.issue.line);
+        index += 1;
+      }
+      if (lines.size === wanted.size) break;
+    }
+  } catch (error) {
+    if (!(error instanceof TextDecodingError)) throw error;
+  }
+  return lines;
+}
+
+/**
  * Ingests a CDR file, streaming: the source is read chunk by chunk and never held whole.
  *
  * @param source A Node `Readable`, an (async) iterable of text or byte chunks, or a whole text.

@@ -29,10 +29,18 @@ With --json, an error is printed on stdout as {"ok":false,"error":{"kind","name"
 export class CliUserError extends Error {
   override name = "CliUserError";
   readonly field: string | undefined;
-  constructor(message: string, field?: string) {
+  /** What the error is about, for machines (`error.args` with `--json`). */
+  readonly args: Record<string, unknown> | undefined;
+  constructor(message: string, field?: string, args?: Record<string, unknown>) {
     super(message);
     this.field = field;
+    this.args = args;
   }
+}
+
+/** A CDR file holding a record id twice: refused unless `--allow-duplicates` (the partner could prove it as fraud). */
+export class DuplicateRecordsError extends CliUserError {
+  override name = "DuplicateRecordsError";
 }
 
 /** The RPC cannot be reached, or the deployment of its chain is unknown. */
@@ -85,6 +93,10 @@ export function classifyError(error: unknown): ClassifiedError {
       field: error.issues[0]?.field,
       issues: error.issues.map((i) => ({ line: i.line, field: i.field, reason: i.reason, value: i.value })),
     };
+  }
+  if (error instanceof CliUserError && error.args !== undefined) {
+    const { name, message, field, args } = error;
+    return { kind: "user", code: EXIT.user, name, message, field, args };
   }
   if (error instanceof InvalidArgumentError || error instanceof CliUserError) {
     return { kind: "user", code: EXIT.user, name: error.name, message: error.message, field: error.field };

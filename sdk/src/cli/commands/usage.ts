@@ -1,9 +1,13 @@
 /** `roamledger usage submit <file>`: a CDR file to a batch on chain, resumable (see `../journal.ts`). */
+import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 
 import { prepareBatch } from "../../cdr/batch";
-import type { CdrFormat } from "../../cdr/types";
+import { firstDuplicateRecordId } from "../../cdr/duplicates";
+import { cdrRecordLines } from "../../cdr/ingest";
+import { cdrFormatOfPath } from "../../cdr/node";
+import type { CdrBatchIngest, CdrFormat } from "../../cdr/types";
 import { ClearingClient } from "../../clients/clearing";
 import { UsageClearing__factory } from "../../typechain/factories/contracts/UsageClearing__factory";
 import { batchIdOf } from "../../typedData/clearing";
@@ -18,7 +22,7 @@ import {
 } from "../chain";
 import { readCdrBatchFile } from "../cdrfile";
 import type { Context } from "../context";
-import { CliUserError } from "../errors";
+import { CliUserError, DuplicateRecordsError } from "../errors";
 import { JournalFile, JournalingSigner, settleSent } from "../journal";
 import type { Action } from "../program";
 
@@ -34,6 +38,46 @@ interface SubmitOptions {
   format?: CdrFormat;
   progress?: boolean;
   dryRun?: boolean;
+  allowDuplicates?: boolean;
+}
+
+/** The duplicated record ids of a file: how many, and the first one with its positions and lines. */
+export interface DuplicatesFound {
+  /** Records whose id an earlier record of the file already had (`stats.duplicateRecordIds`). */
+  count: number;
+  /** The first duplicated record id (in file order). */
+  recordId: string;
+  /** The 0-based record positions holding it (the first is the kept copy). */
+  indexes: number[];
+  /** Their 1-based lines in the file, aligned with `indexes` (when the file could be read again). */
+  lines: number[];
+}
+
+/** The duplicates of an ingested file (undefined when there are none), with their lines read from the file. */
+async function duplicatesOf(
+  result: CdrBatchIngest,
+  file: string,
+  format: CdrFormat,
+): Promise<DuplicatesFound | undefined> {
+  const count = result.stats.duplicateRecordIds;
+  if (count === 0) return undefined;
+  const first = firstDuplicateRecordId(result.leaves);
+  if (first === undefined) return undefined; // the count says otherwise: cannot happen
+  const lines = await cdrRecordLines(createReadStream(file, { highWaterMark: 1 << 16 }), format, first.indexes);
+  const found = first.indexes.map((i) => lines.get(i));
+  return {
+    count,
+    recordId: first.recordId,
+    indexes: first.indexes,
+    lines: found.every((l) => l !== undefined) ? (found as number[]) : [],
+  };
+}
+
+/** What a human reads about the duplicates. */
+function duplicatesText(d: DuplicatesFound): string {
+  const where =
+    d.lines.length > 0 ? `lines ${d.lines.join(", ")}` : `records ${d.indexes.map((i) => `#${i + 1}`).join(", ")}`;
+  return `${d.count} duplicate record id(s); the first, ${d.recordId}, on ${where}`;
 }
 
 /** The shared secret (flag or `ROAMLEDGER_SHARED_SECRET`); never printed. */
@@ -66,6 +110,11 @@ export function register(program: Command, action: Action): void {
     .option("--progress", "always draw the progress bar (default: files of 256 KiB and more, on a terminal)")
     .option("--no-progress", "never draw the progress bar")
     .option("--dry-run", "ingest and build the batch, print it, send nothing")
+    .option(
+      "--allow-duplicates",
+      "submit a file that holds a record id twice (by default it is refused, exit 1: the counterparty can prove " +
+        "each duplicate as fraud)",
+    )
     .action(action(submit));
 }
 
@@ -90,6 +139,20 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
     format: opts.format,
     progress: opts.progress,
   });
+  // Duplicated record ids: each hands the counterparty a fraud proof. Refused (nothing sent, dry run included) unless
+  // the user says so.
+  const duplicates = await duplicatesOf(result, file, opts.format ?? cdrFormatOfPath(file));
+  if (duplicates !== undefined) {
+    if (opts.allowDuplicates !== true) {
+      throw new DuplicateRecordsError(
+        `${file}: ${duplicatesText(duplicates)}. The counterparty can prove each duplicate as fraud; nothing was ` +
+          "sent. Remove them, or pass --allow-duplicates to submit the file as it is",
+        "allow-duplicates",
+        { ...duplicates },
+      );
+    }
+    ctx.out.note(`warning: ${duplicatesText(duplicates)} (submitted anyway: --allow-duplicates)`);
+  }
   const periodStart = givenStart ?? result.stats.firstEventStart ?? 0n;
   const periodEnd = givenEnd ?? (result.stats.lastEventStart ?? 0n) + 1n;
   const prepared = prepareBatch(result, {
@@ -111,6 +174,7 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
     periodEnd,
     outOfBatchPeriod: stats.outOfBatchPeriod,
     duplicateRecordIds: stats.duplicateRecordIds,
+    ...(duplicates === undefined ? {} : { duplicates }),
     uncoveredService: stats.uncoveredService,
   };
   ctx.out.note(`${stats.valid} records, root ${root}`);
@@ -152,6 +216,7 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
   if (opts.dryRun === true) {
     ctx.out.result({ status: "dry-run", batchId, sequence, header, ...summary }, [
       `dry run: batch ${batchId} (sequence ${sequence}), ${stats.valid} records, root ${root}; nothing sent`,
+      ...(duplicates === undefined ? [] : [`  ${duplicatesText(duplicates)} (allowed: --allow-duplicates)`]),
     ]);
     return;
   }
