@@ -95,8 +95,15 @@ export class JournalFile {
   }
 }
 
-/** Test hook: `ROAMLEDGER_CLI_CRASH=before-send|after-send` kills the process there (a simulated crash). */
-function crashPoint(point: "before-send" | "after-send", env: NodeJS.ProcessEnv): void {
+/** Where a command may be made to crash (see {@link crashPoint}). */
+export type CrashPoint = "before-send" | "after-send" | "after-proofs";
+
+/**
+ * Test hook: `ROAMLEDGER_CLI_CRASH=<point>` kills the process there (a simulated crash). `before-send` and `after-send`
+ * are around the broadcast of a journaled transaction; `after-proofs` is in `dispute`, between its fraud proofs and its
+ * dispute calls.
+ */
+export function crashPoint(point: CrashPoint, env: NodeJS.ProcessEnv): void {
   if (env.ROAMLEDGER_CLI_CRASH === point) process.kill(process.pid, "SIGKILL");
 }
 

@@ -396,6 +396,37 @@ export class ClearingClient {
     return this.#call<boolean>("isFinal", toBytes32(batchId, "batchId"));
   }
 
+  /**
+   * Whether a batch's record was challenged: disputed, or proven as fraud (a record is challenged at most once, so a
+   * dispute or fraud proof naming it again reverts with `UsageClearing_RecordAlreadyChallenged`).
+   * @param index The record's position in the batch (`RecordLeaf.index`, `uint32`).
+   */
+  async isChallenged(batchId: string, index: UintLike): Promise<boolean> {
+    return this.#call<boolean>("isChallenged", toBytes32(batchId, "batchId"), toUint(index, 32, "index"));
+  }
+
+  /**
+   * Which of a batch's records at `indexes` were challenged already (see {@link isChallenged}): what a re-run of a
+   * dispute must not send again. One call per index, `concurrency` at a time.
+   * @throws InvalidArgumentError naming `batchId`, `indexes[i]` or `concurrency` (a positive integer).
+   */
+  async challengedOf(batchId: string, indexes: Iterable<UintLike>, concurrency = 16): Promise<Set<bigint>> {
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new InvalidArgumentError("must be a positive integer", { field: "concurrency", value: concurrency });
+    }
+    const id = toBytes32(batchId, "batchId");
+    const list = [...indexes].map((index, i) => toUint(index, 32, `indexes[${i}]`));
+    const challenged = new Set<bigint>();
+    for (let start = 0; start < list.length; start += concurrency) {
+      const part = list.slice(start, start + concurrency);
+      const marks = await Promise.all(part.map((index) => this.#call<boolean>("isChallenged", id, index)));
+      part.forEach((index, k) => {
+        if (marks[k]) challenged.add(index);
+      });
+    }
+    return challenged;
+  }
+
   /** The state of (agreement, direction): the last sequence used and the cumulative voucher amount redeemed. */
   async lane(agreementId: string, direction: UintLike): Promise<{ sequence: bigint; voucherRedeemed: bigint }> {
     const lane = await this.#call<[bigint, bigint]>(

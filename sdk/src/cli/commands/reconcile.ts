@@ -15,6 +15,7 @@ import { agreementView, headerOfRoot, parseBytes32, parseDirection, ratingTariff
 import { readCdrFile } from "../cdrfile";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
+import { crashPoint } from "../journal";
 import type { Action } from "../program";
 import { sharedSecret } from "./usage";
 
@@ -48,7 +49,9 @@ export function register(program: Command, action: Action): void {
     program
       .command("dispute <batchFile>")
       .description(
-        "reconcile as `reconcile` does, then send the fraud proofs and the disputes it built (home network)",
+        "reconcile as `reconcile` does, then send the fraud proofs and the disputes it built (home network). " +
+          "Safe to re-run: records the batch marks as challenged already (by an earlier run) are skipped and " +
+          "reported, so nothing is sent twice; with nothing missing it sends nothing (exit 0)",
       ),
   ).action(action(dispute));
 }
@@ -171,12 +174,40 @@ async function reconcile(ctx: Context, batchFile: string, opts: ReconcileOptions
   );
 }
 
+/**
+ * Sends what the reconciliation found and the chain does not have yet. Safe to re-run (after a crash, or when done): a
+ * record the batch marks as challenged already (proven as fraud or disputed by an earlier run) is skipped, so nothing
+ * is sent twice and a re-run with nothing missing sends nothing.
+ */
 async function dispute(ctx: Context, batchFile: string, opts: ReconcileOptions): Promise<void> {
   if (!ctx.hasKey) await ctx.signer(); // fail fast (exit 1) before reading files
   const r = await run(ctx, batchFile, opts);
   const clearing = new ClearingClient((await ctx.addresses()).clearing, await ctx.runner());
+
+  // What the chain has already: the challenge marks of the records the report would send.
+  const findings = [...r.report.fraud, ...r.report.disputes];
+  const challenged = await clearing.challengedOf(
+    r.batch.batchId,
+    findings.map((f) => f.leaf.index),
+  );
+  const missing = (f: (typeof findings)[number]) => !challenged.has(BigInt(f.leaf.index));
+  const todo: ReconciliationReport = {
+    ...r.report,
+    fraud: r.report.fraud.filter(missing),
+    disputes: r.report.disputes.filter(missing),
+  };
+  const skipped = {
+    proofs: r.report.fraud.length - todo.fraud.length,
+    disputedRecords: r.report.disputes.length - todo.disputes.length,
+  };
+  if (skipped.proofs + skipped.disputedRecords > 0) {
+    ctx.out.note(
+      `already on chain: ${skipped.proofs} fraud proof(s) and ${skipped.disputedRecords} disputed record(s); not sent again`,
+    );
+  }
+
   const txs: string[] = [];
-  for (const proof of buildFraudProofs(r.report, [r.batch])) {
+  for (const proof of buildFraudProofs(todo, [r.batch])) {
     const record = { leaf: proof.leaf, proof: proof.proof };
     const receipt =
       proof.kind === FraudKind.Duplicate
@@ -184,12 +215,31 @@ async function dispute(ctx: Context, batchFile: string, opts: ReconcileOptions):
         : await clearing.proveFraud(proof.kind, r.header, record);
     txs.push(receipt.hash);
   }
-  const disputes = buildDisputes(r.report, [r.batch]);
+  crashPoint("after-proofs", ctx.env);
+  const disputes = buildDisputes(todo, [r.batch]);
   for (const d of disputes) txs.push((await clearing.dispute(r.header, d, d.codes)).hash);
+
   const state = await clearing.getBatch(r.batch.batchId);
   const s = summary(r);
-  ctx.out.result({ ...s, proofsSent: s.fraud, disputeCalls: disputes.length, txHashes: txs, batch: state }, [
-    ...summaryLines(s),
-    `sent ${s.fraud} fraud proof(s) and ${disputes.length} dispute call(s); batch now charges ${state.charge}, holds ${state.held}`,
-  ]);
+  const status = txs.length > 0 ? "sent" : findings.length > 0 ? "already-done" : "nothing-to-send";
+  ctx.out.result(
+    {
+      ...s,
+      status,
+      proofsSent: todo.fraud.length,
+      disputeCalls: disputes.length,
+      disputedRecordsSent: todo.disputes.length,
+      skipped,
+      txHashes: txs,
+      batch: state,
+    },
+    [
+      ...summaryLines(s),
+      `sent ${todo.fraud.length} fraud proof(s) and ${disputes.length} dispute call(s)` +
+        (skipped.proofs + skipped.disputedRecords > 0
+          ? `; skipped ${skipped.proofs} proof(s) and ${skipped.disputedRecords} disputed record(s) already on chain`
+          : "") +
+        `; batch now charges ${state.charge}, holds ${state.held}`,
+    ],
+  );
 }
