@@ -15,11 +15,14 @@ import { CapacityKind, emptySlice, emptySpectrum, encodeLabel } from "../../sdk/
 import { generateCdrs, writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
 import { computeTariffId } from "../../sdk/src/clients/agreements";
 import { CapacityClient } from "../../sdk/src/clients/capacity";
+import { ClearingClient } from "../../sdk/src/clients/clearing";
 import { VaultClient } from "../../sdk/src/clients/vault";
 import { COMMAND_MODULES } from "../../sdk/src/cli";
 import { buildProgram } from "../../sdk/src/cli/program";
 import { Service } from "../../sdk/src/rating/types";
 import { Roles } from "../../sdk/src/governance";
+import { hashAgreementOffer, type AgreementOffer } from "../../sdk/src/typedData/agreements";
+import { batchIdOf, hashVoucher, type BatchHeader, type Voucher } from "../../sdk/src/typedData/clearing";
 import { MockStablecoin__factory, RoamLedgerManager__factory, UsageClearing__factory } from "../../sdk/src/typechain";
 import {
   cliBin,
@@ -132,6 +135,16 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
         expect(run.stdout).to.match(/^Usage: roamledger/);
         expect(run.stdout).to.contain("Exit codes:");
       });
+    }
+  });
+
+  it("should print the SDK package's version with --version (and -V) and exit 0", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, "sdk", "package.json"), "utf8")) as { version: string };
+    expect(version).to.match(/^\d+\.\d+\.\d+/);
+    for (const flag of ["--version", "-V"]) {
+      const run = await cli([flag]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.equal(`${version}\n`);
     }
   });
 
@@ -376,6 +389,51 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(await blockNumber()).to.equal(height);
   });
 
+  it("should refuse a CDR file with duplicate record ids unless --allow-duplicates: exit 1, the first duplicate and its lines named, nothing sent (dry run too)", async () => {
+    const generated = cdrs("dups", 120, 0n, { duplicates: 3 });
+    const records = [...generated];
+    const file = path.join(dir, "dups.csv");
+    await writeCsv(file, records);
+    // The first duplicate in file order, and every record with its id (same reference, subscriber, service and time).
+    const first = Math.min(...generated.truth.duplicates.map((d) => d.index));
+    const same = (a: CdrRecord, b: CdrRecord) =>
+      a.eventRef === b.eventRef && a.imsi === b.imsi && a.service === b.service && a.eventStart === b.eventStart;
+    const indexes = records.flatMap((r, i) => (same(r, records[first]) ? [i] : []));
+    expect(indexes.length).to.be.greaterThan(1);
+    const lines = indexes.map((i) => i + 2); // CSV: the header is line 1
+    const args = ["usage", "submit", file, "--agreement", agreementId, "--direction", "0"];
+    const secret = { ...as(alice), ROAMLEDGER_SHARED_SECRET: SECRET };
+    const height = await blockNumber();
+
+    const human = await cli(args, secret);
+    expect(human.code, human.stdout + human.stderr).to.equal(1);
+    expect(human.stderr)
+      .to.contain("3 duplicate record id(s)")
+      .and.contain(`lines ${lines.join(", ")}`)
+      .and.contain("--allow-duplicates");
+    const json = await cli(["--json", ...args], secret);
+    expect(json.code).to.equal(1);
+    const error = json.json().error as { args: Record<string, unknown> } & Record<string, unknown>;
+    expect(error).to.include({ kind: "user", name: "DuplicateRecordsError", field: "allow-duplicates" });
+    expect(error.args).to.deep.include({ count: 3, indexes, lines });
+    expect(error.args.recordId).to.match(/^0x[0-9a-f]{64}$/);
+    expect(error.message).to.contain(error.args.recordId as string);
+
+    // The dry run refuses it the same way; with --allow-duplicates it reports them.
+    const dryRun = await cli(["--json", ...args, "--dry-run"], { ROAMLEDGER_SHARED_SECRET: SECRET });
+    expect(dryRun.code).to.equal(1);
+    expect(dryRun.json().error).to.deep.include({ name: "DuplicateRecordsError", args: error.args });
+    const allowed = ok(
+      await cli(["--json", ...args, "--dry-run", "--allow-duplicates"], { ROAMLEDGER_SHARED_SECRET: SECRET }),
+    );
+    expect(allowed).to.include({ status: "dry-run", duplicateRecordIds: 3 });
+    expect(allowed.duplicates).to.deep.equal(error.args);
+    const allowedHuman = await cli([...args, "--dry-run", "--allow-duplicates"], { ROAMLEDGER_SHARED_SECRET: SECRET });
+    expect(allowedHuman.code, allowedHuman.stderr).to.equal(0);
+    expect(allowedHuman.stdout).to.contain("dry run").and.contain("3 duplicate record id(s)");
+    expect(await blockNumber()).to.equal(height);
+  });
+
   it("should submit a CSV of CDRs as a batch, and report it as already submitted on a re-run", async () => {
     const generated = cdrs("day0", 300, 0n, { duplicates: 3, phantom: 2 });
     const records = [...generated];
@@ -399,9 +457,11 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
       "0",
       "--file-uri",
       "ipfs://day0",
+      "--allow-duplicates", // the home network proves them below
     ];
     const submitted = ok(await cli(args, secret));
-    expect(submitted).to.include({ status: "submitted", sequence: "1", records: 300 });
+    expect(submitted).to.include({ status: "submitted", sequence: "1", records: 300, duplicateRecordIds: 3 });
+    expect((submitted.duplicates as { count: number }).count).to.equal(3);
     expect(BigInt(submitted.charge as string)).to.be.greaterThan(0n);
     const height = await blockNumber();
     const again = ok(await cli(args, secret));
@@ -463,25 +523,50 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect((await provider.getTransactionReceipt(journal.tx.hash))?.status).to.equal(1);
   });
 
-  it("should reconcile the batch against the home records, then prove and dispute", async () => {
-    const homeFile = path.join(dir, "home-day0.csv");
-    const skip = new Set([...firstBatch.phantom, ...firstBatch.duplicates]);
-    await writeCsv(
-      homeFile,
-      firstBatch.records.filter((_r, i) => !skip.has(i)),
-    );
-    const args = [firstBatch.file, "--home", homeFile, "--agreement", agreementId, "--direction", "0"];
-    const secret = { ROAMLEDGER_SHARED_SECRET: SECRET };
+  it("should reconcile the batch against the home records", async () => {
+    const { args, secret } = await disputeArgs();
     const report = ok(await cli(["--json", "reconcile", ...args], secret));
     expect(report).to.include({ records: 300, matched: 295, missing: 0, fraud: 3, disputes: 2 });
     expect(report.fraudByKind).to.deep.equal({ Duplicate: 3 });
     const human = await cli(["reconcile", ...args], secret);
     expect(human.stdout).to.contain("matched 295").and.contain("provable fraud 3");
+  });
 
-    const sent = ok(await cli(["--json", "dispute", ...args], { ...secret, ...as(bob) }));
-    expect(sent).to.include({ proofsSent: 3, disputeCalls: 1 });
+  it("should prove and dispute, and after a crash between the proofs and the dispute call send only what is missing", async () => {
+    const { args, secret } = await disputeArgs();
+    const signed = { ...secret, ...as(bob) };
+    const height = await blockNumber();
+    const crashed = await cli(["--json", "dispute", ...args], { ...signed, ROAMLEDGER_CLI_CRASH: "after-proofs" });
+    expect(crashed.signal, crashed.stdout + crashed.stderr).to.equal("SIGKILL");
+    expect(await blockNumber()).to.equal(height + 3n); // the three fraud proofs, not the dispute call
+    const clearing = new ClearingClient((await readAddresses()).clearing, provider);
+    const batchId = ok(await cli(["--json", "reconcile", ...args], secret)).batchId as string;
+    expect(await clearing.challengedOf(batchId, firstBatch.duplicates)).to.deep.equal(
+      new Set(firstBatch.duplicates.map(BigInt)),
+    );
+
+    // The re-run reads the challenge marks: the proofs are on chain, only the dispute call is sent.
+    const resumed = ok(await cli(["--json", "dispute", ...args], signed));
+    expect(resumed).to.include({ status: "sent", proofsSent: 0, disputeCalls: 1, disputedRecordsSent: 2 });
+    expect(resumed.skipped).to.deep.equal({ proofs: 3, disputedRecords: 0 });
+    expect(await blockNumber()).to.equal(height + 4n);
     // Only the two disputed records count: a fraud proof removes its record from the batch, it does not dispute it.
-    expect((sent.batch as Record<string, string>).disputed).to.equal("2");
+    expect((resumed.batch as Record<string, string>).disputed).to.equal("2");
+    expect((await clearing.operatorStats(1)).fraudProven).to.equal(3n);
+  });
+
+  it("should send nothing and exit 0 when a dispute is re-run with nothing missing, and say what it skipped", async () => {
+    const { args, secret } = await disputeArgs();
+    const height = await blockNumber();
+    const again = ok(await cli(["--json", "dispute", ...args], { ...secret, ...as(bob) }));
+    expect(again).to.include({ status: "already-done", proofsSent: 0, disputeCalls: 0 });
+    expect(again.skipped).to.deep.equal({ proofs: 3, disputedRecords: 2 });
+    expect(again.txHashes).to.deep.equal([]);
+    expect((again.batch as Record<string, string>).disputed).to.equal("2");
+    const human = await cli(["dispute", ...args], { ...secret, ...as(bob) });
+    expect(human.code, human.stderr).to.equal(0);
+    expect(human.stdout).to.contain("sent 0 fraud proof(s) and 0 dispute call(s)").and.contain("skipped 3 proof(s)");
+    expect(await blockNumber()).to.equal(height);
   });
 
   it("should sign and redeem a voucher", async () => {
@@ -506,6 +591,47 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     );
     const redeemed = ok(await cli(["--json", "voucher", "redeem", file], as(alice)));
     expect(redeemed).to.include({ redeemed: "12500000", charged: "12500000" });
+  });
+
+  it("should give the SDK the JSON it writes: a dry run's header, a signed offer and a voucher, read with JSON.parse", async () => {
+    const dryRun = ok(
+      await cli(
+        [
+          "--json",
+          "usage",
+          "submit",
+          path.join(dir, "large.csv"),
+          "--agreement",
+          agreementId,
+          "--direction",
+          "0",
+          "--dry-run",
+        ],
+        { ROAMLEDGER_SHARED_SECRET: SECRET },
+      ),
+    );
+    const header = dryRun.header as BatchHeader;
+    expect(header.direction).to.equal("0"); // integers as decimal strings
+    expect(batchIdOf(header)).to.equal(dryRun.batchId);
+    const { clearing } = await readAddresses();
+    expect(new ClearingClient(clearing).build.submitBatch(header).data).to.match(/^0x/);
+
+    const offerFile = JSON.parse(readFileSync(path.join(dir, "offer.json"), "utf8")) as {
+      offer: AgreementOffer;
+      offerHash: string;
+    };
+    expect(typeof offerFile.offer.terms.validFrom).to.equal("string");
+    expect(hashAgreementOffer(offerFile.offer)).to.equal(offerFile.offerHash);
+
+    const voucherFile = JSON.parse(readFileSync(path.join(dir, "voucher.json"), "utf8")) as {
+      voucher: Voucher;
+      signature: string;
+    };
+    expect(voucherFile.voucher.cumulativeAmount).to.equal("12500000");
+    expect(hashVoucher(voucherFile.voucher)).to.match(/^0x[0-9a-f]{64}$/);
+    expect(new ClearingClient(clearing).build.redeemVoucher(voucherFile.voucher, voucherFile.signature).data).to.match(
+      /^0x/,
+    );
   });
 
   it("should refuse to close a cycle early (exit 2, decoded), then close it", async () => {
@@ -579,6 +705,22 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(run.code, run.stderr).to.equal(0);
     expect((run.json().operator as Record<string, string>).id).to.equal("2");
   });
+
+  /** The `reconcile`/`dispute` arguments of the first batch, its home records written once. */
+  async function disputeArgs(): Promise<{ args: string[]; secret: Record<string, string> }> {
+    const homeFile = path.join(dir, "home-day0.csv");
+    if (!existsSync(homeFile)) {
+      const skip = new Set([...firstBatch.phantom, ...firstBatch.duplicates]);
+      await writeCsv(
+        homeFile,
+        firstBatch.records.filter((_r, i) => !skip.has(i)),
+      );
+    }
+    return {
+      args: [firstBatch.file, "--home", homeFile, "--agreement", agreementId, "--direction", "0"],
+      secret: { ROAMLEDGER_SHARED_SECRET: SECRET },
+    };
+  }
 
   async function readAddresses(): Promise<Record<string, string>> {
     const record = JSON.parse(readFileSync(path.join(deploymentDir, "deployed_addresses.json"), "utf8")) as Record<

@@ -11,6 +11,7 @@ import { RatingError, Service, SERVICE_KEYS, SERVICE_NAMES, UINT128_MAX, UINT64_
 import {
   aggregateRecords,
   assertValidCdrs,
+  cdrRecordLines,
   CDR_COLUMNS,
   CDR_REASONS,
   cdrCsvHeader,
@@ -20,11 +21,13 @@ import {
   CSV_REASONS,
   DEFAULT_MAX_ERRORS,
   FILE_FIELD,
+  firstDuplicateRecordId,
   formatCdrIssue,
   formatIsoTimestamp,
   generateCdrs,
   HEADER_FIELD,
   INGEST_REASONS,
+  ingestCdrBatch,
   ingestCdrRecords,
   ingestCdrs,
   ingestCdrsOrThrow,
@@ -1023,6 +1026,75 @@ describe("CDR ingestion (sdk/src/cdr)", function () {
     it("should refuse a record that is not a record", function () {
       expect(() => aggregateRecords([{ service: 9 as Service, chargedVolume: 1n }])).to.throw(InvalidArgumentError);
       expect(() => aggregateRecords([{ service: 0, chargedVolume: -1n }])).to.throw(InvalidArgumentError);
+    });
+  });
+
+  describe("when a file holds a record id twice", function () {
+    const e1 = ROW;
+    const e2 = ROW.replace("E1", "E2");
+    const e3 = ROW.replace("E1", "E3");
+    // Records 0..5; record 2 is the first duplicate (of 0), record 5 a third copy of it, record 4 a copy of 1. An empty
+    // line after the header shifts the lines: record i is on line i + 3.
+    const text = `${HEADER}\n\n${[e1, e2, e1, e3, e2, e1].join("\n")}\n`;
+
+    it("should find the first duplicated record id and all its positions, from leaves as objects or encoded", async function () {
+      const general = await ingestCdrs(text, "csv", options());
+      expect(general.stats.duplicateRecordIds).to.equal(3);
+      const expected = { recordId: general.records[0].recordId, indexes: [0, 2, 5] };
+      expect(firstDuplicateRecordId(general.leaves)).to.deep.equal(expected);
+      const batch = await ingestCdrBatch(text, "csv", options());
+      expect(batch.stats.duplicateRecordIds).to.equal(3);
+      expect(firstDuplicateRecordId(batch.leaves)).to.deep.equal(expected);
+    });
+
+    it("should find none when every record id is unique", async function () {
+      const unique = await ingestCdrBatch(csv(e1, e2, e3), "csv", options());
+      expect(unique.stats.duplicateRecordIds).to.equal(0);
+      expect(firstDuplicateRecordId(unique.leaves)).to.equal(undefined);
+      expect(firstDuplicateRecordId([])).to.equal(undefined);
+      expect(() => firstDuplicateRecordId({} as never))
+        .to.throw(InvalidArgumentError)
+        .with.property("field", "leaves");
+    });
+
+    it("should name the lines of records by position, in every format, as ingestion does", async function () {
+      const general = await ingestCdrs(text, "csv", options());
+      const lines = await cdrRecordLines(text, "csv", [0, 2, 5]);
+      expect([...lines]).to.deep.equal([
+        [0, 3],
+        [2, 5],
+        [5, 8],
+      ]);
+      for (const i of [0, 2, 5]) expect(lines.get(i)).to.equal(general.records[i].line);
+      // In chunks, as a stream gives them.
+      expect(await cdrRecordLines(asyncChunks(splitText(text, [7, 40, 41, 90])), "csv", [5])).to.deep.equal(
+        new Map([[5, 8]]),
+      );
+      const records: CdrRecord[] = ["A", "B", "C", "D"].map((ref) => ({
+        eventRef: ref,
+        imsi: "214070000000001",
+        service: Service.VoiceMO,
+        eventStart: T1,
+        rawVolume: 61n,
+        tax: 0n,
+      }));
+      for (const [format, write] of [
+        ["ndjson", writeCdrNdjson],
+        ["json", writeCdrJson],
+      ] as const) {
+        const ingested = await ingestCdrs(write(records, { chunkChars: 50 }), format, options());
+        expect(ingested.ok, format).to.equal(true);
+        const found = await cdrRecordLines(write(records, { chunkChars: 50 }), format, [1, 3]);
+        expect(found, format).to.deep.equal(
+          new Map([
+            [1, ingested.records[1].line],
+            [3, ingested.records[3].line],
+          ]),
+        );
+      }
+      // Positions past the end are missing; an unknown format is refused.
+      expect(await cdrRecordLines(text, "csv", [6, 99])).to.deep.equal(new Map());
+      await expectInvalidArgument(() => cdrRecordLines(text, "xml" as CdrFormat, [0]), "format");
     });
   });
 

@@ -577,6 +577,46 @@ describe("ClearingTransactionBuilder", function () {
       }
     });
   });
+
+  describe("when the header comes from JSON (integers as decimal strings, as the CLI writes them)", function () {
+    /** The header as `roamledger usage submit --json` prints it: every bigint a decimal string. */
+    const asCliJson = (header: BatchHeader): BatchHeader =>
+      JSON.parse(JSON.stringify(header, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as BatchHeader;
+
+    it("should read it as the bigint header: same batch id, same call data", async function () {
+      const { prepared, clearingAddress } = await loadFixture(clientFixture);
+      const build = new ClearingTransactionBuilder(clearingAddress);
+      const json = asCliJson(prepared.header);
+      expect(json.direction).to.equal("0");
+      expect(json.volumes.every((v) => typeof v === "string")).to.equal(true);
+      expect(batchIdOf(json)).to.equal(prepared.batchId);
+      expect(build.submitBatch(json, "ipfs://a").data).to.equal(build.submitBatch(prepared.header, "ipfs://a").data);
+      expect(build.accept(json).data).to.equal(build.accept(prepared.header).data);
+    });
+
+    it("should read integers beyond 2^53 exactly, and refuse what is not a decimal integer by field", async function () {
+      const { prepared, clearingAddress } = await loadFixture(clientFixture);
+      const build = new ClearingTransactionBuilder(clearingAddress);
+      const json = asCliJson(prepared.header);
+      const max128 = 2n ** 128n - 1n;
+      const big = toOnChainBatch(withField(json, { taxes: [String(max128), "0", "0", "0"] }));
+      expect(big.totals.taxes[0]).to.equal(max128);
+      const bad: [BatchHeader, string][] = [
+        [withField(json, { direction: "1.5" }), "header.direction"],
+        [withField(json, { direction: "2" }), "header.direction"],
+        [withField(json, { direction: "-1" }), "header.direction"],
+        [withField(json, { sequence: "0x1" }), "header.sequence"],
+        [withField(json, { sequence: "" }), "header.sequence"],
+        [withField(json, { periodStart: "1e3" }), "header.periodStart"],
+        [withField(json, { periodEnd: " 1" }), "header.periodEnd"],
+        [withField(json, { taxes: [String(max128 + 1n), "0", "0", "0"] }), "header.taxes[0]"],
+      ];
+      for (const [header, field] of bad) {
+        const error = expectInvalidSync(() => build.submitBatch(header), field);
+        expect(error.message, field).to.match(/must be (an integer|an unsigned integer|0 or 1)/);
+      }
+    });
+  });
 });
 
 describe("ClearingClient", function () {
@@ -736,6 +776,28 @@ describe("ClearingClient", function () {
         f.hpmnClient.dispute(p.header, multiProof(p, [0]), [11]),
         "UsageClearing_RecordAlreadyChallenged",
       );
+    });
+
+    it("should read the challenge marks: a proven and a disputed record are challenged, the others not", async function () {
+      const f = await loadFixture(submittedFixture);
+      const { prepared: p, submitted } = f;
+      expect(await f.reader.isChallenged(submitted.batchId, LATE)).to.equal(false);
+      expect(await f.reader.challengedOf(submitted.batchId, [0, 1, LATE])).to.deep.equal(new Set());
+      await f.anyone.proveFraud(2, p.header, { leaf: p.leaves[LATE], proof: p.tree.proof(LATE) });
+      await f.hpmnClient.dispute(p.header, multiProof(p, [0]), [10]);
+      expect(await f.reader.isChallenged(submitted.batchId, LATE)).to.equal(true);
+      expect(await f.reader.isChallenged(submitted.batchId, "0")).to.equal(true);
+      expect(await f.reader.isChallenged(submitted.batchId, 1)).to.equal(false);
+      // Several at a time, whatever the concurrency: the set of the challenged ones.
+      for (const concurrency of [1, 2, 16]) {
+        expect(await f.reader.challengedOf(submitted.batchId, [LATE, 1, 0, 2], concurrency)).to.deep.equal(
+          new Set([BigInt(LATE), 0n]),
+        );
+      }
+      await expectInvalid(f.reader.isChallenged(submitted.batchId, -1), "index");
+      await expectInvalid(f.reader.isChallenged("0x12", 0), "batchId");
+      await expectInvalid(f.reader.challengedOf(submitted.batchId, [0, 2n ** 32n]), "indexes[1]");
+      await expectInvalid(f.reader.challengedOf(submitted.batchId, [0], 0), "concurrency");
     });
 
     it("should reject the batch whole after disputes, with no list of them, and count the rejection", async function () {
