@@ -406,8 +406,8 @@ export class ClearingClient {
   }
 
   /**
-   * Which of a batch's records at `indexes` were challenged already (see {@link isChallenged}): what a re-run of a
-   * dispute must not send again. One call per index, `concurrency` at a time.
+   * Which of a batch's records at `indexes` were challenged already (see {@link ClearingClient.isChallenged}): what a
+   * re-run of a dispute must not send again. One call per index, `concurrency` at a time.
    * @throws InvalidArgumentError naming `batchId`, `indexes[i]` or `concurrency` (a positive integer).
    */
   async challengedOf(batchId: string, indexes: Iterable<UintLike>, concurrency = 16): Promise<Set<bigint>> {
