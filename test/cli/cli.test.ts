@@ -19,6 +19,7 @@ import { ClearingClient } from "../../sdk/src/clients/clearing";
 import { VaultClient } from "../../sdk/src/clients/vault";
 import { COMMAND_MODULES } from "../../sdk/src/cli";
 import { buildProgram } from "../../sdk/src/cli/program";
+import { unitsToDecimal } from "../../sdk/src/rating/engine";
 import { Service } from "../../sdk/src/rating/types";
 import { Roles } from "../../sdk/src/governance";
 import { hashAgreementOffer, type AgreementOffer } from "../../sdk/src/typedData/agreements";
@@ -72,6 +73,13 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     return result;
   };
   const blockNumber = async () => BigInt(await rpc<string>(node.url, "eth_blockNumber"));
+  /** The root of a day's file submitted above, as `usage submit` reports it on a re-run (nothing sent). */
+  const rootOf = async (day: string) => {
+    const args = ["--json", "usage", "submit", path.join(dir, `${day}.csv`), "--agreement", agreementId];
+    const run = ok(await cli([...args, "--direction", "0"], { ...as(alice), ROAMLEDGER_SHARED_SECRET: SECRET }));
+    expect(run.status).to.equal("already-submitted");
+    return run.root as string;
+  };
   const advance = async (seconds: bigint) => {
     await rpc(node.url, "evm_increaseTime", [Number(seconds)]);
     await rpc(node.url, "evm_mine");
@@ -634,6 +642,37 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     );
   });
 
+  it("should show a pending batch by its lane and root, accept it as the home network (once), and refuse a stranger", async () => {
+    const root = await rootOf("day2");
+    const lane = [agreementId, "0", root];
+    const shown = ok(await cli(["--json", "batch", "show", ...lane]));
+    expect(shown).to.include({ batchStatus: "Pending", direction: 0, sequence: "3", disputed: "0", held: "0" });
+    expect(shown.chargeDecimal).to.equal(unitsToDecimal(BigInt(shown.charge as string), 6));
+    expect(Date.parse(shown.finalAt as string)).to.be.greaterThan(0);
+    const human = await cli(["batch", "show", ...lane]);
+    expect(human.stdout).to.contain("Pending").and.contain(`charge ${shown.chargeDecimal}`);
+
+    const height = await blockNumber();
+    const stranger = await cli(["--json", "batch", "accept", ...lane], as(alice)); // the visited network
+    expect(stranger.code, stranger.stderr).to.equal(2);
+    expect(stranger.json().error).to.include({ kind: "chain" });
+    expect(await blockNumber()).to.equal(height);
+
+    const accepted = ok(await cli(["--json", "batch", "accept", ...lane], as(bob)));
+    expect(accepted).to.include({ status: "sent", batchStatus: "Accepted", batchId: shown.batchId });
+    expect(await blockNumber()).to.equal(height + 1n);
+    const again = ok(await cli(["--json", "batch", "accept", ...lane], as(bob)));
+    expect(again).to.include({ status: "already-done", batchStatus: "Accepted" });
+    expect(await blockNumber()).to.equal(height + 1n);
+
+    const unknown = await cli(["--json", "batch", "show", agreementId, "1", root]);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.json().error).to.include({ field: "root" });
+    const badDirection = await cli(["--json", "batch", "show", agreementId, "2", root]);
+    expect(badDirection.code).to.equal(1);
+    expect(badDirection.json().error).to.include({ field: "direction" });
+  });
+
   it("should refuse to close a cycle early (exit 2, decoded), then close it", async () => {
     const early = await cli(["--json", "cycle", "close", token], as(bob));
     expect(early.code).to.equal(2);
@@ -690,10 +729,46 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
   it("should report operators, tokens, positions and batches by status", async () => {
     const report = ok(await cli(["--json", "report"]));
     expect(report.operators).to.have.length(2);
-    expect((report.batches as { byStatus: Record<string, number> }).byStatus).to.include({ Pending: 3 });
+    expect((report.batches as { byStatus: Record<string, number> }).byStatus).to.include({ Pending: 2, Accepted: 1 });
     const human = await cli(["report"]);
     expect(human.code).to.equal(0);
     expect(human.stdout).to.contain("operators (2)").and.contain("batches (3)");
+  });
+
+  it("should finalize an accepted batch and one past its window (anyone, once), and process the payer's queue", async () => {
+    // The home network (#2) takes out all it has free first, so that what the batches owe waits in its queue.
+    const info = ok(await cli(["--json", "vault", "balance", "2", token]));
+    ok(await cli(["--json", "vault", "withdraw", "2", token, unitsToDecimal(BigInt(info.free as string), 6)], as(bob)));
+    for (const [day, queued] of [
+      ["day2", "1"],
+      ["day1", "2"],
+    ]) {
+      const lane = [agreementId, "0", await rootOf(day)];
+      const height = await blockNumber();
+      const done = ok(await cli(["--json", "batch", "finalize", ...lane], as(alice)));
+      expect(done).to.include({ status: "sent", batchStatus: "Final" });
+      expect(await blockNumber()).to.equal(height + 1n);
+      for (const step of ["finalize", "accept"]) {
+        const again = ok(await cli(["--json", "batch", step, ...lane], as(bob)));
+        expect(again).to.include({ status: "already-done", batchStatus: "Final" });
+      }
+      expect(await blockNumber()).to.equal(height + 1n);
+      expect(ok(await cli(["--json", "vault", "balance", "2", token])).queued).to.equal(queued);
+    }
+    const uncovered = ok(await cli(["--json", "vault", "process-queue", "2", token], as(alice)));
+    expect(uncovered).to.include({ status: "sent", applied: "0", queued: "2" });
+    ok(await cli(["--json", "vault", "deposit", "2", token, "100000", "--approve"], as(bob)));
+    const one = ok(await cli(["--json", "vault", "process-queue", "2", token, "--max", "1"], as(alice)));
+    expect(one).to.include({ status: "sent", applied: "1", queued: "1" });
+    const rest = ok(await cli(["--json", "vault", "process-queue", "2", token], as(alice)));
+    expect(rest).to.include({ status: "sent", applied: "1", queued: "0" });
+    const height = await blockNumber();
+    const again = ok(await cli(["--json", "vault", "process-queue", "2", token], as(alice)));
+    expect(again).to.include({ status: "already-done", applied: "0", queued: "0" });
+    expect(await blockNumber()).to.equal(height);
+    const zero = await cli(["--json", "vault", "process-queue", "2", token, "--max", "0"], as(alice));
+    expect(zero.code).to.equal(1);
+    expect(zero.json().error).to.include({ field: "max" });
   });
 
   it("should run from the sources through ts-node too (as `npm run roamledger` does)", async () => {

@@ -4,6 +4,7 @@
  */
 import { CommanderError } from "commander";
 
+import * as batch from "./commands/batch";
 import * as cycle from "./commands/cycle";
 import * as deploy from "./commands/deploy";
 import * as market from "./commands/market";
@@ -30,6 +31,7 @@ export const COMMAND_MODULES = [
   offer,
   usage,
   reconcile,
+  batch,
   voucher,
   vault,
   cycle,

@@ -5,6 +5,7 @@ import { VaultClient, type VaultTokenConfig } from "../../clients/vault";
 import { decimalToUnits, unitsToDecimal } from "../../rating/engine";
 import { parseAddress, parseUint, tokenDecimals } from "../chain";
 import type { Context } from "../context";
+import { CliUserError } from "../errors";
 import { journaledPayment } from "../payments";
 import type { Action } from "../program";
 
@@ -27,6 +28,14 @@ export function register(program: Command, action: Action): void {
     .command("balance <operatorId> <token>")
     .description("an operator's balance, free balance, open position and queue in a token")
     .action(action(balance));
+  vault
+    .command("process-queue <operatorId> <token>")
+    .description(
+      "apply a payer's queued obligations in order while its funds cover the next (anyone); " +
+        "re-run: nothing sent when nothing is queued",
+    )
+    .option("--max <count>", "apply at most this many (default: all)")
+    .action(action(processQueue));
 }
 
 /** The token's decimals: the vault's record if allowed, else the token's own. */
@@ -88,5 +97,28 @@ async function balance(ctx: Context, id: string, tokenArg: string): Promise<void
     `  free           ${d(info.free)}`,
     `  open position  ${d(info.openPosition)}`,
     `  queued         ${info.queued}`,
+  ]);
+}
+
+async function processQueue(ctx: Context, id: string, tokenArg: string, opts: { max?: string }): Promise<void> {
+  const operatorId = parseUint(id, "operatorId");
+  const token = parseAddress(tokenArg, "token");
+  const max = opts.max === undefined ? undefined : parseUint(opts.max, "max");
+  if (max === 0n) throw new CliUserError('max: must be at least 1 (got "0")', "max");
+  const address = (await ctx.addresses()).vault;
+  const before = await new VaultClient(address, await ctx.provider()).memberInfo(operatorId, token);
+  if (before.queued === 0n) {
+    ctx.out.result({ status: "already-done", operatorId, token, applied: 0n, queued: 0n }, [
+      `operator #${operatorId} has nothing queued in ${token}; nothing sent`,
+    ]);
+    return;
+  }
+  const vault = new VaultClient(address, await ctx.signer());
+  const { applied, receipt } = await vault.processQueue(operatorId, token, max ?? before.queued);
+  const queued = (await vault.memberInfo(operatorId, token)).queued;
+  ctx.out.result({ status: "sent", operatorId, token, applied, queued, txHash: receipt.hash }, [
+    `applied ${applied} queued obligation(s) of operator #${operatorId} in ${token}; ${queued} still queued` +
+      (applied === 0n ? " (its free funds do not cover the next one)" : ""),
+    `  tx ${receipt.hash}`,
   ]);
 }
