@@ -306,6 +306,26 @@ export class Submit implements CampaignCommand {
     `Submit(lane ${this.lane}, -${this.daysBack} d, ${JSON.stringify(this.records)}, taxes ${this.taxSeed})`;
 }
 
+/**
+ * The caller of a home network's action on `b` (its admin, or eve the outsider) and the refusal every such action
+ * shares: the window, then eve's lack of the role; `otherwise` for the action's own refusal.
+ */
+function hpmnCall(
+  w: CampaignWorld,
+  b: BatchModel,
+  now: bigint,
+  byEve: boolean,
+  otherwise: () => Refusal | undefined,
+): { caller: HardhatEthersSigner; refusal: Refusal | undefined } {
+  const caller = byEve ? w.eve : w.admins.get(b.lane.hpmn)!;
+  const refusal =
+    w.m.windowRefusal(b, now) ??
+    (byEve
+      ? { on: w.clearing, name: "UsageClearing_NotOperatorAccount", args: [b.lane.hpmn, caller.address] }
+      : otherwise());
+  return { caller, refusal };
+}
+
 export class Accept implements CampaignCommand {
   constructor(
     readonly batch: number,
@@ -315,12 +335,7 @@ export class Accept implements CampaignCommand {
   async run(w: CampaignWorld) {
     const now = await pin();
     const b = choose(w, this.batch, (x) => w.m.isOpen(x, now));
-    const caller = this.byEve ? w.eve : w.admins.get(b.lane.hpmn)!;
-    const refusal =
-      w.m.windowRefusal(b, now) ??
-      (this.byEve
-        ? { on: w.clearing, name: "UsageClearing_NotOperatorAccount", args: [b.lane.hpmn, caller.address] }
-        : undefined);
+    const { caller, refusal } = hpmnCall(w, b, now, this.byEve, () => undefined);
     const receipt = await attempt(w, () => w.clearing.connect(caller).accept(onChain(b.batch.header)), refusal);
     if (receipt === undefined) return;
     w.m.accept(b);
@@ -366,15 +381,12 @@ export class Dispute implements CampaignCommand {
     const records = multiProofOf(b.batch, wanted);
     const indices = records.leaves.map((leaf) => Number(leaf.index));
     const codes = indices.map((_, k) => [10, 11, 12, 19][k % 4]);
-    const caller = this.byEve ? w.eve : w.admins.get(b.lane.hpmn)!;
     const already = w.m.firstChallenged(b, indices);
-    const refusal =
-      w.m.windowRefusal(b, now) ??
-      (this.byEve
-        ? { on: w.clearing, name: "UsageClearing_NotOperatorAccount", args: [b.lane.hpmn, caller.address] }
-        : already !== undefined
-          ? { on: w.clearing, name: "UsageClearing_RecordAlreadyChallenged", args: [b.batch.batchId, already] }
-          : undefined);
+    const { caller, refusal } = hpmnCall(w, b, now, this.byEve, () =>
+      already !== undefined
+        ? { on: w.clearing, name: "UsageClearing_RecordAlreadyChallenged", args: [b.batch.batchId, already] }
+        : undefined,
+    );
     const send = () => w.clearing.connect(caller).dispute(onChain(b.batch.header), records, codes);
     const receipt = await attempt(w, send, refusal);
     if (receipt === undefined) return;
@@ -395,14 +407,11 @@ export class Reject implements CampaignCommand {
   async run(w: CampaignWorld) {
     const now = await pin();
     const b = choose(w, this.batch, (x) => w.m.isOpen(x, now));
-    const caller = this.byEve ? w.eve : w.admins.get(b.lane.hpmn)!;
-    const refusal =
-      w.m.windowRefusal(b, now) ??
-      (this.byEve
-        ? { on: w.clearing, name: "UsageClearing_NotOperatorAccount", args: [b.lane.hpmn, caller.address] }
-        : ![100, 101, 102, 109].includes(this.code)
-          ? { on: w.clearing, name: "UsageClearing_InvalidReasonCode", args: [this.code] }
-          : undefined);
+    const { caller, refusal } = hpmnCall(w, b, now, this.byEve, () =>
+      ![100, 101, 102, 109].includes(this.code)
+        ? { on: w.clearing, name: "UsageClearing_InvalidReasonCode", args: [this.code] }
+        : undefined,
+    );
     const send = () => w.clearing.connect(caller).reject(...batchArgs(b.batch.header), this.code);
     const receipt = await attempt(w, send, refusal);
     if (receipt === undefined) return;
