@@ -11,6 +11,7 @@ export default tseslint.config(
       "coverage/",
       "sdk/src/typechain/",
       "sdk/dist/",
+      "cli/dist/",
       "reports/",
       "deploy/deployments/",
       "docs/api/",

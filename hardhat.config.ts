@@ -3,6 +3,9 @@ import { extendEnvironment, subtask, task } from "hardhat/config";
 import type { HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
+// The tests load the workspace packages (`@roamledger/sdk`, `@roamledger/cli`) from their sources, like the relative
+// imports of sdk/src do, so one module instance serves both (see scripts/dev/register-sources.js).
+import "./scripts/dev/register-sources.js";
 
 import { TEST_CLOCK_ENV, withDeterministicClock } from "./test/helpers/deterministic-clock";
 

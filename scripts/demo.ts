@@ -39,7 +39,6 @@ import {
   emptySlice,
   emptySpectrum,
   FraudKind,
-  generateCdrs,
   ingestCdrs,
   MarketClient,
   nettingSummary,
@@ -80,6 +79,7 @@ import {
   type Deal,
 } from "./demo/consortium";
 import { writeDemoReport, type DemoReport, type GasFigure } from "./demo/report";
+import { generateCdrs } from "../sdk/src/testing";
 
 /** `ROAMLEDGER_DEMO_SCALE` (default 1) scales the traffic; the test of the demo runs it small. */
 const SCALE = Number(process.env.ROAMLEDGER_DEMO_SCALE ?? "1");

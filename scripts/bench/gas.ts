@@ -21,9 +21,6 @@ import {
   aggregateRecords,
   buildRecordTree,
   chargedVolume,
-  generateCdrs,
-  Prng32,
-  seed32,
   Service,
   type BatchHeader,
   type RecordLeaf,
@@ -35,6 +32,7 @@ import { DAY } from "../../test/helpers/agreements";
 import { deployClearingFixture, onChain, submitArgs, type ClearingFixture } from "../../test/helpers/clearing";
 import { USDC, deployVault, type VaultFixture } from "../../test/helpers/vault";
 import { envInt, machine, medianBig, writeReport } from "./common";
+import { generateCdrs, Prng32, seed32 } from "../../sdk/src/testing";
 
 const MEMBERS = (process.env.BENCH_MEMBERS ?? "10,100,800").split(",").map(Number);
 const PARTNERS = envInt("BENCH_PARTNERS", 6);

@@ -17,7 +17,6 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import {
   buildRecordTree,
-  generateCdrs,
   ingestCdrBatch,
   ingestCdrs,
   leafTuple,
@@ -32,6 +31,7 @@ import {
 } from "../../sdk/src/pure";
 import { wasmKeccak } from "../../sdk/src/merkle/keccak";
 import { envInt, machine, median, writeReport } from "./common";
+import { generateCdrs } from "../../sdk/src/testing";
 
 const RECORDS = envInt("BENCH_RECORDS", 1_000_000);
 const RUNS = envInt("BENCH_RUNS", 3);

@@ -44,6 +44,8 @@ export { RoamingAgreements__factory } from "./typechain/factories/contracts/Roam
 export { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";
 export type { SettlementVault, SettlementVaultInterface } from "./typechain/contracts/SettlementVault";
 export { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
+export type { UsageClearing, UsageClearingInterface } from "./typechain/contracts/UsageClearing";
+export { UsageClearing__factory } from "./typechain/factories/contracts/UsageClearing__factory";
 export * from "./cdr";
 export * from "./typedData/clearing";
 export * from "./merkle";

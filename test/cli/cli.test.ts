@@ -12,13 +12,13 @@ import { pipeline } from "node:stream/promises";
 import { encryptKeystoreJsonSync, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet, ZeroHash } from "ethers";
 
 import { CapacityKind, emptySlice, emptySpectrum, encodeLabel } from "../../sdk/src/capacity/terms";
-import { generateCdrs, writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
+import { writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
 import { computeTariffId } from "../../sdk/src/clients/agreements";
 import { CapacityClient } from "../../sdk/src/clients/capacity";
 import { ClearingClient } from "../../sdk/src/clients/clearing";
 import { VaultClient } from "../../sdk/src/clients/vault";
-import { COMMAND_MODULES } from "../../sdk/src/cli";
-import { buildProgram } from "../../sdk/src/cli/program";
+import { COMMAND_MODULES } from "../../cli/src";
+import { buildProgram } from "../../cli/src/program";
 import { unitsToDecimal } from "../../sdk/src/rating/engine";
 import { Service } from "../../sdk/src/rating/types";
 import { Roles } from "../../sdk/src/governance";
@@ -38,6 +38,7 @@ import {
   type NodeProcess,
 } from "./helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
+import { generateCdrs } from "../../sdk/src/testing";
 
 const DAY = 86_400n;
 const UNIT = 1_000_000n; // the test token has 6 decimals
@@ -146,8 +147,8 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     }
   });
 
-  it("should print the SDK package's version with --version (and -V) and exit 0", async () => {
-    const { version } = JSON.parse(readFileSync(path.join(ROOT, "sdk", "package.json"), "utf8")) as { version: string };
+  it("should print the CLI package's version with --version (and -V) and exit 0", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, "cli", "package.json"), "utf8")) as { version: string };
     expect(version).to.match(/^\d+\.\d+\.\d+/);
     for (const flag of ["--version", "-V"]) {
       const run = await cli([flag]);
@@ -773,7 +774,7 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
 
   it("should run from the sources through ts-node too (as `npm run roamledger` does)", async () => {
     const run = await runCli(
-      ["node", "-r", "ts-node/register/transpile-only", "sdk/src/cli/bin.ts"],
+      ["node", "-r", "./scripts/dev/register-sources.js", "-r", "ts-node/register/transpile-only", "cli/src/bin.ts"],
       ["--json", "operator", "show", "GBRCN"],
       env(),
     );

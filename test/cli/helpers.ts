@@ -1,9 +1,9 @@
 /**
  * Running the CLI as a user would: a real `hardhat node` in its own process, and the CLI in child processes.
  *
- * The CLI runs as the published bin would (`node <dist>/cli/bin.js`): the package's own build, `sdk/dist`, when it is up
- * to date with `sdk/src` (`npm test` builds it before the tests), else `sdk/src` transpiled once into a temporary
- * directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
+ * The CLI runs as the published bin would (`node cli/dist/bin.js`): the packages' own builds, `sdk/dist` and `cli/dist`,
+ * when they are up to date with their sources (`npm test` builds them before the tests), else the sources transpiled
+ * once into a temporary directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
  * through `ts-node`, as `npm run roamledger` does.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -72,45 +72,63 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
 
 export { startAnvil, startHardhatNode, stopAllProcesses, type NodeProcess } from "../helpers/processes";
 
-/** Whether some file of sdk/src is newer than its build in sdk/dist (or has none): the package must be rebuilt. */
-export async function sdkDistIsStale(): Promise<boolean> {
-  const src = path.join(ROOT, "sdk", "src");
+/** Whether some file of `<pkg>/src` is newer than its build in `<pkg>/dist` (or has none): the package must be rebuilt. */
+export async function distIsStale(pkg: "sdk" | "cli"): Promise<boolean> {
+  const src = path.join(ROOT, pkg, "src");
   const entries = await readdir(src, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
     const file = path.join(entry.parentPath, entry.name);
-    const built = path.join(ROOT, "sdk", "dist", path.relative(src, file)).replace(/\.ts$/, ".js");
+    const built = path.join(ROOT, pkg, "dist", path.relative(src, file)).replace(/\.ts$/, ".js");
     const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
     if (output === undefined || output.mtimeMs < source.mtimeMs) return true;
   }
   return false;
 }
 
+/** Whether the SDK's build is older than its sources. */
+export const sdkDistIsStale = (): Promise<boolean> => distIsStale("sdk");
+
 /**
- * The CLI's bin: `sdk/dist/cli/bin.js` when the package's build is up to date, else `sdk/src` transpiled into `outDir`
- * (never a rebuild of sdk/dist, which another suite may be reading).
+ * The CLI's bin: `cli/dist/bin.js` when both packages' builds (`sdk/dist`, `cli/dist`) are up to date, else both
+ * packages' sources transpiled into `outDir` (never a rebuild of a dist another suite may be reading).
  */
 export async function cliBin(outDir: string): Promise<string> {
-  return (await sdkDistIsStale()) ? transpileSdk(outDir) : path.join(ROOT, "sdk", "dist", "cli", "bin.js");
+  const stale = (await distIsStale("sdk")) || (await distIsStale("cli"));
+  return stale ? transpileCli(outDir) : path.join(ROOT, "cli", "dist", "bin.js");
 }
 
-/** Transpiles `sdk/src` (no type check: `tsc` checks it elsewhere) into `outDir`; returns the bin's path. */
-export function transpileSdk(outDir: string): string {
-  const walk = (dir: string, out: string) => {
+/**
+ * Transpiles `sdk/src` into `outDir/sdk` and `cli/src` into `outDir/cli` (no type check: `tsc` checks them
+ * elsewhere), the CLI's imports of `@roamledger/sdk` pointed at the transpiled SDK; returns the bin's path.
+ */
+export function transpileCli(outDir: string): string {
+  const sdkOut = path.join(outDir, "sdk");
+  const entryPoints: Record<string, string> = {
+    "@roamledger/sdk": path.join(sdkOut, "index.js"),
+    "@roamledger/sdk/node": path.join(sdkOut, "node.js"),
+  };
+  const walk = (dir: string, out: string, rewrite: boolean) => {
     for (const name of readdirSync(dir)) {
       const file = path.join(dir, name);
       if (statSync(file).isDirectory()) {
-        walk(file, path.join(out, name));
+        walk(file, path.join(out, name), rewrite);
       } else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) {
-        const js = ts.transpileModule(readFileSync(file, "utf8"), {
+        let js = ts.transpileModule(readFileSync(file, "utf8"), {
           compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
         }).outputText;
+        if (rewrite) {
+          js = js.replace(/require\("(@roamledger\/sdk(?:\/node)?)"\)/g, (_m, id: string) => {
+            return `require(${JSON.stringify(entryPoints[id])})`;
+          });
+        }
         mkdirSync(out, { recursive: true });
         writeFileSync(path.join(out, name.replace(/\.ts$/, ".js")), js);
       }
     }
   };
-  walk(path.join(ROOT, "sdk", "src"), outDir);
+  walk(path.join(ROOT, "sdk", "src"), sdkOut, false);
+  walk(path.join(ROOT, "cli", "src"), path.join(outDir, "cli"), true);
   return path.join(outDir, "cli", "bin.js");
 }
 

@@ -15,7 +15,6 @@ import {
   ClearingClient,
   DisputeCode,
   FraudKind,
-  generateCdrs,
   periodSalt,
   rate,
   reconcileBatches,
@@ -30,6 +29,7 @@ import { ingestCdrFile } from "../../sdk/src/cdr/node";
 import { DAY, PERIOD } from "../helpers/agreements";
 import { deployClearingFixture, type ClearingFixture } from "../helpers/clearing";
 import { CYCLE } from "../helpers/vault";
+import { generateCdrs } from "../../sdk/src/testing";
 
 /**
  * The whole clearing path on one batch of 10,000+ generated CDRs, as the two operators would run it with the SDK:

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { JsonRpcProvider, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 
-import { generateCdrs, writeCdrCsv } from "../../sdk/src/cdr";
+import { writeCdrCsv } from "../../sdk/src/cdr";
 import { computeTariffId } from "../../sdk/src/clients/agreements";
 import { VaultClient } from "../../sdk/src/clients/vault";
 import { Service } from "../../sdk/src/rating/types";
@@ -25,6 +25,7 @@ import {
   type CliRun,
 } from "../cli/helpers";
 import { describeUnlessCoverage } from "../helpers/gas";
+import { generateCdrs } from "../../sdk/src/testing";
 
 /**
  * Deployment to real nodes, as an operator does it: a `hardhat node` and an Anvil node (from npm) run as separate

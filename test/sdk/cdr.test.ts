@@ -24,7 +24,6 @@ import {
   firstDuplicateRecordId,
   formatCdrIssue,
   formatIsoTimestamp,
-  generateCdrs,
   HEADER_FIELD,
   INGEST_REASONS,
   ingestCdrBatch,
@@ -36,9 +35,7 @@ import {
   parseCdrFields,
   parseEventStart,
   parseIsoTimestamp,
-  Prng32,
   RECORD_FIELD,
-  seed32,
   totalTaxes,
   writeCdrCsv,
   writeCdrJson,
@@ -53,6 +50,7 @@ import { fastRecordId, fastSubscriberHash } from "../../sdk/src/cdr/hash";
 import { topLevelNumberLiterals } from "../../sdk/src/cdr/json";
 import { cdrFormatOfPath, ingestCdrFile, ingestCdrFileOrThrow } from "../../sdk/src/cdr/node";
 import { CDR_TARIFF, thresholdPlan } from "../helpers/cdr";
+import { generateCdrs, Prng32, seed32 } from "../../sdk/src/testing";
 
 /*//////////////////////////////////////////////////////////////////////////
                                    FIXTURE

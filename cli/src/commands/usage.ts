@@ -3,14 +3,14 @@ import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 
-import { prepareBatch } from "../../cdr/batch";
-import { firstDuplicateRecordId } from "../../cdr/duplicates";
-import { cdrRecordLines } from "../../cdr/ingest";
-import { cdrFormatOfPath } from "../../cdr/node";
-import type { CdrBatchIngest, CdrFormat } from "../../cdr/types";
-import { ClearingClient } from "../../clients/clearing";
-import { UsageClearing__factory } from "../../typechain/factories/contracts/UsageClearing__factory";
-import { batchIdOf } from "../../typedData/clearing";
+import { prepareBatch } from "@roamledger/sdk";
+import { firstDuplicateRecordId } from "@roamledger/sdk";
+import { cdrRecordLines } from "@roamledger/sdk";
+import { cdrFormatOfPath } from "@roamledger/sdk/node";
+import type { CdrBatchIngest, CdrFormat } from "@roamledger/sdk";
+import { ClearingClient } from "@roamledger/sdk";
+import { UsageClearing__factory } from "@roamledger/sdk";
+import { batchIdOf } from "@roamledger/sdk";
 import {
   agreementView,
   batchOfLaneRoot,

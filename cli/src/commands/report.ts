@@ -1,12 +1,12 @@
 /** `roamledger report`: a summary read from the chain (operators, vault, cycles, batches by status). */
 import type { Command } from "commander";
 
-import { BATCH_STATUS, ClearingClient } from "../../clients/clearing";
-import { RegistryClient } from "../../clients/registry";
-import { VaultClient } from "../../clients/vault";
-import { unitsToDecimal } from "../../rating/engine";
-import { SettlementVault__factory } from "../../typechain/factories/contracts/SettlementVault__factory";
-import { UsageClearing__factory } from "../../typechain/factories/contracts/UsageClearing__factory";
+import { BATCH_STATUS, ClearingClient } from "@roamledger/sdk";
+import { RegistryClient } from "@roamledger/sdk";
+import { VaultClient } from "@roamledger/sdk";
+import { unitsToDecimal } from "@roamledger/sdk";
+import { SettlementVault__factory } from "@roamledger/sdk";
+import { UsageClearing__factory } from "@roamledger/sdk";
 import type { Context } from "../context";
 import type { Action } from "../program";
 

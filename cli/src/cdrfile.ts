@@ -9,10 +9,10 @@ import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import { Presets, SingleBar } from "cli-progress";
 
-import { assertValidCdrs } from "../cdr/errors";
-import { ingestCdrBatch, ingestCdrs } from "../cdr/ingest";
-import { cdrFormatOfPath } from "../cdr/node";
-import type { CdrBatchIngest, CdrFormat, IngestOptions, IngestResult } from "../cdr/types";
+import { assertValidCdrs } from "@roamledger/sdk";
+import { ingestCdrBatch, ingestCdrs } from "@roamledger/sdk";
+import { cdrFormatOfPath } from "@roamledger/sdk/node";
+import type { CdrBatchIngest, CdrFormat, IngestOptions, IngestResult } from "@roamledger/sdk";
 import type { Context } from "./context";
 import { CliUserError } from "./errors";
 

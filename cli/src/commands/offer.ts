@@ -2,8 +2,8 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 
-import { AgreementsClient } from "../../clients/agreements";
-import { hashAgreementOffer, randomNonce, type AgreementOffer, type AgreementTerms } from "../../typedData/agreements";
+import { AgreementsClient } from "@roamledger/sdk";
+import { hashAgreementOffer, randomNonce, type AgreementOffer, type AgreementTerms } from "@roamledger/sdk";
 import { parseUint } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";

@@ -1,7 +1,7 @@
 /** `roamledger tariff publish <file.json>`. */
 import type { Command } from "commander";
 
-import { AgreementsClient, computeTariffId, type AgreementTariff } from "../../clients/agreements";
+import { AgreementsClient, computeTariffId, type AgreementTariff } from "@roamledger/sdk";
 import type { Context } from "../context";
 import { asObject, readJsonFile } from "../json";
 import type { Action } from "../program";

@@ -1,7 +1,7 @@
 /** `roamledger operator register|show|keys`: the operator registry. */
 import type { Command } from "commander";
 
-import { RegistryClient, type OperatorInfo } from "../../clients/registry";
+import { RegistryClient, type OperatorInfo } from "@roamledger/sdk";
 import { parseAddress, parseUint } from "../chain";
 import type { Context } from "../context";
 import type { Action } from "../program";

@@ -34,7 +34,7 @@ export function buildProgram(io: CliIo, modules: CommandModule[], onContext: (ct
   const program = new Command("roamledger");
   program
     .description("RoamLedger operator CLI: rate, clear and settle roaming charges on an EVM chain")
-    .version(cliVersion(), "-V, --version", "print the version (of the @roamledger/sdk package) and exit")
+    .version(cliVersion(), "-V, --version", "print the version (of the @roamledger/cli package) and exit")
     .addOption(new Option("--rpc <url>", "JSON-RPC URL of the chain").env("ROAMLEDGER_RPC_URL").default(DEFAULT_RPC))
     .addOption(new Option("--key <hex>", "private key of the sending/signing account").env("ROAMLEDGER_PRIVATE_KEY"))
     .addOption(new Option("--keystore <file>", "encrypted JSON keystore (password: env)").env("ROAMLEDGER_KEYSTORE"))

@@ -1,9 +1,9 @@
 /** `roamledger market listings|list|buy`: the capacity market (delivery versus payment). */
 import type { Command } from "commander";
 
-import { PayVia } from "../../capacity/terms";
-import { MarketClient, type CapacityListing } from "../../clients/market";
-import { decimalToUnits, unitsToDecimal } from "../../rating/engine";
+import { PayVia } from "@roamledger/sdk";
+import { MarketClient, type CapacityListing } from "@roamledger/sdk";
+import { decimalToUnits, unitsToDecimal } from "@roamledger/sdk";
 import { parseAddress, parseUint, tokenDecimals } from "../chain";
 import type { Context } from "../context";
 import type { Action } from "../program";

@@ -4,13 +4,13 @@
  */
 import type { Command } from "commander";
 
-import { prepareBatch } from "../../cdr/batch";
-import { ClearingClient } from "../../clients/clearing";
-import type { Service } from "../../rating/types";
-import { FraudKind } from "../../reconcile/codes";
-import { buildDisputes, buildFraudProofs, reconcileBatches } from "../../reconcile";
-import type { ReconcileBatch, ReconciliationReport } from "../../reconcile/types";
-import type { BatchHeader } from "../../typedData/clearing";
+import { prepareBatch } from "@roamledger/sdk";
+import { ClearingClient } from "@roamledger/sdk";
+import type { Service } from "@roamledger/sdk";
+import { FraudKind } from "@roamledger/sdk";
+import { buildDisputes, buildFraudProofs, reconcileBatches } from "@roamledger/sdk";
+import type { ReconcileBatch, ReconciliationReport } from "@roamledger/sdk";
+import type { BatchHeader } from "@roamledger/sdk";
 import { agreementView, headerOfRoot, parseBytes32, parseDirection, ratingTariff, type AgreementView } from "../chain";
 import { readCdrFile } from "../cdrfile";
 import type { Context } from "../context";

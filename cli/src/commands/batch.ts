@@ -5,9 +5,9 @@
  */
 import type { Command } from "commander";
 
-import { ClearingClient, type BatchInfo } from "../../clients/clearing";
-import { unitsToDecimal } from "../../rating/engine";
-import type { BatchHeader } from "../../typedData/clearing";
+import { ClearingClient, type BatchInfo } from "@roamledger/sdk";
+import { unitsToDecimal } from "@roamledger/sdk";
+import type { BatchHeader } from "@roamledger/sdk";
 import { agreementView, headerOfRoot, parseBytes32, parseDirection, tokenDecimals } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";

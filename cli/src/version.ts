@@ -1,9 +1,9 @@
-/** The version `roamledger --version` prints: the SDK package's own, read from its package.json at run time. */
+/** The version `roamledger --version` prints: the CLI package's own, read from its package.json at run time. */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 /** The package the CLI ships in. */
-export const PACKAGE_NAME = "@roamledger/sdk";
+export const PACKAGE_NAME = "@roamledger/cli";
 
 function versionIn(file: string): string | undefined {
   try {
@@ -15,8 +15,8 @@ function versionIn(file: string): string | undefined {
 }
 
 /**
- * The package's version: the first package.json named {@link PACKAGE_NAME} above this module (`src/cli` from the
- * sources, `dist/cli` once built), else the one Node resolves (`@roamledger/sdk/package.json`); "unknown" if none.
+ * The package's version: the first package.json named {@link PACKAGE_NAME} above this module (`cli/src` from the
+ * sources, `dist` once built), else the one Node resolves (`@roamledger/cli/package.json`); "unknown" if none.
  */
 export function cliVersion(from: string = __dirname): string {
   for (let dir = from; ; dir = path.dirname(dir)) {

@@ -1,7 +1,7 @@
 /** `roamledger cycle close <token>`: closes the vault's open settlement cycle of a token (anyone, once due). */
 import type { Command } from "commander";
 
-import { VaultClient } from "../../clients/vault";
+import { VaultClient } from "@roamledger/sdk";
 import { parseAddress } from "../chain";
 import type { Context } from "../context";
 import type { Action } from "../program";

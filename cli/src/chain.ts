@@ -1,15 +1,15 @@
 /** Reads from the chain that several commands share: an agreement's terms and tariffs, token decimals, headers. */
 import { Contract, getAddress, isHexString, ZeroAddress, type Provider, type Result } from "ethers";
 
-import { AgreementsClient } from "../clients/agreements";
-import { tariffFromResult, type AgreementTariff } from "../clients/agreements";
-import { ClearingClient } from "../clients/clearing";
-import type { Service, Tariff } from "../rating/types";
-import type { UsageClearing } from "../typechain/contracts/UsageClearing";
-import { UsageClearing__factory } from "../typechain/factories/contracts/UsageClearing__factory";
-import type { NormalizedTerms } from "../typedData/agreements";
-import type { BatchHeader } from "../typedData/clearing";
-import { batchIdOf, unpackBatchTotals } from "../typedData/clearing";
+import { AgreementsClient } from "@roamledger/sdk";
+import { tariffFromResult, type AgreementTariff } from "@roamledger/sdk";
+import { ClearingClient } from "@roamledger/sdk";
+import type { Service, Tariff } from "@roamledger/sdk";
+import type { UsageClearing } from "@roamledger/sdk";
+import { UsageClearing__factory } from "@roamledger/sdk";
+import type { NormalizedTerms } from "@roamledger/sdk";
+import type { BatchHeader } from "@roamledger/sdk";
+import { batchIdOf, unpackBatchTotals } from "@roamledger/sdk";
 import type { Context } from "./context";
 import { CliUserError } from "./errors";
 

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 
-import { Roles } from "../../governance";
+import { Roles } from "@roamledger/sdk";
 import { DEPLOYMENT_KEYS, type Context, type SuiteAddresses } from "../context";
 import { CliChainError, CliUserError } from "../errors";
 import type { Action } from "../program";
