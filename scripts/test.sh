@@ -3,7 +3,7 @@
 # `npm run build && npm run typecheck && npm run lint && npm run test:all` does, with the steps that do not need each
 # other side by side on the machine's two cores:
 #   1. the contracts' compilation (solc, then the TypeChain bindings)        | lint (solhint, eslint, prettier)
-#   2. the SDK's build and the browser type-check (they need the bindings)   | the type-check of everything else
+#   2. the SDK's and the CLI's builds, the browser type-check (need bindings) | the type-check of everything else
 #   3. every test (scripts/test-all.ts), without compiling again
 # The two outputs of a step are printed whole, one after the other, when both are done.
 set -u
@@ -32,7 +32,7 @@ elapsed() { echo "npm test: $1 after $(($(date +%s) - started)) s"; }
 
 together "npx hardhat compile" "npm run lint" || exit 1
 elapsed "compile | lint done"
-together "npm run build --workspace @roamledger/sdk && npx tsc --noEmit -p sdk/tsconfig.browser.json" \
+together "npm run build --workspace @roamledger/sdk && npm run build --workspace @roamledger/cli && npx tsc --noEmit -p sdk/tsconfig.browser.json" \
   "npx tsc --noEmit -p tsconfig.json" || exit 1
 elapsed "SDK build, browser type-check | type-check done"
 sh scripts/test-all.sh --no-compile

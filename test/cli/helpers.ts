@@ -72,15 +72,24 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
 
 export { startAnvil, startHardhatNode, stopAllProcesses, type NodeProcess } from "../helpers/processes";
 
-/** Whether some file of `<pkg>/src` is newer than its build in `<pkg>/dist` (or has none): the package must be rebuilt. */
+/**
+ * Whether some file of `<pkg>/src` is newer than the package's build (or there is none): the package must be rebuilt.
+ * The SDK's build is finished when its last file, `dist/esm/package.json`, is written (it holds only what its entry
+ * points reach, so not every source has a built file); the CLI's holds one file per source.
+ */
 export async function distIsStale(pkg: "sdk" | "cli"): Promise<boolean> {
   const src = path.join(ROOT, pkg, "src");
+  const marker =
+    pkg === "sdk"
+      ? await stat(path.join(ROOT, "sdk", "dist", "esm", "package.json")).catch(() => undefined)
+      : undefined;
+  if (pkg === "sdk" && marker === undefined) return true;
   const entries = await readdir(src, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
     const file = path.join(entry.parentPath, entry.name);
     const built = path.join(ROOT, pkg, "dist", path.relative(src, file)).replace(/\.ts$/, ".js");
-    const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
+    const [source, output] = await Promise.all([stat(file), marker ?? stat(built).catch(() => undefined)]);
     if (output === undefined || output.mtimeMs < source.mtimeMs) return true;
   }
   return false;

@@ -91,7 +91,7 @@ describeUnlessCoverage("examples/ (run as a user would)", function () {
     const packaged = (async () => {
       // `npm test` builds the package first; a run on its own rebuilds it only when sdk/src changed since.
       if (await sdkDistIsStale()) {
-        expectSuccess(await run(path.join(BIN, "tsc"), ["-p", "sdk/tsconfig.build.json"], { cwd: ROOT }), "SDK build");
+        expectSuccess(await run(process.execPath, ["sdk/build.mjs"], { cwd: ROOT }), "SDK build");
       }
       await makeProject(project);
       expectSuccess(await run(path.join(BIN, "tsc"), ["-p", "tsconfig.json"], { cwd: project }), "tsc on examples/");
