@@ -13,6 +13,7 @@
  * Usage: `node build.mjs` from the package (`npm run build`).
  */
 import { execFileSync } from "node:child_process";
+import process from "node:process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";

@@ -10,7 +10,12 @@
  * | 4    | `internal`   | anything else (a bug: please report it)                                               |
  */
 import { CdrFileError } from "@roamledger/sdk";
-import { InvalidArgumentError, RoamLedgerContractError, SignerRequiredError, decodeRoamLedgerError } from "@roamledger/sdk";
+import {
+  InvalidArgumentError,
+  RoamLedgerContractError,
+  SignerRequiredError,
+  decodeRoamLedgerError,
+} from "@roamledger/sdk";
 
 export const EXIT = { ok: 0, user: 1, chain: 2, connection: 3, internal: 4 } as const;
 export type ErrorKind = "user" | "chain" | "connection" | "internal";
