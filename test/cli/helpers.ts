@@ -165,7 +165,7 @@ export async function runCli(
     cwd,
     env: {
       ...base,
-      NODE_PATH: [path.join(ROOT, "sdk", "node_modules"), path.join(ROOT, "node_modules")].join(path.delimiter),
+      NODE_PATH: ["cli", "sdk", "."].map((dir) => path.join(ROOT, dir, "node_modules")).join(path.delimiter),
       ...env,
     },
   });
