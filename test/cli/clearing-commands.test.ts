@@ -125,11 +125,13 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
   it("batch reject: refuses a bad --reason (exit 1) and the visited network (exit 2, decoded), rejects once", async () => {
     const lane = [setup.agreementId, "0", day1Root];
     const start = await height();
-    expect(refused(await cli(["--json", "batch", "reject", ...lane, "--reason", "150"], keyOf(bob)), 1)).to.include({
-      kind: "user",
-      field: "reason",
-    });
-    const stranger = refused(await cli(["--json", "batch", "reject", ...lane, "--reason", "101"], keyOf(alice)), 2);
+    // Refusals, concurrently (they send nothing): a reason that is no reject code, and the visited network.
+    const [badReason, byVisited] = await Promise.all([
+      cli(["--json", "batch", "reject", ...lane, "--reason", "150"], keyOf(bob)),
+      cli(["--json", "batch", "reject", ...lane, "--reason", "101"], keyOf(alice)),
+    ]);
+    expect(refused(badReason, 1)).to.include({ kind: "user", field: "reason" });
+    const stranger = refused(byVisited, 2);
     expect(stranger).to.include({ kind: "chain", name: "UsageClearing_NotOperatorAccount" });
     expect(stranger.args).to.include({ caller: alice.address });
     expect(await height()).to.equal(start);
@@ -139,14 +141,16 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(BigInt(rejected.chargeDropped as string)).to.be.greaterThan(0n);
     expect(rejected.volumesLeft).to.have.length.greaterThan(0);
     expect(await height()).to.equal(start + 1n);
-    const again = ok(await cli(["--json", "batch", "reject", ...lane, "--reason", "109"], keyOf(bob)));
-    expect(again).to.include({ status: "already-done", reasonCode: 102, reason: "TotalsMismatch" });
-    const human = await cli(["batch", "reject", ...lane, "--reason", "109"], keyOf(bob));
+    const [json, human] = await Promise.all([
+      cli(["--json", "batch", "reject", ...lane, "--reason", "109"], keyOf(bob)),
+      cli(["batch", "reject", ...lane, "--reason", "109"], keyOf(bob)),
+    ]);
+    expect(ok(json)).to.include({ status: "already-done", reasonCode: 102, reason: "TotalsMismatch" });
     expect(human.stdout).to.contain("Rejected already (reason 102 TotalsMismatch)");
     expect(await height()).to.equal(start + 1n);
   });
 
-  it("batch return: proves duplicates out of the batch, skips those on chain on a re-run, refuses a genuine record (exit 1)", async () => {
+  it("batch return: proves duplicates out of the batch, after a crash sends only the missing proof, refuses a genuine record (exit 1)", async () => {
     const lane = [setup.agreementId, "0", day0.root, "--file", day0.file];
     const start = await height();
     const genuine = refused(await cli(["--json", "batch", "return", ...lane, "--records", "0"], keyOf(bob)), 1);
@@ -154,17 +158,20 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(genuine.args).to.deep.equal({ unproven: ["0"] });
     expect(await height()).to.equal(start);
 
-    // A first run that stopped after one proof (as a crash would), then the full run: only the missing one is sent.
+    // A run killed right after broadcasting its first proof; the re-run sends only the missing one.
     const [first, second] = day0.duplicates;
-    const one = ok(await cli(["--json", "batch", "return", ...lane, "--records", String(first)], keyOf(bob)));
-    expect(one).to.include({ status: "sent", proofsSent: 1, skipped: 0 });
-    const both = ok(await cli(["--json", "batch", "return", ...lane, "--records", `${first},${second}`], keyOf(bob)));
-    expect(both).to.include({ status: "sent", proofsSent: 1, skipped: 1 });
-    expect((both.records as { kind: string }[]).map((r) => r.kind)).to.deep.equal(["Duplicate", "Duplicate"]);
+    const records = ["--records", `${first},${second}`];
+    const crashed = await cli(["--json", "batch", "return", ...lane, ...records], {
+      ...keyOf(bob),
+      ROAMLEDGER_CLI_CRASH: "after-send",
+    });
+    expect(crashed.signal, crashed.stdout + crashed.stderr).to.equal("SIGKILL");
+    expect(await height()).to.equal(start + 1n);
+    const resumed = ok(await cli(["--json", "batch", "return", ...lane, ...records], keyOf(bob)));
+    expect(resumed).to.include({ status: "sent", proofsSent: 1, skipped: 1 });
+    expect((resumed.records as { kind: string }[]).map((r) => r.kind)).to.deep.equal(["Duplicate", "Duplicate"]);
     expect(await height()).to.equal(start + 2n);
-    const again = ok(
-      await cli(["--json", "batch", "return", ...lane, "--records", `${first},${second}`], keyOf(aliceSigner)),
-    );
+    const again = ok(await cli(["--json", "batch", "return", ...lane, ...records], keyOf(aliceSigner)));
     expect(again).to.include({ status: "already-done", proofsSent: 0, skipped: 2 });
     expect(await height()).to.equal(start + 2n);
   });
@@ -187,11 +194,6 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     const file = path.join(dir, "resolution.json");
     const start = await height();
 
-    const tooMuch = await cli(
-      ["--json", "batch", "resolution", "sign", ...lane, "--pay", unitsToDecimal(held + 1n, 6)],
-      keyOf(bobSigner),
-    );
-    expect(refused(tooMuch, 1)).to.include({ field: "pay" });
     const signed = ok(
       await cli(
         ["--json", "batch", "resolution", "sign", ...lane, "--pay", unitsToDecimal(pay, 6), "--out", file],
@@ -202,13 +204,19 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(signed.resolution).to.include({ round: "0", disputed: "2", held: String(held), payAmount: String(pay) });
     expect(JSON.parse(readFileSync(file, "utf8")).signature).to.equal(signed.signature);
 
-    const sameParty = await cli(["--json", "batch", "resolve", ...lane, "--signature-file", file], keyOf(bobSigner));
-    expect(refused(sameParty, 1)).to.include({ field: "signature-file" });
+    // Refusals, concurrently (they send nothing): more than is held, the signing party resolving with its own
+    // signature, and a file whose resolution was changed after signing.
     const tampered = path.join(dir, "tampered.json");
     const json = JSON.parse(readFileSync(file, "utf8")) as { resolution: Record<string, string> };
     json.resolution.payAmount = String(held);
     writeFileSync(tampered, JSON.stringify(json));
-    const forged = await cli(["--json", "batch", "resolve", ...lane, "--signature-file", tampered], keyOf(aliceSigner));
+    const [tooMuch, sameParty, forged] = await Promise.all([
+      cli(["--json", "batch", "resolution", "sign", ...lane, "--pay", unitsToDecimal(held + 1n, 6)], keyOf(bobSigner)),
+      cli(["--json", "batch", "resolve", ...lane, "--signature-file", file], keyOf(bobSigner)),
+      cli(["--json", "batch", "resolve", ...lane, "--signature-file", tampered], keyOf(aliceSigner)),
+    ]);
+    expect(refused(tooMuch, 1)).to.include({ field: "pay" });
+    expect(refused(sameParty, 1)).to.include({ field: "signature-file" });
     expect(refused(forged, 1)).to.include({ field: "signature-file" });
     expect(await height()).to.equal(start);
 
@@ -238,22 +246,23 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(b0.chargeDecimal).to.equal(unitsToDecimal(BigInt(b0.charge as string), 6));
     for (const key of ["submittedAt", "finalAt"]) expect(b0[key]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
 
-    const paged = ok(await cli(["--json", "batch", "list", setup.agreementId, "--block-range", "1"]));
-    expect(paged.batches).to.deep.equal(all.batches);
-    expect(paged.requests).to.equal(Number(BigInt(all.toBlock as string) + 1n));
-    const rejected = ok(await cli(["--json", "batch", "list", setup.agreementId, "--status", "rejected"]));
-    expect((rejected.batches as { root: string }[]).map((b) => b.root)).to.deep.equal([day1Root]);
-    const later = ok(await cli(["--json", "batch", "list", setup.agreementId, "--from-block", String(b1.blockNumber)]));
-    expect(later.count).to.equal(1);
-    const other = ok(await cli(["--json", "batch", "list", setup.agreementId, "--direction", "1"]));
-    expect(other.count).to.equal(0);
-    const human = await cli(["batch", "list", setup.agreementId]);
+    const list = (...args: string[]) => cli(["--json", "batch", "list", setup.agreementId, ...args]);
+    const [paged, rejected, later, other, human, badStatus, zero] = await Promise.all([
+      list("--block-range", "1"),
+      list("--status", "rejected"),
+      list("--from-block", String(b1.blockNumber)),
+      list("--direction", "1"),
+      cli(["batch", "list", setup.agreementId]),
+      list("--status", "done"),
+      list("--block-range", "0"),
+    ]);
+    expect(ok(paged).batches).to.deep.equal(all.batches);
+    expect(paged.json().requests).to.equal(Number(BigInt(all.toBlock as string) + 1n));
+    expect((ok(rejected).batches as { root: string }[]).map((b) => b.root)).to.deep.equal([day1Root]);
+    expect(ok(later).count).to.equal(1);
+    expect(ok(other).count).to.equal(0);
     expect(human.stdout).to.contain("2 batch(es)").and.contain("Rejected");
-
-    expect(refused(await cli(["--json", "batch", "list", setup.agreementId, "--status", "done"]), 1)).to.include({
-      field: "status",
-    });
-    const zero = await cli(["--json", "batch", "list", setup.agreementId, "--block-range", "0"]);
+    expect(refused(badStatus, 1)).to.include({ field: "status" });
     expect(refused(zero, 1)).to.include({ field: "block-range" });
   });
 
@@ -267,11 +276,12 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     const readyAt = BigInt(Date.parse(shown.readyAt as string) / 1000);
     expect(readyAt).to.equal(setup.validFrom + 40n * DAY); // period end + grace 3 + window 7
     const start = await height();
-    const early = refused(await cli(["--json", "period", "settle", setup.agreementId, "0"], keyOf(alice)), 2);
-    expect(early).to.include({ kind: "chain", name: "PeriodSettlement_PeriodNotReady" });
-    expect(refused(await cli(["--json", "period", "settle", setup.agreementId, "12"], keyOf(alice)), 1)).to.include({
-      field: "period",
-    });
+    const [early, unknown] = await Promise.all([
+      cli(["--json", "period", "settle", setup.agreementId, "0"], keyOf(alice)),
+      cli(["--json", "period", "settle", setup.agreementId, "12"], keyOf(alice)),
+    ]);
+    expect(refused(early, 2)).to.include({ kind: "chain", name: "PeriodSettlement_PeriodNotReady" });
+    expect(refused(unknown, 1)).to.include({ field: "period" });
     expect(await height()).to.equal(start);
 
     if ((await now()) < readyAt) await advanceTo(readyAt);
@@ -282,9 +292,11 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     ).to.deep.equal(["0", "0"]);
     expect((settled.txHashes as string[]).length).to.equal(1);
     const after = await height();
-    const again = ok(await cli(["--json", "period", "settle", setup.agreementId, "0"], keyOf(bob)));
-    expect(again).to.include({ status: "already-done", settled: true });
-    const human = await cli(["period", "show", setup.agreementId, "0"]);
+    const [again, human] = await Promise.all([
+      cli(["--json", "period", "settle", setup.agreementId, "0"], keyOf(bob)),
+      cli(["period", "show", setup.agreementId, "0"]),
+    ]);
+    expect(ok(again)).to.include({ status: "already-done", settled: true });
     expect(human.stdout).to.contain("settled").and.contain("direction 0: difference 0");
     expect(await height()).to.equal(after);
   });

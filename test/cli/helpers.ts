@@ -213,16 +213,32 @@ export async function setUpAgreement(
     const vault = new VaultClient(addresses.vault, governor);
     await (await governor.sendTransaction(vault.build.allowToken(token, 7n * 86_400n))).wait();
     for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * 10n ** 6n)).wait();
-    for (const [tadig, admin, payout, signer] of [
-      ["DEUD1", alice, alicePayout, aliceSigner],
-      ["GBRCN", bob, bobPayout, bobSigner],
-    ] as const) {
-      const args = ["--tadig", tadig, "--admin", admin.address, "--payout", payout.address, "--signer", signer.address];
-      ok(await cli(["--json", "operator", "register", ...args], keyOf(consortium)));
-    }
     const tariffFile = path.join(options.dir, "tariff.json");
     writeFileSync(tariffFile, JSON.stringify(tariffJson()));
-    const tariffId = ok(await cli(["--json", "tariff", "publish", tariffFile], keyOf(deployer))).tariffId as string;
+    const register = async () => {
+      for (const [tadig, admin, payout, signer] of [
+        ["DEUD1", alice, alicePayout, aliceSigner],
+        ["GBRCN", bob, bobPayout, bobSigner],
+      ] as const) {
+        const args = [
+          "--tadig",
+          tadig,
+          "--admin",
+          admin.address,
+          "--payout",
+          payout.address,
+          "--signer",
+          signer.address,
+        ];
+        ok(await cli(["--json", "operator", "register", ...args], keyOf(consortium)));
+      }
+    };
+    // Different keys (the consortium registers, the deployer publishes): no nonce is shared, so both run at once.
+    const [, published] = await Promise.all([
+      register(),
+      cli(["--json", "tariff", "publish", tariffFile], keyOf(deployer)),
+    ]);
+    const tariffId = ok(published).tariffId as string;
     const now = BigInt((await provider.getBlock("latest"))!.timestamp);
     const validFrom = (now / 86_400n) * 86_400n + 86_400n;
     const condition = { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 };

@@ -37,6 +37,7 @@ import type { Context } from "../context";
 import { CliUserError } from "../errors";
 import { asObject, readJsonFile, toJson } from "../json";
 import type { Action } from "../program";
+import { afterEarlierRuns } from "../resume";
 import { sharedSecret } from "./usage";
 
 /** Blocks per `eth_getLogs` request of `batch list` unless `--block-range` says otherwise. */
@@ -262,8 +263,8 @@ export function parseRejectReason(value: string): number {
 async function reject(ctx: Context, a: string, d: string, r: string, opts: { reason: string }): Promise<void> {
   const reasonCode = parseRejectReason(opts.reason);
   const lane = await laneBatch(ctx, a, d, r);
-  const { batchId, header, before, decimals } = lane;
-  if (before.status === "Rejected") {
+  const { batchId, before, decimals } = lane;
+  const alreadyRejected = async (b: BatchInfo): Promise<void> => {
     const events = await lane.contract.queryFilter(lane.contract.filters.BatchRejected(batchId), 0);
     const code = events.length > 0 ? Number(events[0].args.reasonCode) : undefined;
     ctx.out.result(
@@ -272,7 +273,7 @@ async function reject(ctx: Context, a: string, d: string, r: string, opts: { rea
         batchId,
         reasonCode: code,
         reason: code === undefined ? undefined : REJECT_NAMES[code],
-        ...stateOf(before, decimals),
+        ...stateOf(b, decimals),
       },
       [
         `batch ${batchId} is Rejected already` +
@@ -280,16 +281,21 @@ async function reject(ctx: Context, a: string, d: string, r: string, opts: { rea
           ": nothing sent",
       ],
     );
-    return;
-  }
+  };
+  if (before.status === "Rejected") return alreadyRejected(before);
   // What leaves the period: the batch's volumes less what its challenged records took already (kept per batch).
+  const { header } = lane;
   const { agreements } = await ctx.addresses();
   const tariff = await publishedTariff(new AgreementsClient(agreements, await ctx.provider()), header.baseTariff);
   const volumes = await lane.reader.batchVolumes(header, tariff.plans.length);
   const leaving = tariff.plans.map((p, i) => ({ service: Number(p.service), volume: volumes[i] }));
   // The contract checks the batch's totals (as submitted, rebuilt from its submission) against the header.
-  const receipt = await new ClearingClient(lane.address, await ctx.signer()).reject(header, reasonCode);
+  const receipt = await afterEarlierRuns(ctx, "batch reject", async (signer) => {
+    if ((await lane.reader.getBatch(batchId)).status === "Rejected") return undefined; // an earlier run's, now mined
+    return new ClearingClient(lane.address, signer).reject(header, reasonCode);
+  });
   const after = await lane.reader.getBatch(batchId);
+  if (receipt === undefined) return alreadyRejected(after);
   ctx.out.result(
     {
       status: "sent",
@@ -406,24 +412,25 @@ async function returnRecords(
     );
   }
 
-  const challenged = await lane.reader.challengedOf(
-    batchId,
-    selected.map((f) => f.leaf.index),
-  );
-  const todo = selected.filter((f) => !challenged.has(BigInt(f.leaf.index)));
-  const skipped = selected.length - todo.length;
-  const txs: string[] = [];
-  if (todo.length > 0) {
-    const clearing = new ClearingClient(lane.address, await ctx.runner());
+  const { challenged, txs } = await afterEarlierRuns(ctx, "batch return", async (signer) => {
+    const marked = await lane.reader.challengedOf(
+      batchId,
+      selected.map((f) => f.leaf.index),
+    );
+    const todo = selected.filter((f) => !marked.has(BigInt(f.leaf.index)));
+    const hashes: string[] = [];
+    const clearing = new ClearingClient(lane.address, signer);
     for (const proof of buildFraudProofs({ ...report, fraud: todo }, [reconcileBatch])) {
       const record = { leaf: proof.leaf, proof: proof.proof };
       const receipt =
         proof.kind === FraudKind.Duplicate
           ? await clearing.proveDuplicate(header, { leaf: proof.keptLeaf, proof: proof.keptProof }, header, record)
           : await clearing.proveFraud(proof.kind, header, record);
-      txs.push(receipt.hash);
+      hashes.push(receipt.hash);
     }
-  }
+    return { challenged: marked, txs: hashes };
+  });
+  const skipped = challenged.size;
   const after = await lane.reader.getBatch(batchId);
   const records = selected.map((f) => ({
     index: f.leaf.index,
@@ -577,7 +584,7 @@ async function resolve(ctx: Context, a: string, d: string, r: string, opts: { si
   const round = BigInt(res.round);
 
   // Re-run: the round it names was resolved already (by this command, the other party or the arbiter).
-  if (before.round > round) {
+  const alreadyResolved = async (b: BatchInfo): Promise<void> => {
     const events = await lane.contract.queryFilter(lane.contract.filters.DisputeResolved(batchId, round), 0);
     const e = events[0];
     ctx.out.result(
@@ -589,38 +596,49 @@ async function resolve(ctx: Context, a: string, d: string, r: string, opts: { si
         waived: e?.args.waived,
         byArbiter: e?.args.byArbiter,
         txHash: e?.transactionHash,
-        ...stateOf(before, decimals),
+        ...stateOf(b, decimals),
       },
       [
-        `round ${round} of batch ${batchId} is resolved already${e === undefined ? "" : ` (tx ${e.transactionHash})`}: nothing sent`,
+        `round ${round} of batch ${batchId} is resolved already` +
+          (e === undefined ? "" : ` (tx ${e.transactionHash})`) +
+          ": nothing sent",
       ],
     );
-    return;
-  }
+  };
+  if (before.round > round) return alreadyResolved(before);
   // The contract would refuse a resolution of another state (another signer recovers): say why, send nothing.
-  const now = { round: before.round, disputed: before.disputed, held: before.held };
-  const signed = { round, disputed: BigInt(res.disputed), held: BigInt(res.held) };
-  if (signed.round !== now.round || signed.disputed !== now.disputed || signed.held !== now.held) {
-    throw new CliUserError(
-      `signature-file: it was signed for round ${signed.round}, ${signed.disputed} disputed, held ${signed.held}; ` +
-        `the batch now has round ${now.round}, ${now.disputed} disputed, held ${now.held}: both parties must sign again`,
-      "signature-file",
-      { signed, now },
-    );
-  }
-  const signer = await ctx.signer();
-  const own = await partyOf(ctx, header.agreementId, Number(header.direction) as 0 | 1, signer.address, "key");
+  const checkState = (b: BatchInfo): void => {
+    const now = { round: b.round, disputed: b.disputed, held: b.held };
+    const signed = { round, disputed: BigInt(res.disputed), held: BigInt(res.held) };
+    if (signed.round !== now.round || signed.disputed !== now.disputed || signed.held !== now.held) {
+      throw new CliUserError(
+        `signature-file: it was signed for round ${signed.round}, ${signed.disputed} disputed, held ${signed.held}; ` +
+          `the batch now has round ${now.round}, ${now.disputed} disputed, held ${now.held}: both parties must sign again`,
+        "signature-file",
+        { signed, now },
+      );
+    }
+  };
+  checkState(before);
+  const wallet = await ctx.signer();
+  const own = await partyOf(ctx, header.agreementId, Number(header.direction) as 0 | 1, wallet.address, "key");
   if (own.party === partner.party) {
     throw new CliUserError(
       `signature-file: it is signed by the ${partner.party} as this key is: give the other party's signature`,
       "signature-file",
     );
   }
-  const clearing = new ClearingClient(lane.address, signer);
-  const ownSignature = await signResolution(signer, await clearing.domain(), res);
-  const [hpmnSig, vpmnSig] =
-    own.party === "hpmn" ? [ownSignature, partner.signature] : [partner.signature, ownSignature];
-  const receipt = await clearing.resolve(header, res.payAmount, hpmnSig, vpmnSig);
+  const receipt = await afterEarlierRuns(ctx, "batch resolve", async (signer) => {
+    const current = await lane.reader.getBatch(batchId);
+    if (current.round > round) return undefined; // an earlier run's resolution, now mined
+    checkState(current);
+    const clearing = new ClearingClient(lane.address, signer);
+    const ownSignature = await signResolution(signer, await clearing.domain(), res);
+    const [hpmnSig, vpmnSig] =
+      own.party === "hpmn" ? [ownSignature, partner.signature] : [partner.signature, ownSignature];
+    return clearing.resolve(header, res.payAmount, hpmnSig, vpmnSig);
+  });
+  if (receipt === undefined) return alreadyResolved(await lane.reader.getBatch(batchId));
   const after = await lane.reader.getBatch(batchId);
   const pay = BigInt(res.payAmount);
   ctx.out.result(

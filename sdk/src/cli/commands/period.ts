@@ -17,6 +17,7 @@ import { parseBytes32, parseUint, publishedTariff, tokenDecimals } from "../chai
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
 import type { Action } from "../program";
+import { afterEarlierRuns } from "../resume";
 
 /** At most this many `collectTrueUp` calls per run (each records up to `MAX_PARTS_PER_CALL` parts). */
 const MAX_COLLECT_CALLS = 64;
@@ -149,29 +150,29 @@ async function run(ctx: Context, kind: "show" | "settle", agreementArg: string, 
     return;
   }
 
-  const signer = await ctx.signer();
-  const txHashes: string[] = [];
-  if (!before.settled) {
-    const tariff = (id: string): Promise<AgreementTariff> => publishedTariff(agreements, id);
-    const baseTariffs = [await tariff(terms.baseTariff[0]), await tariff(terms.baseTariff[1])] as const;
-    const discount = async (d: 0 | 1) => (before.hasDiscount[d] ? tariff(terms.discountTariff[d]) : null);
-    const discountTariffs = [await discount(0), await discount(1)] as const;
-    const client = new SettlementClient(addresses.settlement, signer);
-    const receipt = await client.settlePeriod(agreementId, period, terms, baseTariffs, discountTariffs);
-    txHashes.push(receipt.hash);
-  }
-  const iface = settlement.interface;
-  for (const direction of [0, 1]) {
-    for (let calls = 0; calls < MAX_COLLECT_CALLS; calls++) {
-      const [remaining] = await settlement.outstandingTrueUp(agreementId, period, direction);
-      if (remaining === 0n) break;
-      const data = iface.encodeFunctionData("collectTrueUp", [agreementId, period, direction]);
-      const receipt = await sendBuilt(signer, "collectTrueUp", { to: addresses.settlement, data, value: 0n });
-      txHashes.push(receipt.hash);
+  const txHashes = await afterEarlierRuns(ctx, "period settle", async (signer) => {
+    const hashes: string[] = [];
+    // Read again: an earlier run's transaction may have been mined while the journal was settled.
+    if (!(await settlement.isPeriodSettled(agreementId, period))) {
+      const tariff = (id: string): Promise<AgreementTariff> => publishedTariff(agreements, id);
+      const baseTariffs = [await tariff(terms.baseTariff[0]), await tariff(terms.baseTariff[1])] as const;
+      const discount = async (d: 0 | 1) => (before.hasDiscount[d] ? tariff(terms.discountTariff[d]) : null);
+      const discountTariffs = [await discount(0), await discount(1)] as const;
+      const client = new SettlementClient(addresses.settlement, signer);
+      hashes.push((await client.settlePeriod(agreementId, period, terms, baseTariffs, discountTariffs)).hash);
     }
-  }
+    for (const direction of [0, 1]) {
+      for (let calls = 0; calls < MAX_COLLECT_CALLS; calls++) {
+        const [remaining] = await settlement.outstandingTrueUp(agreementId, period, direction);
+        if (remaining === 0n) break;
+        const data = settlement.interface.encodeFunctionData("collectTrueUp", [agreementId, period, direction]);
+        hashes.push((await sendBuilt(signer, "collectTrueUp", { to: addresses.settlement, data, value: 0n })).hash);
+      }
+    }
+    return hashes;
+  });
   const after = await view();
-  ctx.out.result({ status: "sent", ...after, txHashes }, [
+  ctx.out.result({ status: txHashes.length > 0 ? "sent" : "already-done", ...after, txHashes }, [
     ...lines(after),
     ...(before.settled ? [] : ["  settled now"]),
     ...txHashes.map((h) => `  tx ${h}`),
