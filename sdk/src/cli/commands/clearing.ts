@@ -190,7 +190,8 @@ async function list(ctx: Context, agreementArg: string, opts: ListOptions): Prom
   const latest = BigInt(await provider.getBlockNumber());
   const toBlock = opts.toBlock === undefined ? latest : parseUint(opts.toBlock, "to-block");
   if (toBlock < fromBlock) {
-    throw new CliUserError(`to-block: ${toBlock} is before --from-block ${fromBlock}`, "to-block");
+    const field = opts.toBlock === undefined ? "from-block" : "to-block";
+    throw new CliUserError(`${field}: the range ${fromBlock}..${toBlock} is empty (latest block ${latest})`, field);
   }
   const address = (await ctx.addresses()).clearing;
   const contract = UsageClearing__factory.connect(address, provider);
