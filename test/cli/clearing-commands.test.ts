@@ -15,6 +15,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { generateCdrs, writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
 import { unitsToDecimal } from "../../sdk/src/rating/engine";
 import { Service } from "../../sdk/src/rating/types";
+import { clearingDomain, signResolution, type Resolution } from "../../sdk/src/typedData/clearing";
 import {
   cliBin,
   cliParties,
@@ -176,7 +177,7 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(await height()).to.equal(start + 2n);
   });
 
-  it("batch resolution sign / resolve: the parties settle the held part once; a resolution signed by the same party is refused (exit 1)", async () => {
+  it("batch resolution sign / resolve: the parties settle the held part once; a stale, tampered or same-party resolution is refused (exit 1)", async () => {
     // The home network disputes the two phantom records (the existing `dispute` command): their charge is held.
     const home = path.join(dir, "home-day0.csv");
     const skip = new Set([...day0.phantom, ...day0.duplicates]);
@@ -210,14 +211,33 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     const json = JSON.parse(readFileSync(file, "utf8")) as { resolution: Record<string, string> };
     json.resolution.payAmount = String(held);
     writeFileSync(tampered, JSON.stringify(json));
-    const [tooMuch, sameParty, forged] = await Promise.all([
+    // A valid signature of the partner over a state the batch is not in (one record fewer disputed): stale.
+    const stale = path.join(dir, "stale.json");
+    const staleResolution = { ...(signed.resolution as Resolution), disputed: "1" };
+    const domain = clearingDomain({ chainId: 31337n, verifyingContract: setup.addresses.clearing });
+    writeFileSync(
+      stale,
+      JSON.stringify({
+        resolution: staleResolution,
+        signature: await signResolution(bobSigner, domain, staleResolution),
+        signer: bobSigner.address,
+      }),
+    );
+    const [tooMuch, sameParty, forged, outdated] = await Promise.all([
       cli(["--json", "batch", "resolution", "sign", ...lane, "--pay", unitsToDecimal(held + 1n, 6)], keyOf(bobSigner)),
       cli(["--json", "batch", "resolve", ...lane, "--signature-file", file], keyOf(bobSigner)),
       cli(["--json", "batch", "resolve", ...lane, "--signature-file", tampered], keyOf(aliceSigner)),
+      cli(["--json", "batch", "resolve", ...lane, "--signature-file", stale], keyOf(aliceSigner)),
     ]);
     expect(refused(tooMuch, 1)).to.include({ field: "pay" });
     expect(refused(sameParty, 1)).to.include({ field: "signature-file" });
     expect(refused(forged, 1)).to.include({ field: "signature-file" });
+    const moved = refused(outdated, 1);
+    expect(moved).to.include({ field: "signature-file" });
+    expect(moved.args).to.deep.equal({
+      signed: { round: "0", disputed: "1", held: String(held) },
+      now: { round: "0", disputed: "2", held: String(held) },
+    });
     expect(await height()).to.equal(start);
 
     const resolved = ok(
@@ -247,7 +267,7 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     for (const key of ["submittedAt", "finalAt"]) expect(b0[key]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
 
     const list = (...args: string[]) => cli(["--json", "batch", "list", setup.agreementId, ...args]);
-    const [paged, rejected, later, other, human, badStatus, zero] = await Promise.all([
+    const [paged, rejected, later, other, human, badStatus, zero, future] = await Promise.all([
       list("--block-range", "1"),
       list("--status", "rejected"),
       list("--from-block", String(b1.blockNumber)),
@@ -255,6 +275,7 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
       cli(["batch", "list", setup.agreementId]),
       list("--status", "done"),
       list("--block-range", "0"),
+      list("--from-block", "99999999"),
     ]);
     expect(ok(paged).batches).to.deep.equal(all.batches);
     expect(paged.json().requests).to.equal(Number(BigInt(all.toBlock as string) + 1n));
@@ -264,6 +285,7 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(human.stdout).to.contain("2 batch(es)").and.contain("Rejected");
     expect(refused(badStatus, 1)).to.include({ field: "status" });
     expect(refused(zero, 1)).to.include({ field: "block-range" });
+    expect(refused(future, 1)).to.include({ field: "from-block" });
   });
 
   it("period show / settle: refuses an early settlement (exit 2, decoded) and an unknown period (exit 1), settles once", async () => {
