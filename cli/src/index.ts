@@ -5,11 +5,13 @@
 import { CommanderError } from "commander";
 
 import * as batch from "./commands/batch";
+import * as clearing from "./commands/clearing";
 import * as cycle from "./commands/cycle";
 import * as deploy from "./commands/deploy";
 import * as market from "./commands/market";
 import * as offer from "./commands/offer";
 import * as operator from "./commands/operator";
+import * as period from "./commands/period";
 import * as reconcile from "./commands/reconcile";
 import * as report from "./commands/report";
 import * as tariff from "./commands/tariff";
@@ -32,6 +34,8 @@ export const COMMAND_MODULES = [
   usage,
   reconcile,
   batch,
+  clearing,
+  period,
   voucher,
   vault,
   cycle,

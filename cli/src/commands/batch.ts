@@ -15,7 +15,7 @@ import type { Action } from "../program";
 export function register(program: Command, action: Action): void {
   const batch = program
     .command("batch")
-    .description("a submitted batch, by its lane and Merkle root: show it, accept it, finalize it");
+    .description("submitted batches: list them; by lane and root: show, accept, finalize, reject, return, resolve");
   batch
     .command("show <agreementId> <direction> <root>")
     .description("the batch's status, charge and held part (token decimals), disputed records, round and final time")
