@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { dayBins, DAY_SECONDS, distribution, secondsToDays } from "./distribution";
-import { decimalToSignedUnits, formatUnits } from "./format";
+import { decimalToSignedUnits, formatDecimal, formatUnits } from "./format";
 import { checkStatements, type CycleStatement } from "./statement";
 import { barChart, escapeXml as escape, histogram, type Series } from "./svg";
 
@@ -208,12 +208,14 @@ export function renderHtml(r: DemoReport): string {
         { name: "batches settled, per day of delay", color: BLUE },
         [
           {
+            key: "median",
             series: { name: `median: ${medianDays} days`, color: GREEN },
             at: d.median / DAY_SECONDS,
             label: `median ${medianDays} d`,
             value: String(d.median),
           },
           {
+            key: "maximum",
             series: { name: `maximum: ${maxDays} days`, color: RED },
             at: d.max / DAY_SECONDS,
             label: `maximum ${maxDays} d`,
@@ -304,7 +306,7 @@ svg text{font-size:11px;fill:#2d3748}svg .value,svg .axis{fill:${GREY}}small{col
 <div class="kpi"><b>${r.netting.paymentsAvoided} of ${r.netting.grossTransfers}</b>payments avoided by netting</div>
 <div class="kpi"><b>${escape(r.netting.moneyMovedPercent)}%</b>of gross money actually moved</div>
 <div class="kpi"><b>${escape(medianDays)} days</b>median usage-to-settlement (traditionally ${escape(r.settlementTime.traditional)})</div>
-<div class="kpi"><b>${escape(r.gas.perRecord)}</b>gas per usage record</div>
+<div class="kpi"><b>${escape(formatDecimal(r.gas.perRecord, 2))}</b>gas per usage record</div>
 </div>
 <h2>Operators</h2><div class="scroll">${operators}</div>${grossNet}
 <h2>Vault statement per settlement cycle (${escape(sym)})</h2>
@@ -318,7 +320,7 @@ svg text{font-size:11px;fill:#2d3748}svg .value,svg .axis{fill:${GREY}}small{col
 <p>Charges: batches ${m(r.charges.batchCharges)}, vouchers ${m(r.charges.voucherCharges)}, capacity ${m(r.charges.capacityPayments)}; period-end discount true-ups: ${escape(trueUps)}.</p>
 <h2>Agreements</h2><div class="scroll">${agreements}</div>
 <h2>Capacity and spectrum</h2><div class="scroll">${trades}</div>
-<h2>Gas</h2><p>Clearing gas in all: ${r.gas.clearingTotal.toLocaleString("en-US")} (${escape(r.gas.perRecord)} per record).</p>${gas}
+<h2>Gas</h2><p>Clearing gas in all: ${r.gas.clearingTotal.toLocaleString("en-US")} (${escape(formatDecimal(r.gas.perRecord, 2))} per record).</p>${gas}
 </body></html>
 `;
 }

@@ -116,6 +116,8 @@ export function barChart(title: string, rows: BarRow[]): string {
 }
 
 export interface HistogramMarker {
+  /** What the marker is ("median"), written as the line's `data-marker` attribute. */
+  key: string;
   series: Series;
   /** Where the marker stands, in the bins' unit (a bin is one unit wide, bin i covers [i, i + 1)). */
   at: number;
@@ -173,7 +175,7 @@ export function histogram(
     const y = markerTop + i * 16 + FONT_PX;
     parts.push(
       `<line class="marker" x1="${x.toFixed(1)}" y1="${y + 2}" x2="${x.toFixed(1)}" y2="${base}" stroke="${m.series.color}" ` +
-        `stroke-width="2" stroke-dasharray="4 3" data-value="${escapeXml(m.value)}"/>`,
+        `stroke-width="2" stroke-dasharray="4 3" data-marker="${escapeXml(m.key)}" data-value="${escapeXml(m.value)}"/>`,
     );
     const fitsRight = x + 4 + textWidth(m.label) <= width;
     parts.push(text(fitsRight ? x + 4 : x - 4, y, m.label, fitsRight ? "start" : "end", "label"));
