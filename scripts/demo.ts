@@ -79,6 +79,7 @@ import {
   type Deal,
 } from "./demo/consortium";
 import { distribution, secondsToDays } from "./demo/distribution";
+import { formatDecimal } from "./demo/format";
 import { writeDemoReport, type DemoReport, type GasFigure } from "./demo/report";
 import { cycleStatements, type Movement, type Snapshot } from "./demo/statement";
 import { generateCdrs } from "../sdk/src/testing";
@@ -599,11 +600,13 @@ async function main(): Promise<void> {
       withdrawn: show(withdrawn.get(id) ?? 0n),
     };
   });
-  console.log("   operator                 gross owes     gross owed            net      withdrawn");
+  // Amounts as the report writes them: thousands separators and the token's decimals, exact.
+  const amount = (d: string) => formatDecimal(d, DECIMALS).padStart(16);
+  console.log(
+    `   ${"operator".padEnd(22)} ${["gross owes", "gross owed", "net", "withdrawn"].map((h) => h.padStart(16)).join(" ")}`,
+  );
   for (const o of consortium) {
-    console.log(
-      `   ${o.name.padEnd(22)} ${o.grossOwes.padStart(12)} ${o.grossOwed.padStart(14)} ${o.net.padStart(14)} ${o.withdrawn.padStart(14)}`,
-    );
+    console.log(`   ${o.name.padEnd(22)} ${[o.grossOwes, o.grossOwed, o.net, o.withdrawn].map(amount).join(" ")}`);
   }
 
   // The report.
