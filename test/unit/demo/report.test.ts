@@ -4,6 +4,7 @@ import { decimalToSignedUnits } from "../../../scripts/demo/format";
 import { renderHtml, type DemoReport } from "../../../scripts/demo/report";
 import { cycleStatements, type Movement, type Snapshot } from "../../../scripts/demo/statement";
 import { barChart, FONT_PX, textWidth } from "../../../scripts/demo/svg";
+import { all, AMOUNT, chartColours, figures, markerValue, numberCells, statementRows, unescape } from "./html";
 
 /**
  * The demo's HTML page, rendered from a small fixed report (no chain): what a finance reader sees. Amounts are checked
@@ -147,19 +148,9 @@ function fixture(): DemoReport {
   };
 }
 
-const unescape = (s: string) =>
-  s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!);
-const all = (html: string, re: RegExp) => [...html.matchAll(re)];
-const figures = (html: string) => all(html, /<figure>.*?<\/figure>/gs).map((m) => m[0]);
-/** Table rows of `cls` ("line", "total") as their cells' texts, with the row's cycle. */
-const rows = (html: string, cls: string) =>
-  all(html, new RegExp(`<tr class="${cls}" data-cycle="(\\d+)"[^>]*>(.*?)</tr>`, "g")).map((m) => ({
-    cycle: Number(m[1]),
-    cells: all(m[2], /<td[^>]*>(.*?)<\/td>/g).map((c) => unescape(c[1])),
-  }));
 /** A formatted amount back to units: the separators removed, then exact parsing. */
 const units = (text: string) => decimalToSignedUnits(text.replace(/,/g, ""), 6);
-const AMOUNT = /^-?\d{1,3}(,\d{3})*\.\d{6}$/;
+const rows = statementRows;
 
 describe("The demo report page (fixed input)", function () {
   const html = renderHtml(fixture());
@@ -177,8 +168,7 @@ describe("The demo report page (fixed input)", function () {
       ]) {
         expect(html).to.contain(expected);
       }
-      const cells = all(html, /<td class="num">([^<]*)<\/td>/g).map((m) => m[1]);
-      const amounts = cells.filter((c) => c.includes("."));
+      const amounts = numberCells(html).filter((c) => c.includes("."));
       expect(amounts.length).to.be.greaterThan(40);
       for (const a of amounts) expect(a).to.match(AMOUNT);
     });
@@ -257,12 +247,7 @@ describe("The demo report page (fixed input)", function () {
     it("should name every colour drawn in a chart in that chart's legend", function () {
       expect(charts).to.have.length(5);
       for (const chart of charts) {
-        const drawn = new Set([
-          ...all(chart, /<rect class="bar"[^>]*fill="([^"]+)"/g).map((m) => m[1]),
-          ...all(chart, /<line class="marker"[^>]*stroke="([^"]+)"/g).map((m) => m[1]),
-        ]);
-        const swatches = all(chart, /<rect class="swatch"[^>]*fill="([^"]+)"/g).map((m) => m[1]);
-        const names = all(chart, /<text[^>]*class="legend">([^<]+)<\/text>/g).map((m) => m[1]);
+        const { drawn, swatches, names } = chartColours(chart);
         expect(drawn.size, chart.slice(0, 80)).to.be.greaterThan(0);
         for (const colour of drawn) expect(swatches, chart.slice(0, 80)).to.include(colour);
         expect(new Set(swatches).size, "one entry per colour").to.equal(swatches.length);
@@ -329,7 +314,7 @@ describe("The demo report page (fixed input)", function () {
     const median = (sorted[2] + sorted[3]) / 2; // six values: 3.5 days and 75 s
     const max = sorted[sorted.length - 1];
     const chart = figures(html).find((f) => f.includes("Usage-to-settlement"))!;
-    const marker = (key: string) => Number(new RegExp(`data-marker="${key}" data-value="([\\d.]+)"`).exec(chart)![1]);
+    const marker = (key: string) => markerValue(chart, key);
 
     it("should mark the median and maximum computed from the delays", function () {
       expect(marker("median")).to.equal(median);
