@@ -79,7 +79,7 @@ import {
   type Deal,
 } from "./demo/consortium";
 import { distribution, secondsToDays } from "./demo/distribution";
-import { formatDecimal } from "./demo/format";
+import { formatDecimal, formatUnits } from "./demo/format";
 import { writeDemoReport, type DemoReport, type GasFigure } from "./demo/report";
 import { cycleStatements, type Movement, type Snapshot } from "./demo/statement";
 import { generateCdrs } from "../sdk/src/testing";
@@ -93,6 +93,8 @@ const PERIOD = 30 * DAY;
 const DECIMALS = 6;
 const usd = (whole: bigint) => whole * 10n ** BigInt(DECIMALS);
 const show = (units: bigint) => unitsToDecimal(units, DECIMALS);
+/** An amount for the console, as the report's page writes it: "12,345.678900". */
+const money = (units: bigint) => formatUnits(units, DECIMALS);
 const name = (id: number) => MEMBERS[id - 1].name;
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 /** Week `w` of the month: days [7w, 7w + 7), the last week running to the period's end (day 30). */
@@ -582,7 +584,7 @@ async function main(): Promise<void> {
   console.log(
     `\n8. Settlement: ${applied.length} obligations in ${cycles} weekly cycles (each close O(1)). ` +
       `Gross: ${st.grossTransfers} bilateral payments, ` +
-      `${show(st.grossTotal)} dUSD; multilateral netting: ${st.netTransfers} payments, ${show(st.netTotal)} dUSD ` +
+      `${money(st.grossTotal)} dUSD; multilateral netting: ${st.netTransfers} payments, ${money(st.netTotal)} dUSD ` +
       `(${percent}% of gross moved)`,
   );
   const consortium: DemoReport["consortium"] = MEMBERS.map((m, i) => {
@@ -673,7 +675,7 @@ async function main(): Promise<void> {
   const files = writeDemoReport(report, process.env.ROAMLEDGER_DEMO_REPORTS ?? "reports");
   console.log(
     `\n9. Fraud caught: ${stats.duplicates} duplicates and ${stats.outOfPeriod} out-of-period records proven on chain ` +
-      `(${show(stats.removed)} dUSD removed), ${stats.phantoms} phantom records disputed and waived (${show(stats.waived)} dUSD)`,
+      `(${money(stats.removed)} dUSD removed), ${stats.phantoms} phantom records disputed and waived (${money(stats.waived)} dUSD)`,
   );
   console.log(
     `   usage to settled cash: median ${report.settlementTime.medianDays} days (max ${report.settlementTime.maxDays}), ` +
