@@ -60,13 +60,18 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
   let classId: string;
   let classFrom: bigint;
 
-  const cli = (args: string[], key?: { privateKey: string }, extra: Record<string, string> = {}): Promise<CliRun> =>
-    runCli(bin, ["--json", ...args], {
+  /** Runs the CLI as the holder of `key`, with `--json` unless `json: false`, with `env` added. */
+  const cli = (
+    args: string[],
+    key?: { privateKey: string },
+    { json = true, env = {} }: { json?: boolean; env?: Record<string, string> } = {},
+  ): Promise<CliRun> =>
+    runCli(bin, json ? ["--json", ...args] : args, {
       ROAMLEDGER_RPC_URL: node.url,
       ROAMLEDGER_DEPLOYMENT: deploymentDir,
       ROAMLEDGER_JOURNAL_DIR: path.join(dir, "journal"),
       ROAMLEDGER_PRIVATE_KEY: key?.privateKey,
-      ...extra,
+      ...env,
     });
   const height = () => blockNumberOf(node.url);
   const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
@@ -178,8 +183,9 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
   });
 
   it("agreement show: parties as TADIG, dates in UTC, amounts in decimals; an unknown agreement is decoded (exit 2)", async () => {
-    const [found, unknown, malformed] = await Promise.all([
+    const [found, human, unknown, malformed] = await Promise.all([
       cli(["agreement", "show", agreementId]),
+      cli(["agreement", "show", agreementId], undefined, { json: false }),
       cli(["agreement", "show", `0x${"ab".repeat(32)}`]),
       cli(["agreement", "show", "42"]),
     ]);
@@ -198,6 +204,10 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
     const terms = shown.terms as { conditions: { commitmentDecimal: string }[]; validFromIso: string };
     expect(terms.conditions[0].commitmentDecimal).to.equal("0");
     expect(terms.validFromIso).to.equal(iso(info.validFrom));
+    expect(human.code, human.stderr).to.equal(0);
+    expect(human.stdout)
+      .to.contain("party A     #1 DEUD1")
+      .and.contain(`valid       ${iso(info.validFrom)} to`);
     expect(expectError(unknown, 2)).to.include({ name: "RoamingAgreements_UnknownAgreement" });
     expect(expectError(malformed, 1)).to.include({ field: "agreementId" });
   });
@@ -316,7 +326,7 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
     const capacity = new CapacityClient(addresses.capacity, provider);
     const args = ["market", "fill", "1", "2", "--approve"];
     const before = await height();
-    const crashed = await cli(args, alice, { ROAMLEDGER_CLI_CRASH: "after-send" });
+    const crashed = await cli(args, alice, { env: { ROAMLEDGER_CLI_CRASH: "after-send" } });
     expect(crashed.signal).to.equal("SIGKILL");
     expect(await height()).to.equal(before + 2n); // the approval, then the fill
     const [resumed, own] = await Promise.all([rerunSendsNothing(args, alice), cli(["market", "fill", "1", "1"], bob)]);
@@ -353,16 +363,18 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
   it("governance suspend and reinstate: the pauser acts at once (--schedule named), the governor waits its delay", async () => {
     const registry = new RegistryClient(addresses.registry, provider);
     const suspend = ["governance", "suspend", "3", "--reason", "unpaid fees"];
-    const [scheduling, malformed] = await Promise.all([
+    const reinstate = ["governance", "reinstate", "3", "--reason", "fees paid"];
+    const [scheduling, malformed, stranger] = await Promise.all([
       cli([...suspend, "--schedule"], consortium),
       cli(["governance", "suspend", "x", "--execute"], consortium),
+      cli([...reinstate, "--schedule"], carol), // no role
     ]);
     expect(expectError(scheduling, 1)).to.include({ field: "schedule" }); // the pauser has no delay
     expect(expectError(malformed, 1)).to.include({ field: "operatorId" });
+    expect(expectError(stranger, 2)).to.include({ name: "AccessManagerUnauthorizedCall" });
     expect(expectOk(await cli([...suspend, "--execute"], consortium)).status).to.equal("executed");
     expect((await registry.getOperator(3n)).status).to.equal("suspended");
 
-    const reinstate = ["governance", "reinstate", "3", "--reason", "fees paid"];
     await rerunSendsNothing([...suspend, "--execute"], consortium);
     const scheduled = await cli([...reinstate, "--schedule"], consortium);
     const executableAt = (await now()) + HOUR;

@@ -123,7 +123,7 @@ async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Pro
   const manager = RoamLedgerManager__factory.connect((await ctx.addresses()).manager, signer);
   const operationId = await manager.hashOperation(signer.address, d.target, d.data);
   const selector = d.data.slice(0, 10);
-  const [, delay] = await manager.canCall(signer.address, d.target, selector);
+  const [immediate, delay] = await manager.canCall(signer.address, d.target, selector);
   const base = { ...d.details, step, operationId, target: d.target, data: d.data, delay };
   if (await d.inEffect()) {
     ctx.out.result({ ...base, status: "already-done" }, [`already in effect: ${d.what}; nothing sent`]);
@@ -131,7 +131,8 @@ async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Pro
   }
   const scheduledAt = await manager.getSchedule(operationId); // 0: none (or expired, or executed)
   if (step === "schedule") {
-    if (delay === 0n) {
+    // A caller without the role (not immediate, delay 0) is left to the manager's decoded refusal.
+    if (immediate) {
       throw new CliUserError(
         `schedule: ${signer.address} may ${d.what} at once (no execution delay): use --execute`,
         "schedule",
