@@ -367,7 +367,7 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
     const [scheduling, malformed, stranger] = await Promise.all([
       cli([...suspend, "--schedule"], consortium),
       cli(["governance", "suspend", "x", "--execute"], consortium),
-      cli([...reinstate, "--schedule"], carol), // no role
+      cli([...suspend, "--schedule"], carol), // no role
     ]);
     expect(expectError(scheduling, 1)).to.include({ field: "schedule" }); // the pauser has no delay
     expect(expectError(malformed, 1)).to.include({ field: "operatorId" });
