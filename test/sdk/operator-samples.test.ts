@@ -27,13 +27,13 @@ import {
   type AgreementTerms,
   type Service,
 } from "../../sdk/src";
-// The CLI's own readers (they follow the CLI wherever its package lives).
-import { readCdrBatchFile, readCdrFile } from "../../sdk/src/cli/cdrfile";
-import { ratingTariff } from "../../sdk/src/cli/chain";
-import { Context } from "../../sdk/src/cli/context";
-import { readJsonFile } from "../../sdk/src/cli/json";
-import { Output } from "../../sdk/src/cli/output";
-import { DEFAULT_RPC } from "../../sdk/src/cli/program";
+// The CLI's own readers (the @roamledger/cli package).
+import { readCdrBatchFile, readCdrFile } from "../../cli/src/cdrfile";
+import { ratingTariff } from "../../cli/src/chain";
+import { Context } from "../../cli/src/context";
+import { readJsonFile } from "../../cli/src/json";
+import { Output } from "../../cli/src/output";
+import { DEFAULT_RPC } from "../../cli/src/program";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SAMPLES = path.join(ROOT, "examples", "operator");
