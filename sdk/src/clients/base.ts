@@ -52,7 +52,8 @@ export abstract class SuiteClient<Binding, Builder extends TransactionBuilder> {
     this.build = build;
     this.address = build.address;
     this.runner = runner;
-    this.contract = typeof bind === "function" ? bind(this.address, runner) : bind.connect(this.address, runner);
+    // a TypeChain factory is a class (a function too): its static `connect` makes the binding
+    this.contract = "connect" in bind ? bind.connect(this.address, runner) : bind(this.address, runner);
   }
 
   /** The same client through another runner (e.g. the signer of another operator's admin). */
