@@ -7,6 +7,7 @@ import { CommanderError } from "commander";
 import * as batch from "./commands/batch";
 import * as cycle from "./commands/cycle";
 import * as deploy from "./commands/deploy";
+import * as dev from "./commands/dev";
 import * as market from "./commands/market";
 import * as offer from "./commands/offer";
 import * as operator from "./commands/operator";
@@ -26,6 +27,7 @@ export type { CliIo } from "./output";
 
 export const COMMAND_MODULES = [
   deploy,
+  dev,
   operator,
   tariff,
   offer,
