@@ -165,7 +165,12 @@ export async function runCli(
     cwd,
     env: {
       ...base,
-      NODE_PATH: [path.join(ROOT, "sdk", "node_modules"), path.join(ROOT, "node_modules")].join(path.delimiter),
+      // The CLI package's own dependencies first (its commander is not the root's), for a CLI transpiled elsewhere.
+      NODE_PATH: [
+        path.join(ROOT, "cli", "node_modules"),
+        path.join(ROOT, "sdk", "node_modules"),
+        path.join(ROOT, "node_modules"),
+      ].join(path.delimiter),
       ...env,
     },
   });

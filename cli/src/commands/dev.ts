@@ -55,7 +55,7 @@ export function register(program: Command, action: Action): void {
       "deploy the test stablecoin for this deployment (once: recorded beside the deployment record), allow it in the " +
         "vault with the sending key as governor, and top balances up to --mint amounts; safe to re-run",
     )
-    .option("--decimals <n>", "the token's decimals (0-36)", "6")
+    .option("--decimals <n>", "the new token's decimals, 0-36 (default 6; a recorded token keeps its own)")
     .option("--name <name>", "the token's name", "Test USD")
     .option("--symbol <symbol>", "the token's symbol", "TUSD")
     .option("--cycle-length <seconds>", "the vault's settlement cycle length for the token", "604800")
@@ -99,15 +99,15 @@ function readRecord(file: string): TokenRecord | undefined {
 
 async function token(
   ctx: Context,
-  opts: { decimals: string; name: string; symbol: string; cycleLength: string; mint: string[] },
+  opts: { decimals?: string; name: string; symbol: string; cycleLength: string; mint: string[] },
 ): Promise<void> {
-  const decimals = Number(parseUint(opts.decimals, "decimals"));
-  if (decimals > 36) throw new CliUserError("--decimals: at most 36", "decimals");
+  const wanted = opts.decimals === undefined ? undefined : Number(parseUint(opts.decimals, "decimals"));
+  if (wanted !== undefined && wanted > 36) throw new CliUserError("--decimals: at most 36", "decimals");
+  parseMints(opts.mint, 36); // the flags' shape checked before any request; amounts again with the token's decimals
   const cycleLength = parseUint(opts.cycleLength, "cycle-length");
   if (cycleLength < 1n || cycleLength >= 2n ** 32n) {
     throw new CliUserError("--cycle-length: a positive number of seconds below 2^32", "cycle-length");
   }
-  const mints = parseMints(opts.mint, decimals);
   const root = ctx.projectRoot();
   const artifactFile = root === undefined ? undefined : path.join(root, TOKEN_ARTIFACT);
   if (artifactFile === undefined || !existsSync(artifactFile)) {
@@ -131,13 +131,15 @@ async function token(
     ctx.out.note(`the recorded token ${record.address} has no code on this chain: deploying a new one`);
     record = undefined;
   }
-  if (record !== undefined && opts.decimals !== "6" && record.decimals !== decimals) {
+  if (record !== undefined && wanted !== undefined && record.decimals !== wanted) {
     throw new CliUserError(
       `--decimals: this deployment's token ${record.address} has ${record.decimals} decimals (remove ${recordFile} ` +
         "for a new token)",
       "decimals",
     );
   }
+  const decimals = record?.decimals ?? wanted ?? 6;
+  const amounts = parseMints(opts.mint, decimals); // before anything is sent
   if (record === undefined) {
     const artifact = JSON.parse(readFileSync(artifactFile, "utf8")) as { abi: InterfaceAbi; bytecode: string };
     const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
@@ -159,7 +161,6 @@ async function token(
     ctx.out.note(`deployed ${record.symbol} (${record.decimals} decimals) at ${record.address}`);
   }
   const tokenDecimals = record.decimals;
-  const amounts = tokenDecimals === decimals ? mints : parseMints(opts.mint, tokenDecimals);
 
   // The vault's allowance, through the governor (scheduled first if the governor has a delay).
   const vault = new VaultClient(addresses.vault, signer);
