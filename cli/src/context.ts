@@ -257,7 +257,8 @@ export class Context {
       const given = this.options.deployment;
       if (given === undefined || given === "") return this.projectDeployment();
       const resolved = path.resolve(given);
-      const isDir = existsSync(resolved) && statSync(resolved).isDirectory();
+      // A directory, unless it names a file (an existing one, or a .json not written yet).
+      const isDir = existsSync(resolved) ? statSync(resolved).isDirectory() : !resolved.endsWith(".json");
       const dir = isDir ? resolved : path.dirname(resolved);
       return {
         dir,
