@@ -1,15 +1,20 @@
 /** Reads from the chain that several commands share: an agreement's terms and tariffs, token decimals, headers. */
 import { Contract, getAddress, isHexString, ZeroAddress, type Provider, type Result } from "ethers";
 
-import { AgreementsClient } from "@roamledger/sdk";
-import { tariffFromResult, type AgreementTariff } from "@roamledger/sdk";
-import { ClearingClient } from "@roamledger/sdk";
-import type { Service, Tariff } from "@roamledger/sdk";
-import type { UsageClearing } from "@roamledger/sdk";
-import { UsageClearing__factory } from "@roamledger/sdk";
-import type { NormalizedTerms } from "@roamledger/sdk";
-import type { BatchHeader } from "@roamledger/sdk";
-import { batchIdOf, unpackBatchTotals } from "@roamledger/sdk";
+import {
+  AgreementsClient,
+  tariffFromResult,
+  type AgreementTariff,
+  ClearingClient,
+  type Service,
+  type Tariff,
+  type UsageClearing,
+  UsageClearing__factory,
+  type NormalizedTerms,
+  type BatchHeader,
+  batchIdOf,
+  unpackBatchTotals,
+} from "@roamledger/sdk";
 import type { Context } from "./context";
 import { CliUserError } from "./errors";
 

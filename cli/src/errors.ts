@@ -9,8 +9,8 @@
  * | 3    | `connection` | the RPC cannot be reached, or no deployment is known for its chain                    |
  * | 4    | `internal`   | anything else (a bug: please report it)                                               |
  */
-import { CdrFileError } from "@roamledger/sdk";
 import {
+  CdrFileError,
   InvalidArgumentError,
   RoamLedgerContractError,
   SignerRequiredError,

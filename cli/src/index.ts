@@ -4,13 +4,19 @@
  */
 import { CommanderError } from "commander";
 
+import * as agreement from "./commands/agreement";
 import * as batch from "./commands/batch";
+import * as clearing from "./commands/clearing";
+import * as bids from "./commands/bids";
+import * as capacity from "./commands/capacity";
 import * as cycle from "./commands/cycle";
 import * as deploy from "./commands/deploy";
 import * as dev from "./commands/dev";
+import * as governance from "./commands/governance";
 import * as market from "./commands/market";
 import * as offer from "./commands/offer";
 import * as operator from "./commands/operator";
+import * as period from "./commands/period";
 import * as reconcile from "./commands/reconcile";
 import * as report from "./commands/report";
 import * as tariff from "./commands/tariff";
@@ -34,11 +40,17 @@ export const COMMAND_MODULES = [
   usage,
   reconcile,
   batch,
+  clearing,
+  period,
   voucher,
   vault,
   cycle,
   market,
   report,
+  agreement,
+  capacity,
+  bids,
+  governance,
 ];
 
 /** The process's streams and environment. */

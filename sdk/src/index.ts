@@ -46,6 +46,10 @@ export type { SettlementVault, SettlementVaultInterface } from "./typechain/cont
 export { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
 export type { UsageClearing, UsageClearingInterface } from "./typechain/contracts/UsageClearing";
 export { UsageClearing__factory } from "./typechain/factories/contracts/UsageClearing__factory";
+export type { PeriodSettlement, PeriodSettlementInterface } from "./typechain/contracts/PeriodSettlement";
+export { PeriodSettlement__factory } from "./typechain/factories/contracts/PeriodSettlement__factory";
+/** Sends a built `{ to, data, value }` with a signer and waits for its receipt, reverts decoded (as the clients do). */
+export { sendBuilt, type RevertDecoder } from "./clients/send";
 export * from "./cdr";
 export * from "./typedData/clearing";
 export * from "./merkle";

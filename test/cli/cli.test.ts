@@ -492,6 +492,25 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     expect(await blockNumber()).to.equal(height);
   });
 
+  it("should stream a file larger than --in-memory-max through the general path, to the same batch; no control codes off a terminal", async () => {
+    const file = path.join(dir, "large.csv");
+    const args = ["--json", "usage", "submit", file, "--agreement", agreementId, "--direction", "0", "--dry-run"];
+    const secret = { ROAMLEDGER_SHARED_SECRET: SECRET };
+    const whole = ok(await cli(args, secret));
+    // the dry run rates the batch as the contract would now (the period's volumes so far: none on this lane yet)
+    expect(BigInt(whole.charge as string)).to.be.greaterThan(0n);
+    expect(whole.chargeDecimal).to.match(/^\d+(\.\d+)?$/);
+    const streamed = await cli([...args, "--in-memory-max", "0"], secret);
+    expect(streamed.json()).to.deep.equal(whole);
+    const bad = await cli([...args, "--in-memory-max", "0.5"], secret);
+    expect(bad.code).to.equal(1);
+    expect(bad.json().error).to.include({ field: "in-memory-max" });
+    // stderr is a pipe here: notes and the bar carry no terminal control codes
+    const plain = await cli(args.slice(1).concat("--progress"), secret);
+    expect(plain.code, plain.stderr).to.equal(0);
+    expect(plain.stderr + plain.stdout).to.not.include("\u001b[");
+  });
+
   it("should resume after a crash right after sending: the re-run sends nothing and finds the batch", async () => {
     const file = path.join(dir, "day1.csv");
     await writeCsv(file, cdrs("day1", 200, 1n));

@@ -3,6 +3,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import {
   applyCondition,
+  batchCharge,
   batchIdOf,
   computeTariffId,
   hashAgreementTerms,
@@ -420,13 +421,12 @@ export class ClearingModel {
     const period = this.periodOf(a, ps);
     const p = this.period(lane, period);
     const remaining = a.plans.map(() => 0n);
-    let charge = 0n;
+    // the SDK's twin of the contract's rating of a batch (compared with the contract's charge at every submission)
+    const charge = batchCharge(a.plans, p.volumes, h.services, h.volumes, DECIMALS);
     h.services.forEach((s, i) => {
       const position = a.plans.findIndex((plan) => Number(plan.service) === Number(s));
       const v = BigInt(h.volumes[i]);
-      const current = p.volumes[position];
-      charge += this.rated(a, position, current + v) - this.rated(a, position, current);
-      p.volumes[position] = current + v;
+      p.volumes[position] += v;
       remaining[position] = v;
     });
     const taxed = this.taxedServices(lane, version);

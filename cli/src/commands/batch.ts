@@ -5,18 +5,17 @@
  */
 import type { Command } from "commander";
 
-import { ClearingClient, type BatchInfo } from "@roamledger/sdk";
-import { unitsToDecimal } from "@roamledger/sdk";
-import type { BatchHeader } from "@roamledger/sdk";
+import { ClearingClient, type BatchInfo, unitsToDecimal, type BatchHeader } from "@roamledger/sdk";
 import { agreementView, headerOfRoot, parseBytes32, parseDirection, tokenDecimals } from "../chain";
 import type { Context } from "../context";
+import { isoTime } from "../format";
 import { CliUserError } from "../errors";
 import type { Action } from "../program";
 
 export function register(program: Command, action: Action): void {
   const batch = program
     .command("batch")
-    .description("a submitted batch, by its lane and Merkle root: show it, accept it, finalize it");
+    .description("submitted batches: list them; by lane and root: show, accept, finalize, reject, return, resolve");
   batch
     .command("show <agreementId> <direction> <root>")
     .description("the batch's status, charge and held part (token decimals), disputed records, round and final time")
@@ -115,7 +114,7 @@ async function describe(ctx: Context, batchId: string, header: BatchHeader, b: B
     heldDecimal: unitsToDecimal(b.held, decimals),
     disputed: b.disputed,
     round: b.round,
-    finalAt: new Date(Number(b.finalAt) * 1000).toISOString(),
+    finalAt: isoTime(b.finalAt),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { VaultClient } from "@roamledger/sdk";
 import { parseAddress } from "../chain";
 import type { Context } from "../context";
+import { isoTime } from "../format";
 import type { Action } from "../program";
 
 export function register(program: Command, action: Action): void {
@@ -21,9 +22,9 @@ async function close(ctx: Context, tokenArg: string): Promise<void> {
   const receipt = await vault.closeCycle(token);
   const after = await vault.tokenConfig(token);
   ctx.out.result(
-    { token, closedCycle: before.cycle, openCycle: after.cycle, nextEnd: after.openEnd, txHash: receipt.hash },
+    { token, closedCycle: before.cycle, openCycle: after.cycle, nextEnd: isoTime(after.openEnd), txHash: receipt.hash },
     [
-      `closed cycle ${before.cycle} of ${token}; cycle ${after.cycle} is open until ${after.openEnd}`,
+      `closed cycle ${before.cycle} of ${token}; cycle ${after.cycle} is open until ${isoTime(after.openEnd)}`,
       `  tx ${receipt.hash}`,
     ],
   );

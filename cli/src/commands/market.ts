@@ -1,9 +1,7 @@
 /** `roamledger market listings|list|buy`: the capacity market (delivery versus payment). */
 import type { Command } from "commander";
 
-import { PayVia } from "@roamledger/sdk";
-import { MarketClient, type CapacityListing } from "@roamledger/sdk";
-import { decimalToUnits, unitsToDecimal } from "@roamledger/sdk";
+import { PayVia, MarketClient, type CapacityListing, decimalToUnits, unitsToDecimal } from "@roamledger/sdk";
 import { parseAddress, parseUint, tokenDecimals } from "../chain";
 import type { Context } from "../context";
 import type { Action } from "../program";

@@ -2,8 +2,13 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 
-import { AgreementsClient } from "@roamledger/sdk";
-import { hashAgreementOffer, randomNonce, type AgreementOffer, type AgreementTerms } from "@roamledger/sdk";
+import {
+  AgreementsClient,
+  hashAgreementOffer,
+  randomNonce,
+  type AgreementOffer,
+  type AgreementTerms,
+} from "@roamledger/sdk";
 import { parseUint } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";

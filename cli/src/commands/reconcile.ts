@@ -4,13 +4,18 @@
  */
 import type { Command } from "commander";
 
-import { prepareBatch } from "@roamledger/sdk";
-import { ClearingClient } from "@roamledger/sdk";
-import type { Service } from "@roamledger/sdk";
-import { FraudKind } from "@roamledger/sdk";
-import { buildDisputes, buildFraudProofs, reconcileBatches } from "@roamledger/sdk";
-import type { ReconcileBatch, ReconciliationReport } from "@roamledger/sdk";
-import type { BatchHeader } from "@roamledger/sdk";
+import {
+  prepareBatch,
+  ClearingClient,
+  type Service,
+  FraudKind,
+  buildDisputes,
+  buildFraudProofs,
+  reconcileBatches,
+  type ReconcileBatch,
+  type ReconciliationReport,
+  type BatchHeader,
+} from "@roamledger/sdk";
 import { agreementView, headerOfRoot, parseBytes32, parseDirection, ratingTariff, type AgreementView } from "../chain";
 import { readCdrFile } from "../cdrfile";
 import type { Context } from "../context";

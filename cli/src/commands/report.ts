@@ -1,13 +1,16 @@
 /** `roamledger report`: a summary read from the chain (operators, vault, cycles, batches by status). */
 import type { Command } from "commander";
 
-import { BATCH_STATUS, ClearingClient } from "@roamledger/sdk";
-import { RegistryClient } from "@roamledger/sdk";
-import { VaultClient } from "@roamledger/sdk";
-import { unitsToDecimal } from "@roamledger/sdk";
-import { SettlementVault__factory } from "@roamledger/sdk";
-import { UsageClearing__factory } from "@roamledger/sdk";
+import {
+  BATCH_STATUS,
+  ClearingClient,
+  RegistryClient,
+  VaultClient,
+  SettlementVault__factory,
+  UsageClearing__factory,
+} from "@roamledger/sdk";
 import type { Context } from "../context";
+import { isoTime, tokenDecimal } from "../format";
 import type { Action } from "../program";
 
 export function register(program: Command, action: Action): void {
@@ -55,11 +58,13 @@ async function report(ctx: Context, opts: { fromBlock: string }): Promise<void> 
   const lines = [`chain ${await ctx.chainId()}, registry ${addresses.registry}`, `operators (${operators.length}):`];
   for (const op of operators) lines.push(`  #${op.id} ${op.tadigs.join(",")} ${op.status} admin ${op.admin}`);
   for (const t of tokenReports) {
-    lines.push(`token ${t.token} (${t.allowed ? "allowed" : "not allowed"}): cycle ${t.cycle} open until ${t.openEnd}`);
+    lines.push(
+      `token ${t.token} (${t.allowed ? "allowed" : "not allowed"}): cycle ${t.cycle} open until ${isoTime(t.openEnd)}`,
+    );
     for (const m of t.members) {
       lines.push(
-        `  #${m.operatorId} balance ${unitsToDecimal(m.balance, t.decimals)} free ${unitsToDecimal(m.free, t.decimals)} ` +
-          `position ${m.openPosition < 0n ? "-" : ""}${unitsToDecimal(m.openPosition < 0n ? -m.openPosition : m.openPosition, t.decimals)} queued ${m.queued}`,
+        `  #${m.operatorId} balance ${tokenDecimal(m.balance, t.decimals)} free ${tokenDecimal(m.free, t.decimals)} ` +
+          `position ${tokenDecimal(m.openPosition, t.decimals)} queued ${m.queued}`,
       );
     }
   }

@@ -3,14 +3,18 @@ import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 
-import { prepareBatch } from "@roamledger/sdk";
-import { firstDuplicateRecordId } from "@roamledger/sdk";
-import { cdrRecordLines } from "@roamledger/sdk";
+import {
+  prepareBatch,
+  firstDuplicateRecordId,
+  cdrRecordLines,
+  type CdrBatchIngest,
+  type CdrFormat,
+  ClearingClient,
+  UsageClearing__factory,
+  batchCharge,
+  batchIdOf,
+} from "@roamledger/sdk";
 import { cdrFormatOfPath } from "@roamledger/sdk/node";
-import type { CdrBatchIngest, CdrFormat } from "@roamledger/sdk";
-import { ClearingClient } from "@roamledger/sdk";
-import { UsageClearing__factory } from "@roamledger/sdk";
-import { batchIdOf } from "@roamledger/sdk";
 import {
   agreementView,
   batchOfLaneRoot,
@@ -19,9 +23,11 @@ import {
   parseDirection,
   parseUint,
   ratingTariff,
+  tokenDecimals,
 } from "../chain";
 import { readCdrBatchFile } from "../cdrfile";
 import type { Context } from "../context";
+import { isoTime, tokenDecimal } from "../format";
 import { CliUserError, DuplicateRecordsError } from "../errors";
 import { JournalFile, JournalingSigner, settleSent } from "../journal";
 import type { Action } from "../program";
@@ -38,6 +44,7 @@ interface SubmitOptions {
   format?: CdrFormat;
   progress?: boolean;
   dryRun?: boolean;
+  inMemoryMax: string;
   allowDuplicates?: boolean;
 }
 
@@ -111,6 +118,12 @@ export function register(program: Command, action: Action): void {
     .option("--no-progress", "never draw the progress bar")
     .option("--dry-run", "ingest and build the batch, print it, send nothing")
     .option(
+      "--in-memory-max <MiB>",
+      "files larger than this stream through the general path instead of being read whole for the fast one " +
+        "(which needs about ten times the file's size in memory)",
+      "128",
+    )
+    .option(
       "--allow-duplicates",
       "submit a file that holds a record id twice (by default it is refused, exit 1: the counterparty can prove " +
         "each duplicate as fraud)",
@@ -138,6 +151,7 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
     batchPeriod: givenStart !== undefined && givenEnd !== undefined ? { start: givenStart, end: givenEnd } : undefined,
     format: opts.format,
     progress: opts.progress,
+    inMemoryMaxBytes: Number(parseUint(opts.inMemoryMax, "in-memory-max")) * 1024 * 1024,
   });
   // Duplicated record ids: each hands the counterparty a fraud proof. Refused (nothing sent, dry run included) unless
   // the user says so.
@@ -214,8 +228,17 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
   const header = { ...prepared.header, sequence };
   const batchId = batchIdOf(header);
   if (opts.dryRun === true) {
-    ctx.out.result({ status: "dry-run", batchId, sequence, header, ...summary }, [
+    // The charge the contract would rate now: each service at the margin of its period's volumes so far.
+    const tariff = ratingTariff(view.baseTariff);
+    const period = (periodStart - BigInt(view.terms.validFrom)) / BigInt(view.terms.periodLength);
+    const before = await contract.periodVolumes(agreementId, direction, period, tariff.plans.length);
+    const decimals = await tokenDecimals(provider, view.terms.token);
+    const services = header.services.map((service) => Number(service));
+    const charge = batchCharge(tariff.plans, [...before], services, header.volumes, decimals);
+    const chargeDecimal = tokenDecimal(charge, decimals);
+    ctx.out.result({ status: "dry-run", batchId, sequence, charge, chargeDecimal, header, ...summary }, [
       `dry run: batch ${batchId} (sequence ${sequence}), ${stats.valid} records, root ${root}; nothing sent`,
+      `  charge if submitted now: ${chargeDecimal} (token ${view.terms.token})`,
       ...(duplicates === undefined ? [] : [`  ${duplicatesText(duplicates)} (allowed: --allow-duplicates)`]),
     ]);
     return;
@@ -248,8 +271,9 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
       ...summary,
     },
     [
-      `submitted batch ${batchId} (sequence ${sequence}): ${stats.valid} records, charge ${submitted.charge} ` +
-        `(token base units), final at ${submitted.finalAt}`,
+      `submitted batch ${batchId} (sequence ${sequence}): ${stats.valid} records, charge ` +
+        `${tokenDecimal(submitted.charge, await tokenDecimals(provider, view.terms.token))}, window ends ` +
+        `${isoTime(submitted.finalAt)}`,
       `  tx ${submitted.receipt.hash}`,
     ],
   );

@@ -1,8 +1,7 @@
 /** `roamledger vault deposit|withdraw|balance`: the settlement vault. Payments are journaled (account, nonce). */
 import type { Command } from "commander";
 
-import { VaultClient, type VaultTokenConfig } from "@roamledger/sdk";
-import { decimalToUnits, unitsToDecimal } from "@roamledger/sdk";
+import { VaultClient, type VaultTokenConfig, decimalToUnits, unitsToDecimal } from "@roamledger/sdk";
 import { parseAddress, parseUint, tokenDecimals } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";

@@ -2,9 +2,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 
-import { ClearingClient } from "@roamledger/sdk";
-import { decimalToUnits, unitsToDecimal } from "@roamledger/sdk";
-import type { Voucher } from "@roamledger/sdk";
+import { ClearingClient, decimalToUnits, unitsToDecimal, type Voucher } from "@roamledger/sdk";
 import { agreementView, parseBytes32, parseDirection, parseUint, tokenDecimals } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";

@@ -5,4 +5,5 @@
  */
 export * from "./types";
 export * from "./engine";
+export * from "./batch";
 export * from "./bwrp";
