@@ -1,12 +1,13 @@
 /**
  * The configuration of one CLI run, from global flags and the environment: the RPC, the key (or keystore), the
- * deployment's addresses, the journal directory. Everything is resolved lazily, so `--help` and offline commands
+ * deployment's record (by chain id and deployment id, in the repository's `deploy/deployments`), the journal directory. Everything is resolved lazily, so `--help` and offline commands
  * never touch the network.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
 
+import { deploymentIdOf, DEPLOYMENT_ID_PATTERN } from "@roamledger/sdk";
 import { CliConnectionError, CliUserError } from "./errors";
 import type { Output } from "./output";
 
@@ -16,6 +17,8 @@ export interface GlobalOptions {
   key?: string;
   keystore?: string;
   deployment?: string;
+  deploymentId?: string;
+  project?: string;
   journal?: string;
   json?: boolean;
   quiet?: boolean;
@@ -45,6 +48,34 @@ export const DEPLOYMENT_KEYS: Record<keyof SuiteAddresses, string> = {
   market: "RoamLedger#CapacityMarket",
 };
 
+/** The Ignition module `roamledger deploy` deploys, relative to the repository's root. */
+export const MODULE_PATH = path.join("deploy", "modules", "RoamLedger.ts");
+
+/** The deployments root of a repository: one directory per deployment id. */
+export const DEPLOYMENTS_DIR = path.join("deploy", "deployments");
+
+/** The directory holding hardhat.config.ts and the deploy module: `dir` or its nearest ancestor. */
+export function findProject(dir: string): string | undefined {
+  let current = path.resolve(dir);
+  for (;;) {
+    if (existsSync(path.join(current, "hardhat.config.ts")) && existsSync(path.join(current, MODULE_PATH)))
+      return current;
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+/** Where a deployment's record is, and how it was chosen. */
+export interface DeploymentLocation {
+  /** The record's directory (`deployed_addresses.json`, Ignition's journal, the CLI's journal, dev records). */
+  dir: string;
+  /** Its `deployed_addresses.json`. */
+  file: string;
+  /** The deployment id (the directory's name). */
+  deploymentId: string;
+}
+
 /** How long the first request to the RPC may take before it counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -56,6 +87,8 @@ export class Context {
   #chainId?: bigint;
   #signer?: Promise<Wallet>;
   #addresses?: Promise<SuiteAddresses>;
+  #location?: Promise<DeploymentLocation>;
+  #genesis?: Promise<string>;
 
   constructor(options: GlobalOptions, out: Output, env: NodeJS.ProcessEnv) {
     this.options = options;
@@ -158,18 +191,91 @@ export class Context {
     return this.#addresses;
   }
 
-  /** The default deployment record of a chain, relative to the working directory. */
-  static defaultDeploymentFile(chainId: bigint): string {
-    return path.join("deploy", "deployments", `chain-${chainId}`, "deployed_addresses.json");
+  /** The hash of the chain's block 0. */
+  genesisHash(): Promise<string> {
+    this.#genesis ??= (async () => {
+      const block = await (await this.provider()).getBlock(0);
+      if (block?.hash == null) throw new CliConnectionError(`the RPC at ${this.options.rpc} has no block 0`);
+      return block.hash;
+    })();
+    return this.#genesis;
+  }
+
+  /**
+   * The repository's root: `--project` (`ROAMLEDGER_PROJECT`), else the clone the CLI runs from (found from its own
+   * files), else the working directory's; undefined when none is found (an installed CLI outside a clone).
+   */
+  projectRoot(): string | undefined {
+    if (this.options.project !== undefined) {
+      const root = findProject(this.options.project);
+      if (root === undefined) {
+        throw new CliUserError(
+          `--project: no RoamLedger repository (hardhat.config.ts and ${MODULE_PATH}) at ${this.options.project}`,
+          "project",
+        );
+      }
+      return root;
+    }
+    return findProject(__dirname) ?? findProject(process.cwd());
+  }
+
+  /** The deployment id of this run: `--deployment-id` (`ROAMLEDGER_DEPLOYMENT_ID`), else the chain's default. */
+  async deploymentId(): Promise<string> {
+    const id = this.options.deploymentId;
+    if (id !== undefined) {
+      if (!DEPLOYMENT_ID_PATTERN.test(id)) {
+        throw new CliUserError(
+          `--deployment-id: letters, digits, - and _ only (got ${JSON.stringify(id)})`,
+          "deployment-id",
+        );
+      }
+      return id;
+    }
+    return deploymentIdOf({ chainId: await this.chainId(), genesisHash: await this.genesisHash() });
+  }
+
+  /** The record in the repository's deployments root for this run's deployment id (see {@link deploymentId}). */
+  async projectDeployment(): Promise<DeploymentLocation & { root: string }> {
+    const root = this.projectRoot();
+    if (root === undefined) {
+      throw new CliConnectionError(
+        "no deployment record: the CLI runs outside a clone of the repository; pass --deployment (the record's " +
+          "directory) or --project",
+      );
+    }
+    const deploymentId = await this.deploymentId();
+    const dir = path.join(root, DEPLOYMENTS_DIR, deploymentId);
+    return { root, dir, file: path.join(dir, "deployed_addresses.json"), deploymentId };
+  }
+
+  /**
+   * Where the deployment's record is: `--deployment` (`ROAMLEDGER_DEPLOYMENT`: the record's directory or its
+   * `deployed_addresses.json`), else `<repository>/deploy/deployments/<deployment id>/`.
+   */
+  deployment(): Promise<DeploymentLocation> {
+    this.#location ??= (async () => {
+      const given = this.options.deployment;
+      if (given === undefined || given === "") return this.projectDeployment();
+      const resolved = path.resolve(given);
+      // A directory, unless it names a file (an existing one, or a .json not written yet).
+      const isDir = existsSync(resolved) ? statSync(resolved).isDirectory() : !resolved.endsWith(".json");
+      const dir = isDir ? resolved : path.dirname(resolved);
+      return {
+        dir,
+        file: isDir ? path.join(resolved, "deployed_addresses.json") : resolved,
+        deploymentId: path.basename(dir),
+      };
+    })();
+    return this.#location;
   }
 
   async #loadAddresses(): Promise<SuiteAddresses> {
     const chainId = await this.chainId();
-    let file = this.options.deployment ?? Context.defaultDeploymentFile(chainId);
-    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, "deployed_addresses.json");
+    const { file, deploymentId } = await this.deployment();
     if (!existsSync(file)) {
       throw new CliConnectionError(
-        `no deployment for chain ${chainId}: ${file} does not exist (run \`roamledger deploy\` or pass --deployment)`,
+        `no deployment ${deploymentId} for chain ${chainId}: ${file} does not exist (run \`roamledger deploy\`, or ` +
+          "pass --deployment or --deployment-id)",
       );
     }
     let record: Record<string, string>;
@@ -184,9 +290,16 @@ export class Context {
       if (typeof address !== "string") throw new CliConnectionError(`the deployment record ${file} has no ${id}`);
       out[name] = address;
     }
+    // A record of a reset dev chain, or of another node, names addresses without code here: never use it silently.
     const provider = await this.provider();
-    if ((await provider.getCode(out.registry as string)) === "0x") {
-      throw new CliConnectionError(`the deployment record ${file} names no contract on chain ${chainId}`);
+    const codes = await Promise.all(Object.values(out).map((address) => provider.getCode(address as string)));
+    const missing = Object.keys(out).filter((_name, i) => codes[i] === "0x");
+    if (missing.length > 0) {
+      throw new CliConnectionError(
+        `the deployment record ${file} is stale: no contract at its ${missing.join(", ")} on chain ${chainId} ` +
+          `(${this.options.rpc}); the chain was reset or the record is another node's: redeploy (\`roamledger ` +
+          "deploy`) or pass the right --deployment / --deployment-id",
+      );
     }
     return out as SuiteAddresses;
   }
@@ -199,8 +312,14 @@ export class Context {
     );
   }
 
-  /** The journal directory of this chain (`--journal`, default `.roamledger/journal`). */
+  /**
+   * The journal directory of this deployment: `<--journal>/<chainId>` (`ROAMLEDGER_JOURNAL_DIR`), else
+   * `cli-journal/` beside the deployment's record (so any working directory finds it).
+   */
   async journalDir(): Promise<string> {
-    return path.join(this.options.journal ?? path.join(".roamledger", "journal"), String(await this.chainId()));
+    if (this.options.journal !== undefined && this.options.journal !== "") {
+      return path.join(path.resolve(this.options.journal), String(await this.chainId()));
+    }
+    return path.join((await this.deployment()).dir, "cli-journal");
   }
 }

@@ -11,6 +11,7 @@ import * as bids from "./commands/bids";
 import * as capacity from "./commands/capacity";
 import * as cycle from "./commands/cycle";
 import * as deploy from "./commands/deploy";
+import * as dev from "./commands/dev";
 import * as governance from "./commands/governance";
 import * as market from "./commands/market";
 import * as offer from "./commands/offer";
@@ -32,6 +33,7 @@ export type { CliIo } from "./output";
 
 export const COMMAND_MODULES = [
   deploy,
+  dev,
   operator,
   tariff,
   offer,

@@ -21,8 +21,11 @@ Configuration (flags win over the environment):
   ROAMLEDGER_RPC_URL            --rpc (default ${DEFAULT_RPC})
   ROAMLEDGER_PRIVATE_KEY        --key: the account that sends and signs
   ROAMLEDGER_KEYSTORE           --keystore: an encrypted JSON keystore, its password in ROAMLEDGER_KEYSTORE_PASSWORD
-  ROAMLEDGER_DEPLOYMENT         --deployment (default deploy/deployments/chain-<chainId>/deployed_addresses.json)
-  ROAMLEDGER_JOURNAL_DIR        --journal (default .roamledger/journal)
+  ROAMLEDGER_DEPLOYMENT         --deployment: a deployment's record, its directory or its deployed_addresses.json
+                                (default <project>/deploy/deployments/<deployment id>/)
+  ROAMLEDGER_DEPLOYMENT_ID      --deployment-id (default chain-<chainId>-<first 8 hex digits of the genesis block hash>)
+  ROAMLEDGER_PROJECT            --project: the repository's root (default: the clone the CLI runs from)
+  ROAMLEDGER_JOURNAL_DIR        --journal (default <deployment record>/cli-journal/)
   ROAMLEDGER_SHARED_SECRET      the shared secret salting subscriber pseudonyms (usage, reconcile, dispute)
 Secrets (keys, passwords, shared secrets) are never printed.`;
 
@@ -43,6 +46,12 @@ export function buildProgram(io: CliIo, modules: CommandModule[], onContext: (ct
         "ROAMLEDGER_DEPLOYMENT",
       ),
     )
+    .addOption(
+      new Option("--deployment-id <id>", "deployment id (default chain-<chainId>-<genesis hash prefix>)").env(
+        "ROAMLEDGER_DEPLOYMENT_ID",
+      ),
+    )
+    .addOption(new Option("--project <dir>", "the repository's root (deploy/deployments)").env("ROAMLEDGER_PROJECT"))
     .addOption(new Option("--journal <dir>", "journal directory of resumable commands").env("ROAMLEDGER_JOURNAL_DIR"))
     .option("--json", "machine output: exactly one JSON document on stdout")
     .option("--quiet", "no notes or progress on stderr")

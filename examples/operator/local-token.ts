@@ -9,9 +9,11 @@
  * Accounts are the node's default ones: #9 deploys the token (its first transaction, so the token's address is the
  * one `examples/operator/terms.json` names), #7 holds the governor role of `deploy/parameters/localhost.json`
  * (delay 0), #1 and #2 are the admins of the two operators. Safe to re-run: what is done already is skipped.
- * Environment: `ROAMLEDGER_RPC_URL` (default `http://127.0.0.1:8545`).
+ * Environment: `ROAMLEDGER_RPC_URL` (default `http://127.0.0.1:8545`); `ROAMLEDGER_DEPLOYMENT`, the deployment's record
+ * (its directory or `deployed_addresses.json`), default the node's record `deploy/deployments/<deployment id>/` as
+ * `roamledger deploy` wrote it (the id `deploymentIdOf` the chain id and genesis hash).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   Contract,
@@ -22,6 +24,7 @@ import {
   NonceManager,
   type InterfaceAbi,
 } from "ethers";
+import { deploymentIdOf } from "@roamledger/sdk/pure";
 
 const RPC_URL = process.env.ROAMLEDGER_RPC_URL ?? "http://127.0.0.1:8545";
 /** The node's default accounts (public test keys: never use them on a real network). */
@@ -43,7 +46,13 @@ function artifact(source: string, name: string): Artifact {
 async function main(): Promise<void> {
   const provider = new JsonRpcProvider(RPC_URL);
   const chainId = (await provider.getNetwork()).chainId;
-  const record = path.join("deploy", "deployments", `chain-${chainId}`, "deployed_addresses.json");
+  const genesisHash = (await provider.getBlock(0))?.hash;
+  if (genesisHash == null) throw new Error(`${RPC_URL} has no block 0`);
+  let record =
+    process.env.ROAMLEDGER_DEPLOYMENT ?? path.join("deploy", "deployments", deploymentIdOf({ chainId, genesisHash }));
+  if (statSync(record, { throwIfNoEntry: false })?.isDirectory() === true) {
+    record = path.join(record, "deployed_addresses.json");
+  }
   const addresses = JSON.parse(readFileSync(record, "utf8")) as Record<string, string>;
   const account = (i: number) =>
     new NonceManager(HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(provider));

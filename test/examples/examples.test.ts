@@ -114,7 +114,8 @@ describeUnlessCoverage("examples/ (run as a user would)", function () {
     }
     env = {
       ROAMLEDGER_RPC_URL: rpcUrl,
-      ROAMLEDGER_DEPLOYMENT: deployments,
+      // The root: the examples find the chain's record by its default deployment id (chain id and genesis hash).
+      ROAMLEDGER_DEPLOYMENTS_DIR: deployments,
       ROAMLEDGER_TOKEN: setup.token,
       TS_NODE_PROJECT: path.join(project, "tsconfig.json"),
     };

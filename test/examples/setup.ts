@@ -6,7 +6,8 @@
  *
  * Deploys the suite with the Ignition module and `deploy/parameters/localhost.json` (the node's account 7 holds every
  * role, the governor without delay; the deployer, account 0, holds none), recording the deployment under
- * `<dir>/chain-<id>/deployed_addresses.json` instead of deploy/deployments; registers alpha (DEUD1, admin account 1)
+ * `<dir>/<deployment id>/deployed_addresses.json` (the chain's default id, `deploymentIdOf` of its chain id and
+ * genesis hash, as `roamledger deploy` uses) instead of deploy/deployments; registers alpha (DEUD1, admin account 1)
  * and beta (GBRCN, admin account 2); allows a mock USDC in the vault and deposits 500 USDC for each; alpha issues a
  * data capacity class and mints 100 units. Prints one line `EXAMPLES_SETUP <json>`.
  */
@@ -19,6 +20,7 @@ import "../helpers/ignition-cache"; // each build-info file read once, not once 
 import {
   CapacityClient,
   CapacityKind,
+  deploymentIdOf,
   emptySlice,
   emptySpectrum,
   encodeLabel,
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
   const dir = process.env.EXAMPLES_DEPLOYMENTS_DIR;
   if (dir === undefined || dir === "") throw new Error("set EXAMPLES_DEPLOYMENTS_DIR");
   if (hre.network.name !== "localhost") throw new Error("run with --network localhost");
-  // Ignition writes <paths.ignition>/deployments/chain-<id>: point it away from the repository's deploy/.
+  // Ignition writes <paths.ignition>/deployments/<id>: point it away from the repository's deploy/.
   hre.config.paths.ignition = path.dirname(path.resolve(dir));
   if (path.basename(dir) !== "deployments") throw new Error("EXAMPLES_DEPLOYMENTS_DIR must end with /deployments");
 
@@ -43,8 +45,14 @@ async function main(): Promise<void> {
   ) as { RoamLedger: Record<string, string | number> };
   // The local consortium account: registrar and governor (without delay) on a local node.
   const consortium = await ethers.getSigner(parameters.RoamLedger.registrar as string);
+  const genesis = await ethers.provider.getBlock(0);
+  const deploymentId = deploymentIdOf({
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    genesisHash: genesis!.hash!,
+  });
   const deployed = await ignition.deploy(RoamLedgerModule, {
     parameters,
+    deploymentId,
     // The node mines each transaction at once: poll for receipts often (Ignition's default is every second).
     config: { blockPollingInterval: 25, requiredConfirmations: 1 },
     displayUi: false,
@@ -94,7 +102,7 @@ async function main(): Promise<void> {
   await capacity.mint(classId, alice.address, 100n);
 
   const chainId = Number((await ethers.provider.getNetwork()).chainId);
-  const result = { chainId, token, classId: classId.toString(), alice: alice.address, bob: bob.address };
+  const result = { chainId, deploymentId, token, classId: classId.toString(), alice: alice.address, bob: bob.address };
   console.log(`EXAMPLES_SETUP ${JSON.stringify(result)}`);
 }
 

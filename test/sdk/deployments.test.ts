@@ -9,6 +9,8 @@ import {
   COMMITTED_DEPLOYMENTS,
   DEPLOYMENT_CONTRACTS,
   deploymentFor,
+  deploymentIdOf,
+  toDeploymentId,
   IGNITION_FUTURE_IDS,
   InvalidArgumentError,
   knownDeployments,
@@ -17,7 +19,7 @@ import {
   unregisterDeployment,
   type RoamLedgerDeployment,
 } from "../../sdk/src";
-import { deploymentFilePath, loadDeployment, readDeploymentFile } from "../../sdk/src/node";
+import { deploymentDirPath, deploymentFilePath, loadDeployment, readDeploymentFile } from "../../sdk/src/node";
 
 /** A deterministic lower-case address per contract. */
 const lower = (n: number) => `0x${n.toString(16).padStart(2, "0").repeat(20)}`;
@@ -122,40 +124,84 @@ describe("SDK deployments", function () {
     });
   });
 
+  describe("deploymentIdOf", function () {
+    const GENESIS = `0xAbCdEf01${"23".repeat(28)}`;
+
+    it("should be chain-<chainId>-<first 8 hex digits of the genesis hash, lower case>", function () {
+      expect(deploymentIdOf({ chainId: 31337, genesisHash: GENESIS })).to.equal("chain-31337-abcdef01");
+      expect(deploymentIdOf({ chainId: 31337n, genesisHash: GENESIS })).to.equal("chain-31337-abcdef01");
+      expect(deploymentIdOf({ chainId: 1, genesisHash: `0x${"d4".repeat(32)}` })).to.equal("chain-1-d4d4d4d4");
+    });
+
+    it("should give two nodes of one chain id different ids when their genesis blocks differ", function () {
+      const a = deploymentIdOf({ chainId: 31337, genesisHash: `0x${"01".repeat(32)}` });
+      const b = deploymentIdOf({ chainId: 31337, genesisHash: `0x${"02".repeat(32)}` });
+      expect(a).to.not.equal(b);
+    });
+
+    it("should be a valid deployment id (Ignition's letters, digits, - and _)", function () {
+      expect(toDeploymentId(deploymentIdOf({ chainId: 10, genesisHash: GENESIS }))).to.equal("chain-10-abcdef01");
+    });
+
+    it("should reject a bad chain id or genesis hash, naming the field", function () {
+      expectInvalid(() => deploymentIdOf({ chainId: 0, genesisHash: GENESIS }), "chainId");
+      expectInvalid(() => deploymentIdOf({ chainId: 1.5, genesisHash: GENESIS }), "chainId");
+      expectInvalid(() => deploymentIdOf({ chainId: -1n, genesisHash: GENESIS }), "chainId");
+      expectInvalid(() => deploymentIdOf({ chainId: 1, genesisHash: "0x1234" }), "genesisHash");
+      expectInvalid(() => deploymentIdOf({ chainId: 1, genesisHash: `0x${"zz".repeat(32)}` }), "genesisHash");
+    });
+
+    it("should reject a deployment id that is not a plain directory name", function () {
+      for (const bad of ["", "../x", "a/b", "a b"]) expectInvalid(() => toDeploymentId(bad), "deploymentId");
+    });
+  });
+
   describe("loadDeployment (Node)", function () {
+    const GENESIS = `0x1234abcd${"00".repeat(28)}`;
     let dir: string;
 
     before(async function () {
       dir = await mkdtemp(path.join(tmpdir(), "roamledger-deployments-"));
-      await mkdir(path.join(dir, "chain-31337"));
-      await writeFile(path.join(dir, "chain-31337", "deployed_addresses.json"), JSON.stringify(SAMPLE, null, 2));
-      await mkdir(path.join(dir, "chain-5"));
-      await writeFile(path.join(dir, "chain-5", "deployed_addresses.json"), "{ not json");
+      await mkdir(path.join(dir, "chain-31337-1234abcd"));
+      await writeFile(
+        path.join(dir, "chain-31337-1234abcd", "deployed_addresses.json"),
+        JSON.stringify(SAMPLE, null, 2),
+      );
+      await mkdir(path.join(dir, "mine"));
+      await writeFile(path.join(dir, "mine", "deployed_addresses.json"), JSON.stringify(SAMPLE, null, 2));
+      await mkdir(path.join(dir, "broken"));
+      await writeFile(path.join(dir, "broken", "deployed_addresses.json"), "{ not json");
     });
 
     after(async function () {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it("should read <dir>/chain-<id>/deployed_addresses.json", async function () {
-      expect(deploymentFilePath(31337, dir)).to.equal(path.join(dir, "chain-31337", "deployed_addresses.json"));
-      expect(await loadDeployment(31337, dir)).to.deep.equal(EXPECTED);
-      expect(await loadDeployment(31337n, dir)).to.deep.equal(EXPECTED);
-      expect(await readDeploymentFile(deploymentFilePath(31337, dir), 31337)).to.deep.equal(EXPECTED);
+    it("should read <dir>/<deploymentIdOf(chain)>/deployed_addresses.json by default", async function () {
+      const file = path.join(dir, "chain-31337-1234abcd", "deployed_addresses.json");
+      expect(deploymentFilePath({ chainId: 31337, genesisHash: GENESIS, dir })).to.equal(file);
+      expect(await loadDeployment({ chainId: 31337, genesisHash: GENESIS, dir })).to.deep.equal(EXPECTED);
+      expect(await loadDeployment({ chainId: 31337n, genesisHash: GENESIS, dir })).to.deep.equal(EXPECTED);
+      expect(await readDeploymentFile(file, 31337)).to.deep.equal(EXPECTED);
     });
 
-    it("should default to deploy/deployments", function () {
-      expect(deploymentFilePath(10)).to.equal(
-        path.join("deploy", "deployments", "chain-10", "deployed_addresses.json"),
-      );
+    it("should read the record of a given deployment id, and a record given by its directory", async function () {
+      expect(await loadDeployment({ chainId: 31337, deploymentId: "mine", dir })).to.deep.equal(EXPECTED);
+      expect(await readDeploymentFile(path.join(dir, "mine"), 31337)).to.deep.equal(EXPECTED);
+    });
+
+    it("should default to deploy/deployments, and need a deployment id or a genesis hash", function () {
+      expect(deploymentDirPath({ chainId: 10, deploymentId: "x" })).to.equal(path.join("deploy", "deployments", "x"));
+      expectInvalid(() => deploymentDirPath({ chainId: 10 }), "deploymentId");
+      expectInvalid(() => deploymentDirPath({ chainId: 10, deploymentId: "../up" }), "deploymentId");
     });
 
     it("should name the file it cannot read, and reject a file that is not JSON", async function () {
       let thrown: unknown;
-      await loadDeployment(1, dir).catch((error: unknown) => (thrown = error));
-      expect((thrown as Error).message).to.include(path.join(dir, "chain-1", "deployed_addresses.json"));
+      await loadDeployment({ chainId: 1, genesisHash: GENESIS, dir }).catch((error: unknown) => (thrown = error));
+      expect((thrown as Error).message).to.include(path.join(dir, "chain-1-1234abcd", "deployed_addresses.json"));
       thrown = undefined;
-      await loadDeployment(5, dir).catch((error: unknown) => (thrown = error));
+      await loadDeployment({ chainId: 5, deploymentId: "broken", dir }).catch((error: unknown) => (thrown = error));
       expect(thrown).to.be.instanceOf(InvalidArgumentError);
       expect((thrown as Error).message).to.include("is not JSON");
     });

@@ -1,7 +1,9 @@
 /**
  * `roamledger deploy`: deploys the suite with Hardhat Ignition (`deploy/modules/RoamLedger.ts`) to the RPC, by running
  * `hardhat ignition deploy --network remote` in the project (its `remote` network reads `ROAMLEDGER_RPC_URL` and
- * `ROAMLEDGER_PRIVATE_KEY`). Ignition's journal in `deploy/deployments/<id>/` makes a re-run redeploy nothing.
+ * `ROAMLEDGER_PRIVATE_KEY`). Ignition's journal in `deploy/deployments/<deployment id>/` makes a re-run redeploy
+ * nothing. The deployment id defaults to `chain-<chainId>-<genesis hash prefix>`, so two nodes on one chain id (two
+ * local nodes) never share a record. The report says what this run did, read from the journal lines it appended.
  *
  * The parameters file must name every role's holder (`admin`, `governor`, `registrar`, `pauser`, `arbiter`), none of
  * them the deploying key: the deployment ends with the deployer renouncing ADMIN, holding no role.
@@ -12,11 +14,9 @@ import path from "node:path";
 import type { Command } from "commander";
 
 import { Roles } from "@roamledger/sdk";
-import { DEPLOYMENT_KEYS, type Context, type SuiteAddresses } from "../context";
+import { DEPLOYMENTS_DIR, MODULE_PATH, type Context, type SuiteAddresses } from "../context";
 import { CliChainError, CliUserError } from "../errors";
 import type { Action } from "../program";
-
-export const MODULE_PATH = path.join("deploy", "modules", "RoamLedger.ts");
 
 export function register(program: Command, action: Action): void {
   program
@@ -29,8 +29,6 @@ export function register(program: Command, action: Action): void {
       "--parameters <file>",
       "Ignition parameters JSON naming the role holders (e.g. deploy/parameters/localhost.json)",
     )
-    .option("--deployment-id <id>", "Ignition deployment id (default: chain-<chainId>)")
-    .option("--project <dir>", "the repository's root (default: found from the working directory)")
     .action(action(deploy));
 }
 
@@ -54,34 +52,59 @@ function roleHolders(file: string): Record<string, string> {
   return holders;
 }
 
-/** The directory holding hardhat.config.ts: `dir` or its nearest ancestor. */
-function findProject(dir: string): string | undefined {
-  let current = path.resolve(dir);
-  for (;;) {
-    if (existsSync(path.join(current, "hardhat.config.ts")) && existsSync(path.join(current, MODULE_PATH)))
-      return current;
-    const parent = path.dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
-  }
-}
-
-function journalLines(file: string): number {
+/** The journal's lines (Ignition's `journal.jsonl`: one JSON message a line), none if there is no journal yet. */
+function journalLines(file: string): string[] {
   return existsSync(file)
     ? readFileSync(file, "utf8")
         .split("\n")
-        .filter((l) => l.trim() !== "").length
-    : 0;
+        .filter((l) => l.trim() !== "")
+    : [];
 }
 
-async function deploy(
-  ctx: Context,
-  opts: { parameters?: string; deploymentId?: string; project?: string },
-): Promise<void> {
-  const root = opts.project === undefined ? findProject(process.cwd()) : findProject(opts.project);
+/** What a run of Ignition did, from the journal messages it appended. */
+export interface DeployReport {
+  /** The contracts deployed, in journal order. */
+  deployed: { future: string; contract: string; address: string }[];
+  /** The contract calls that completed. */
+  calls: number;
+  /** The transactions sent (deployments and calls). */
+  transactions: number;
+}
+
+/** Reads Ignition journal messages (DEPLOYMENT_EXECUTION_STATE_*, CALL_EXECUTION_STATE_COMPLETE, TRANSACTION_SEND). */
+export function journalReport(lines: readonly string[]): DeployReport {
+  const names = new Map<string, string>();
+  const report: DeployReport = { deployed: [], calls: 0, transactions: 0 };
+  for (const line of lines) {
+    const message = JSON.parse(line) as {
+      type?: string;
+      futureId?: string;
+      contractName?: string;
+      result?: { type?: string; address?: string };
+    };
+    if (message.type === "DEPLOYMENT_EXECUTION_STATE_INITIALIZE" && message.futureId !== undefined) {
+      names.set(message.futureId, message.contractName ?? message.futureId);
+    } else if (message.type === "DEPLOYMENT_EXECUTION_STATE_COMPLETE" && message.result?.type === "SUCCESS") {
+      const future = message.futureId as string;
+      report.deployed.push({
+        future,
+        contract: names.get(future) ?? future.split("#").pop() ?? future,
+        address: message.result.address as string,
+      });
+    } else if (message.type === "CALL_EXECUTION_STATE_COMPLETE" && message.result?.type === "SUCCESS") {
+      report.calls += 1;
+    } else if (message.type === "TRANSACTION_SEND") {
+      report.transactions += 1;
+    }
+  }
+  return report;
+}
+
+async function deploy(ctx: Context, opts: { parameters?: string }): Promise<void> {
+  const root = ctx.projectRoot();
   if (root === undefined) {
     throw new CliUserError(
-      `no RoamLedger repository (hardhat.config.ts and ${MODULE_PATH}) here: pass --project`,
+      `no RoamLedger repository (hardhat.config.ts and ${MODULE_PATH}) found from the CLI or here: pass --project`,
       "project",
     );
   }
@@ -100,12 +123,17 @@ async function deploy(
       );
     }
   }
-  const deploymentId = opts.deploymentId ?? `chain-${chainId}`;
-  if (!/^[a-zA-Z0-9_-]+$/.test(deploymentId))
-    throw new CliUserError("--deployment-id: letters, digits, - and _ only", "deployment-id");
-  const dir = path.join(root, "deploy", "deployments", deploymentId);
+  const { dir, deploymentId } = await ctx.projectDeployment();
+  const given = ctx.options.deployment;
+  if (given !== undefined && given !== "" && (await ctx.deployment()).dir !== dir) {
+    throw new CliUserError(
+      `--deployment: deploy writes the record ${dir} (in ${DEPLOYMENTS_DIR} of the repository, by --deployment-id); ` +
+        `${given} is another record`,
+      "deployment",
+    );
+  }
   const journal = path.join(dir, "journal.jsonl");
-  const before = journalLines(journal);
+  const before = journalLines(journal).length;
 
   const env: NodeJS.ProcessEnv = {
     ...ctx.env,
@@ -135,17 +163,19 @@ async function deploy(
     const tail = output.join("").trim().split("\n").slice(-8).join("\n");
     throw new CliChainError(`Ignition deployment failed (exit ${code}):\n${tail}`);
   }
-  const record = JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>;
-  const addresses = Object.fromEntries(
-    Object.entries(DEPLOYMENT_KEYS).map(([name, id]) => [name, record[id]]),
-  ) as unknown as SuiteAddresses;
-  const sent = journalLines(journal) - before;
-  const changed = before === 0 || sent > 0;
-  ctx.out.result({ chainId, deploymentId, deploymentDir: dir, addressesFile, changed, addresses }, [
-    changed
-      ? `deployed (deployment ${deploymentId}, chain ${chainId})`
-      : `nothing to deploy: deployment ${deploymentId} is complete`,
-    ...Object.entries(addresses).map(([name, address]) => `  ${name.padEnd(11)} ${address}`),
-    `  record      ${addressesFile}`,
-  ]);
+  // The record just written, checked live on this chain (a stale record is refused, exit 3).
+  const addresses: SuiteAddresses = await ctx.addresses();
+  const { deployed, calls, transactions } = journalReport(journalLines(journal).slice(before));
+  const changed = transactions > 0;
+  ctx.out.result(
+    { chainId, deploymentId, deploymentDir: dir, addressesFile, changed, deployed, calls, transactions, addresses },
+    [
+      changed
+        ? `deployed ${deployed.length} contract(s) and sent ${calls} call(s) (deployment ${deploymentId}, chain ${chainId})`
+        : `nothing to deploy: deployment ${deploymentId} is complete`,
+      ...deployed.map((d) => `  + ${d.contract} ${d.address}`),
+      ...Object.entries(addresses).map(([name, address]) => `  ${name.padEnd(11)} ${address}`),
+      `  record      ${addressesFile}`,
+    ],
+  );
 }

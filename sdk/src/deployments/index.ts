@@ -1,7 +1,8 @@
 /**
  * Deployment addresses of the suite by chain id: the typed {@link RoamLedgerDeployment}, the mapping from Hardhat
  * Ignition's `deployed_addresses.json` (written by `deploy/modules/RoamLedger.ts` into
- * `deploy/deployments/chain-<id>/`), and a registry of known deployments.
+ * `deploy/deployments/<deployment id>/`), the default deployment id of a chain ({@link deploymentIdOf}), and a registry
+ * of known deployments.
  *
  * Pure (no file access; reading a deployment from disk is `loadDeployment` in `@roamledger/sdk/node`).
  */
@@ -60,6 +61,46 @@ export const IGNITION_FUTURE_IDS: Readonly<Record<keyof RoamLedgerAddresses, str
   capacity: "RoamLedger#CapacityToken",
   market: "RoamLedger#CapacityMarket",
 });
+
+/** What a deployment id may hold (Ignition's rule): letters, digits, `-` and `_`. */
+export const DEPLOYMENT_ID_PATTERN = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * The default deployment id of a node: `chain-<chainId>-<first 8 hex digits of its genesis block hash>`.
+ *
+ * Two nodes on one chain id share a record only if they share a genesis block: each instance of a development chain
+ * (a `hardhat node`, Anvil) has its own genesis (its timestamp differs), a public chain's is fixed. So a record never
+ * names another node's contracts.
+ *
+ * @param chain.chainId The EIP-155 chain id.
+ * @param chain.genesisHash The hash of block 0 (`eth_getBlockByNumber("0x0")`), 32 bytes.
+ * @throws InvalidArgumentError naming `chainId` or `genesisHash`.
+ */
+export function deploymentIdOf(chain: { chainId: number | bigint; genesisHash: string }): string {
+  const { chainId, genesisHash } = chain;
+  const integer = typeof chainId === "bigint" || (typeof chainId === "number" && Number.isSafeInteger(chainId));
+  if (!integer || BigInt(chainId) < 1n) {
+    throw new InvalidArgumentError("must be a positive integer chain id", { field: "chainId", value: chainId });
+  }
+  if (typeof genesisHash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(genesisHash)) {
+    throw new InvalidArgumentError("must be a 32-byte block hash (0x and 64 hex digits)", {
+      field: "genesisHash",
+      value: genesisHash,
+    });
+  }
+  return `chain-${BigInt(chainId)}-${genesisHash.slice(2, 10).toLowerCase()}`;
+}
+
+/**
+ * A deployment id checked against {@link DEPLOYMENT_ID_PATTERN} (it names a directory: no path separator, no `..`).
+ * @throws InvalidArgumentError naming `field`.
+ */
+export function toDeploymentId(value: unknown, field = "deploymentId"): string {
+  if (typeof value !== "string" || !DEPLOYMENT_ID_PATTERN.test(value)) {
+    throw new InvalidArgumentError("must be letters, digits, - and _ only", { field, value });
+  }
+  return value;
+}
 
 function toChainId(value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
