@@ -125,9 +125,129 @@ const ACCESS_MANAGED_ERRORS: readonly JsonFragment[] = [
 ];
 
 /**
+ * The errors of the token standards the suite's contracts call into, which reach a caller as the token's revert: ERC-20
+ * and ERC-1155 (ERC-6093, `IERC20Errors`, `IERC1155Errors`) and ERC-2612 permits (`ERC20Permit`, with its ECDSA, nonce
+ * and short-string errors). Equality with the TypeChain factories' is tested in `test/sdk/errors.test.ts`.
+ */
+export const TOKEN_STANDARD_ERRORS: readonly JsonFragment[] = [
+  {
+    inputs: [
+      { internalType: "address", name: "spender", type: "address" },
+      { internalType: "uint256", name: "allowance", type: "uint256" },
+      { internalType: "uint256", name: "needed", type: "uint256" },
+    ],
+    name: "ERC20InsufficientAllowance",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "sender", type: "address" },
+      { internalType: "uint256", name: "balance", type: "uint256" },
+      { internalType: "uint256", name: "needed", type: "uint256" },
+    ],
+    name: "ERC20InsufficientBalance",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "address", name: "approver", type: "address" }],
+    name: "ERC20InvalidApprover",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "address", name: "receiver", type: "address" }],
+    name: "ERC20InvalidReceiver",
+    type: "error",
+  },
+  { inputs: [{ internalType: "address", name: "sender", type: "address" }], name: "ERC20InvalidSender", type: "error" },
+  {
+    inputs: [{ internalType: "address", name: "spender", type: "address" }],
+    name: "ERC20InvalidSpender",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "sender", type: "address" },
+      { internalType: "uint256", name: "balance", type: "uint256" },
+      { internalType: "uint256", name: "needed", type: "uint256" },
+      { internalType: "uint256", name: "tokenId", type: "uint256" },
+    ],
+    name: "ERC1155InsufficientBalance",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "address", name: "approver", type: "address" }],
+    name: "ERC1155InvalidApprover",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "idsLength", type: "uint256" },
+      { internalType: "uint256", name: "valuesLength", type: "uint256" },
+    ],
+    name: "ERC1155InvalidArrayLength",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "address", name: "operator", type: "address" }],
+    name: "ERC1155InvalidOperator",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "address", name: "receiver", type: "address" }],
+    name: "ERC1155InvalidReceiver",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "address", name: "sender", type: "address" }],
+    name: "ERC1155InvalidSender",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "operator", type: "address" },
+      { internalType: "address", name: "owner", type: "address" },
+    ],
+    name: "ERC1155MissingApprovalForAll",
+    type: "error",
+  },
+  { inputs: [], name: "ECDSAInvalidSignature", type: "error" },
+  {
+    inputs: [{ internalType: "uint256", name: "length", type: "uint256" }],
+    name: "ECDSAInvalidSignatureLength",
+    type: "error",
+  },
+  { inputs: [{ internalType: "bytes32", name: "s", type: "bytes32" }], name: "ECDSAInvalidSignatureS", type: "error" },
+  {
+    inputs: [{ internalType: "uint256", name: "deadline", type: "uint256" }],
+    name: "ERC2612ExpiredSignature",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "signer", type: "address" },
+      { internalType: "address", name: "owner", type: "address" },
+    ],
+    name: "ERC2612InvalidSigner",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "account", type: "address" },
+      { internalType: "uint256", name: "currentNonce", type: "uint256" },
+    ],
+    name: "InvalidAccountNonce",
+    type: "error",
+  },
+  { inputs: [], name: "InvalidShortString", type: "error" },
+  { inputs: [{ internalType: "string", name: "str", type: "string" }], name: "StringTooLong", type: "error" },
+];
+
+/**
  * Every contract of the suite whose custom errors {@link decodeRoamLedgerError} recognises. To teach the decoder a new
  * contract, append its ABI here (from `viem/abis.ts`, generated from the artifacts). Inherited OpenZeppelin errors (`AccessManaged*`,
- * `AccessManager*`, `SafeCast*`, `Address*`...) come with the ABIs that use them.
+ * `AccessManager*`, `SafeCast*`, `Address*`...) come with the ABIs that use them; the token standards' errors, which a
+ * token raises inside a suite call, are {@link TOKEN_STANDARD_ERRORS}. This is the SDK's one decoder: the ethers
+ * clients, the viem helpers and the CLI all decode with it.
  */
 export const SUITE_ERROR_SOURCES: readonly ErrorAbiSource[] = [
   { contract: "OperatorRegistry", abi: operatorRegistryAbi },
@@ -140,6 +260,7 @@ export const SUITE_ERROR_SOURCES: readonly ErrorAbiSource[] = [
   { contract: "CapacityMarket", abi: capacityMarketAbi },
   { contract: "RoamLedgerManager", abi: roamLedgerManagerAbi },
   { contract: "AccessManaged", abi: ACCESS_MANAGED_ERRORS },
+  { contract: "ERC-20, ERC-1155 and ERC-2612 tokens", abi: TOKEN_STANDARD_ERRORS },
 ];
 
 /** A decoded revert of one of the suite's contracts. `name` is the Solidity error's name. */

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { suiteErrorDecoder } from "../../sdk/src/errors";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { MaxUint256, ZeroHash, id as keccakText, type ContractRunner, type TransactionRequest } from "ethers";
@@ -17,7 +18,6 @@ import {
 import {
   CapacityClient,
   CapacityTransactionBuilder,
-  capacityErrorDecoder,
   slaBreachIdOf,
   slaCreditRef,
 } from "../../sdk/src/clients/capacity";
@@ -113,7 +113,7 @@ function expectInvalidSync(call: () => unknown, field: string): void {
 
 /** A raw contract call's revert, decoded as the clients decode theirs. */
 async function expectDecodedRevert(promise: Promise<unknown>, name: string): Promise<RoamLedgerContractError> {
-  const error = capacityErrorDecoder().decode(await rejection(promise));
+  const error = suiteErrorDecoder().decode(await rejection(promise));
   expect(error, String(error)).to.be.instanceOf(RoamLedgerContractError);
   expect(error!.name).to.equal(name);
   return error!;
@@ -705,7 +705,7 @@ describe("CapacityClient", function () {
 
   describe("error decoding", function () {
     it("should know the token's, the market's, the ERC-20 and the ERC-1155 errors", function () {
-      expect(capacityErrorDecoder().errorSignatures).to.include.members([
+      expect(suiteErrorDecoder().errorSignatures).to.include.members([
         "CapacityToken_NotIssuer(uint32,address)",
         "CapacityToken_SpectrumOverlap(uint16,uint32)",
         "CapacityToken_BandPlanOverlap(uint32)",

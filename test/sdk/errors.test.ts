@@ -9,11 +9,19 @@ import {
   isRoamLedgerContractError,
   RoamLedgerContractError,
   SUITE_ERROR_SOURCES,
+  TOKEN_STANDARD_ERRORS,
   suiteErrorDecoder,
   withDecodedErrors,
 } from "../../sdk/src/errors";
 import { encodeTadig } from "../../sdk/src/tadig";
-import { AccessManaged__factory, OperatorRegistry__factory, RoamLedgerManager__factory } from "../../sdk/src/typechain";
+import {
+  AccessManaged__factory,
+  ERC20Permit__factory,
+  IERC1155Errors__factory,
+  IERC20Errors__factory,
+  OperatorRegistry__factory,
+  RoamLedgerManager__factory,
+} from "../../sdk/src/typechain";
 import { addr, deployRegistryFixture, freshKey, rejection } from "./fixture";
 
 const registryInterface = OperatorRegistry__factory.createInterface();
@@ -257,6 +265,21 @@ describe("errors", function () {
     it("should carry AccessManaged's errors exactly as its TypeChain factory's ABI has them", function () {
       const source = SUITE_ERROR_SOURCES.find((s) => s.contract === "AccessManaged");
       expect(source?.abi).to.deep.equal(AccessManaged__factory.abi.filter((f) => f.type === "error"));
+    });
+
+    it("should carry the token standards' errors (ERC-6093 for ERC-20 and ERC-1155, ERC-2612) as OpenZeppelin's ABIs have them", function () {
+      const byName = new Map<string, unknown>();
+      for (const abi of [IERC20Errors__factory.abi, IERC1155Errors__factory.abi, ERC20Permit__factory.abi]) {
+        for (const f of abi) if (f.type === "error" && !byName.has(f.name)) byName.set(f.name, f);
+      }
+      expect(TOKEN_STANDARD_ERRORS).to.deep.equal([...byName.values()]);
+      const known = new Set(suiteErrorDecoder().errorSignatures);
+      for (const signature of [
+        "ERC20InsufficientBalance(address,uint256,uint256)",
+        "ERC2612ExpiredSignature(uint256)",
+      ]) {
+        expect(known.has(signature), signature).to.equal(true);
+      }
     });
 
     it("should let a decoder be built for other ABIs", function () {

@@ -16,6 +16,7 @@ import { ROOT, runProcess, stopAllProcesses } from "../helpers/processes";
  *   with `bundler` resolution, CommonJS with `nodenext`), each using the SDK with ethers and with viem, compiled and
  *   run with Node, their output asserted;
  * - the README's SDK examples type-checked as ESM in the app (the ethers they pass is the app's own: one ethers);
+ * - the viem and pure entry points run without ethers (unresolvable under a loader hook), as ESM and CommonJS;
  * - the CLI run from the app's `node_modules/.bin`.
  */
 
@@ -338,6 +339,62 @@ describeUnlessCoverage("packages as an app installs them (npm pack, offline inst
     expect(outputs[0]).to.include({ to: ADDRESSES.vault, viemRegistry: ADDRESSES.registry, viemTo: ADDRESSES.vault });
     expect(outputs[0].selector).to.match(/^0x[0-9a-f]{8}$/);
     expect(outputs[0].charge).to.equal(expected.charge);
+  });
+
+  it("should run the viem and pure entry points without ethers (an optional peer), as ESM and as CommonJS", async function () {
+    // ethers made unresolvable, for ES modules (a resolve hook) and for require (the CommonJS resolver)
+    await writeFile(
+      path.join(app, "no-ethers.mjs"),
+      'import { register } from "node:module";\n' +
+        'register("data:text/javascript,export async function resolve(s, c, next) { ' +
+        "if (s === 'ethers' || s.startsWith('ethers/')) throw new Error('ethers is not installed'); " +
+        'return next(s, c); }");\n' +
+        'import Module from "node:module";\n' +
+        "const resolve = Module._resolveFilename;\n" +
+        "Module._resolveFilename = function (request, ...rest) {\n" +
+        '  if (request === "ethers" || request.startsWith("ethers/")) throw new Error("ethers is not installed");\n' +
+        "  return resolve.call(this, request, ...rest);\n" +
+        "};\n",
+    );
+    const body = (load: string) =>
+      `${load}\n` +
+      "const contracts = getRoamLedgerContracts({ client: createPublicClient({ transport: http('http://127.0.0.1:9') }), " +
+      `addresses: ${JSON.stringify(ADDRESSES)} });\n` +
+      "const plan = { service: Service.Data, kind: PlanKind.Threshold, increment: 1000, " +
+      "tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: 10n ** 15n }], unbalancedTiers: [] };\n" +
+      "console.log(JSON.stringify({ registry: contracts.registry.address, charge: rate(plan, 2500000n, 0n, 6).toString(), " +
+      "tadig: encodeTadig('DEUD1') }));\n";
+    await writeFile(
+      path.join(app, "viem-only.mjs"),
+      body(
+        'import { createPublicClient, http } from "viem";\n' +
+          'import { getRoamLedgerContracts } from "@roamledger/sdk/viem";\n' +
+          'import { encodeTadig, PlanKind, rate, Service } from "@roamledger/sdk/pure";',
+      ),
+    );
+    await writeFile(
+      path.join(app, "viem-only.cjs"),
+      body(
+        'const { createPublicClient, http } = require("viem");\n' +
+          'const { getRoamLedgerContracts } = require("@roamledger/sdk/viem");\n' +
+          'const { encodeTadig, PlanKind, rate, Service } = require("@roamledger/sdk/pure");',
+      ),
+    );
+    // the hook does keep ethers out: the ethers entry point fails under it
+    const blocked = await run(
+      process.execPath,
+      ["--import", "./no-ethers.mjs", "-e", 'require("@roamledger/sdk")'],
+      app,
+    );
+    expect(blocked.code).to.not.equal(0);
+    expect(blocked.stderr).to.include("ethers is not installed");
+    const outputs = [];
+    for (const script of ["viem-only.mjs", "viem-only.cjs"]) {
+      const stdout = expectSuccess(await run(process.execPath, ["--import", "./no-ethers.mjs", script], app), script);
+      outputs.push(JSON.parse(stdout) as Record<string, string>);
+    }
+    expect(outputs[0]).to.deep.equal(outputs[1]);
+    expect(outputs[0]).to.include({ registry: ADDRESSES.registry });
   });
 
   it("should type-check the README's SDK examples in an ESM app", async function () {

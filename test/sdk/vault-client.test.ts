@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { suiteErrorDecoder } from "../../sdk/src/errors";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import {
@@ -14,7 +15,6 @@ import {
   PERMIT_TYPES,
   VaultClient,
   VaultTransactionBuilder,
-  vaultErrorDecoder,
   type VaultPermitSignature,
 } from "../../sdk/src/clients/vault";
 import { InvalidArgumentError, RoamLedgerContractError, SignerRequiredError } from "../../sdk/src/errors";
@@ -530,7 +530,7 @@ describe("VaultClient", function () {
 
   describe("error decoding", function () {
     it("should know the vault's, the ERC-20 and the permit errors", function () {
-      const signatures = vaultErrorDecoder().errorSignatures;
+      const signatures = suiteErrorDecoder().errorSignatures;
       expect(signatures).to.include.members([
         "SettlementVault_InsufficientFreeBalance(uint32,address,uint256,uint256)",
         "ERC20InsufficientAllowance(address,uint256,uint256)",

@@ -6,7 +6,7 @@
  * Every input is validated before anything is sent (ids, addresses, amounts, the class terms against their Solidity
  * types and the contract's rules that need no chain state), and an invalid one throws an {@link InvalidArgumentError}
  * naming the field. Reverts surface as {@link RoamLedgerContractError}, decoded with the suite's errors plus the
- * ERC-20 and ERC-1155 ones (see {@link capacityErrorDecoder}).
+ * ERC-20 and ERC-1155 ones (`suiteErrorDecoder`).
  *
  * {@link CapacityClient.preflightSpectrum} checks a spectrum class against its band plan (read from the chain) before
  * {@link CapacityClient.createClass} sends it; {@link CapacityClient.preflightBandPlan} checks a new band plan against
@@ -22,7 +22,7 @@ import {
   type TransactionReceipt,
 } from "ethers";
 
-import { ErrorDecoder, InvalidArgumentError, SUITE_ERROR_SOURCES, type ErrorAbiSource } from "../errors";
+import { InvalidArgumentError, suiteErrorDecoder } from "../errors";
 import { expandMetadataUri } from "../capacity/metadata";
 import {
   bandPlansOverlap,
@@ -43,8 +43,6 @@ import type { BuiltTransaction } from "./registry";
 import { sendBuilt } from "./send";
 import type { CapacityToken } from "../typechain/contracts/CapacityToken";
 import { CapacityToken__factory } from "../typechain/factories/contracts/CapacityToken__factory";
-import { IERC20Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
-import { IERC1155Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC1155Errors__factory";
 
 /*//////////////////////////////////////////////////////////////////////////
                                     TYPES
@@ -143,27 +141,12 @@ const UINT64_MAX = 2n ** 64n - 1n;
                                    ERRORS
 //////////////////////////////////////////////////////////////////////////*/
 
-/** The ABIs the capacity and market clients decode reverts with: the suite's plus the ERC-20 and ERC-1155 errors. */
-export const CAPACITY_ERROR_SOURCES: readonly ErrorAbiSource[] = [
-  ...SUITE_ERROR_SOURCES,
-  { contract: "IERC20Errors", abi: IERC20Errors__factory.abi },
-  { contract: "IERC1155Errors", abi: IERC1155Errors__factory.abi },
-];
-
-let decoder: ErrorDecoder | undefined;
-
-/** The decoder for {@link CAPACITY_ERROR_SOURCES}, built on first use. */
-export function capacityErrorDecoder(): ErrorDecoder {
-  decoder ??= new ErrorDecoder(CAPACITY_ERROR_SOURCES);
-  return decoder;
-}
-
 /** Awaits `operation`, rethrowing a known revert as a {@link RoamLedgerContractError}. */
 async function capacityDecoded<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    throw capacityErrorDecoder().decode(error) ?? error;
+    throw suiteErrorDecoder().decode(error) ?? error;
   }
 }
 

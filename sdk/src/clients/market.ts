@@ -5,7 +5,7 @@
  *
  * Every input is validated before anything is sent, and an invalid one throws an {@link InvalidArgumentError} naming
  * the field. Reverts surface as {@link RoamLedgerContractError}, decoded with the suite's errors plus the ERC-20 and
- * ERC-1155 ones (see {@link capacityErrorDecoder}).
+ * ERC-1155 ones (`suiteErrorDecoder`).
  *
  * Approvals: a seller's units move only if its admin approved the market on the capacity token
  * ({@link MarketClient.ensureCapacityApproval}, or `{ approve: true }` on {@link MarketClient.list} and
@@ -22,11 +22,11 @@ import {
   type TransactionReceipt,
 } from "ethers";
 
-import { InvalidArgumentError, SignerRequiredError } from "../errors";
+import { InvalidArgumentError, SignerRequiredError, suiteErrorDecoder } from "../errors";
 import { PayVia } from "../capacity/terms";
 import { toAddress, toInteger, toUint, type UintLike } from "../validation";
 import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
-import { CapacityClient, capacityErrorDecoder } from "./capacity";
+import { CapacityClient } from "./capacity";
 import type { BuiltTransaction } from "./registry";
 import { atBlock as at, sendBuilt } from "./send";
 import type { BidStructOutput, CapacityMarket, ListingStructOutput } from "../typechain/contracts/CapacityMarket";
@@ -135,7 +135,7 @@ async function capacityDecoded<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    throw capacityErrorDecoder().decode(error) ?? error;
+    throw suiteErrorDecoder().decode(error) ?? error;
   }
 }
 

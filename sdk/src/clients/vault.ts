@@ -4,7 +4,7 @@
  *
  * Every input is validated before anything is sent (addresses, operator ids, amounts within the vault's bounds), and
  * an invalid one throws an {@link InvalidArgumentError} naming the field. Reverts surface as
- * {@link RoamLedgerContractError}, decoded with the vault's and the ERC-20 errors (see {@link vaultErrorDecoder}).
+ * {@link RoamLedgerContractError}, decoded with the suite's and the token standards' errors (`suiteErrorDecoder`).
  *
  * Deposits pull tokens from the sender: either approve first (`deposit(..., { approve: "exact" })` does it when the
  * allowance is short) or let {@link VaultClient.depositWithPermit} sign an EIP-2612 permit in the same transaction.
@@ -23,13 +23,7 @@ import {
   type TypedDataDomain,
 } from "ethers";
 
-import {
-  ErrorDecoder,
-  InvalidArgumentError,
-  SignerRequiredError,
-  SUITE_ERROR_SOURCES,
-  type ErrorAbiSource,
-} from "../errors";
+import { InvalidArgumentError, SignerRequiredError, suiteErrorDecoder } from "../errors";
 import { atBlock as at, sendBuilt } from "./send";
 import type { NettingAccountInit, NettingGrossInit, NettingInit, NettingTokenInit } from "../netting/types";
 import { VAULT_LIMITS } from "../netting/types";
@@ -39,7 +33,6 @@ import type { BuiltTransaction } from "./registry";
 import type { SettlementVault } from "../typechain/contracts/SettlementVault";
 import { SettlementVault__factory } from "../typechain/factories/contracts/SettlementVault__factory";
 import { ERC20Permit__factory } from "../typechain/factories/@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit__factory";
-import { IERC20Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
 
 /*//////////////////////////////////////////////////////////////////////////
                                     TYPES
@@ -173,26 +166,11 @@ const DEFAULT_PAGE_SIZE = 100n;
                                    ERRORS
 //////////////////////////////////////////////////////////////////////////*/
 
-/** The ABIs the vault client decodes reverts with: the suite's, the vault's and the ERC-20 errors (EIP-6093). */
-export const VAULT_ERROR_SOURCES: readonly ErrorAbiSource[] = [
-  ...SUITE_ERROR_SOURCES,
-  { contract: "ERC20Permit", abi: ERC20Permit__factory.abi },
-  { contract: "IERC20Errors", abi: IERC20Errors__factory.abi },
-];
-
-let decoder: ErrorDecoder | undefined;
-
-/** The decoder for {@link VAULT_ERROR_SOURCES}, built on first use. */
-export function vaultErrorDecoder(): ErrorDecoder {
-  decoder ??= new ErrorDecoder(VAULT_ERROR_SOURCES);
-  return decoder;
-}
-
 async function decoded<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    throw vaultErrorDecoder().decode(error) ?? error;
+    throw suiteErrorDecoder().decode(error) ?? error;
   }
 }
 

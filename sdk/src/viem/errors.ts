@@ -4,29 +4,7 @@
  */
 import { BaseError, ContractFunctionRevertedError } from "viem";
 
-import { ErrorDecoder, RoamLedgerContractError, SUITE_ERROR_SOURCES, type ErrorAbiSource } from "../errors";
-import { ERC20Permit__factory } from "../typechain/factories/@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit__factory";
-import { IERC20Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
-import { IERC1155Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC1155Errors__factory";
-
-/**
- * The ABIs {@link decodeRoamLedgerRevert} knows by default: the suite's ({@link SUITE_ERROR_SOURCES}) plus the ERC-20,
- * ERC-2612 and ERC-1155 errors its vault, capacity token and market bubble up.
- */
-export const VIEM_ERROR_SOURCES: readonly ErrorAbiSource[] = [
-  ...SUITE_ERROR_SOURCES,
-  { contract: "IERC20Errors", abi: IERC20Errors__factory.abi },
-  { contract: "ERC20Permit", abi: ERC20Permit__factory.abi },
-  { contract: "IERC1155Errors", abi: IERC1155Errors__factory.abi },
-];
-
-let defaultDecoder: ErrorDecoder | undefined;
-
-/** The decoder of {@link VIEM_ERROR_SOURCES}, built on first use. */
-export function viemErrorDecoder(): ErrorDecoder {
-  defaultDecoder ??= new ErrorDecoder(VIEM_ERROR_SOURCES);
-  return defaultDecoder;
-}
+import { ErrorDecoder, RoamLedgerContractError, suiteErrorDecoder } from "../errors";
 
 /**
  * Decodes a revert into a {@link RoamLedgerContractError}, by the Solidity error's name.
@@ -34,12 +12,12 @@ export function viemErrorDecoder(): ErrorDecoder {
  * @param errorOrData What viem threw (a `ContractFunctionExecutionError` wrapping a `ContractFunctionRevertedError`,
  *   a `CallExecutionError`, a `TransactionExecutionError`...: the revert data is looked for along the `cause` chain),
  *   or raw revert data (hex).
- * @param decoder The ABIs to decode with (default {@link viemErrorDecoder}).
+ * @param decoder The ABIs to decode with (default: the SDK's one decoder, `suiteErrorDecoder`).
  * @returns The decoded error, with the viem error as its `cause`; undefined when no revert data the ABIs know is found.
  */
 export function decodeRoamLedgerRevert(
   errorOrData: unknown,
-  decoder: ErrorDecoder = viemErrorDecoder(),
+  decoder: ErrorDecoder = suiteErrorDecoder(),
 ): RoamLedgerContractError | undefined {
   if (errorOrData instanceof RoamLedgerContractError) return errorOrData;
   if (errorOrData instanceof BaseError) {
@@ -67,7 +45,7 @@ export function decodeRoamLedgerRevert(
  */
 export async function withDecodedRevert<T>(
   operation: Promise<T> | (() => Promise<T>),
-  decoder: ErrorDecoder = viemErrorDecoder(),
+  decoder: ErrorDecoder = suiteErrorDecoder(),
 ): Promise<T> {
   try {
     return await (typeof operation === "function" ? operation() : operation);
