@@ -78,7 +78,10 @@ import {
   TRAFFIC,
   type Deal,
 } from "./demo/consortium";
+import { distribution, secondsToDays } from "./demo/distribution";
+import { formatDecimal, formatUnits } from "./demo/format";
 import { writeDemoReport, type DemoReport, type GasFigure } from "./demo/report";
+import { cycleStatements, type Movement, type Snapshot } from "./demo/statement";
 import { generateCdrs } from "../sdk/src/testing";
 
 /** `ROAMLEDGER_DEMO_SCALE` (default 1) scales the traffic; the test of the demo runs it small. */
@@ -90,6 +93,8 @@ const PERIOD = 30 * DAY;
 const DECIMALS = 6;
 const usd = (whole: bigint) => whole * 10n ** BigInt(DECIMALS);
 const show = (units: bigint) => unitsToDecimal(units, DECIMALS);
+/** An amount for the console, as the report's page writes it: "12,345.678900". */
+const money = (units: bigint) => formatUnits(units, DECIMALS);
 const name = (id: number) => MEMBERS[id - 1].name;
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 /** Week `w` of the month: days [7w, 7w + 7), the last week running to the period's end (day 30). */
@@ -360,12 +365,25 @@ async function main(): Promise<void> {
   const settleDelays: bigint[] = [];
   const awaitingClose: bigint[] = [];
   let cycles = 0;
+  // The vault's balances at every close, and the block of the close, for the statement per cycle.
+  const snapshots: (Snapshot & { block: number })[] = [];
+  const balances = async (withOpenPosition: boolean) =>
+    new Map(
+      await Promise.all(
+        MEMBERS.map(async (_, i): Promise<[number, bigint]> => {
+          const balance = await vault.balanceOf(i + 1, tokenAddress);
+          return [i + 1, balance + (withOpenPosition ? await vault.openPositionOf(i + 1, tokenAddress) : 0n)];
+        }),
+      ),
+    );
   const closeDueCycles = async () => {
     while ((await now()) >= (await vault.tokenConfig(tokenAddress)).openEnd) {
-      gas.add("vault.closeCycle", await vault.connect(anyone).closeCycle(tokenAddress));
+      const closed = gas.add("vault.closeCycle", await vault.connect(anyone).closeCycle(tokenAddress));
       cycles++;
       const t = await now();
       for (const end of awaitingClose.splice(0)) settleDelays.push(t - end);
+      const closedAt = new Date(Number(t) * 1000).toISOString();
+      snapshots.push({ cycle: cycles, closedAt, block: closed.blockNumber, balances: await balances(false) });
     }
   };
   for (let week = 0; week < 4; week++) {
@@ -444,7 +462,7 @@ async function main(): Promise<void> {
   await travelTo(validFrom + BigInt(PERIOD + 7 * DAY + 3 * DAY) + 60n);
   await closeDueCycles();
   const settlement = new SettlementClient(at.settlement, anyone);
-  const trueUps: string[] = [];
+  const trueUps: DemoReport["charges"]["periodTrueUps"] = [];
   for (const row of agreementRows.filter((a) => a.discount)) {
     const lane = lanes.find((l) => l.agreementId === row.id)!;
     const base = onChainTariff(lane.tariff);
@@ -454,8 +472,9 @@ async function main(): Promise<void> {
       await settlement.settlePeriod(row.id, 0, lane.terms, [base, base], [discount, discount]),
     );
     const moved = await obligationsIn(receipt, vault.contract);
-    trueUps.push(...moved.map((o) => `${name(o.payer)} -> ${name(o.payee)} ${show(o.amount)}`));
-    console.log(`\n6. Period end: the ${row.label} discount deal settled: ${trueUps.join("; ") || "no difference"}`);
+    trueUps.push(...moved.map((o) => ({ payer: name(o.payer), payee: name(o.payee), amount: show(o.amount) })));
+    const paid = trueUps.map((u) => `${u.payer} -> ${u.payee} ${u.amount}`).join("; ");
+    console.log(`\n6. Period end: the ${row.label} discount deal settled: ${paid || "no difference"}`);
   }
 
   // 7. Capacity: Nordwind sells data capacity; Iberia leases exclusive spectrum; the market swaps units and money.
@@ -565,7 +584,7 @@ async function main(): Promise<void> {
   console.log(
     `\n8. Settlement: ${applied.length} obligations in ${cycles} weekly cycles (each close O(1)). ` +
       `Gross: ${st.grossTransfers} bilateral payments, ` +
-      `${show(st.grossTotal)} dUSD; multilateral netting: ${st.netTransfers} payments, ${show(st.netTotal)} dUSD ` +
+      `${money(st.grossTotal)} dUSD; multilateral netting: ${st.netTransfers} payments, ${money(st.netTotal)} dUSD ` +
       `(${percent}% of gross moved)`,
   );
   const consortium: DemoReport["consortium"] = MEMBERS.map((m, i) => {
@@ -583,17 +602,26 @@ async function main(): Promise<void> {
       withdrawn: show(withdrawn.get(id) ?? 0n),
     };
   });
-  console.log("   operator                 gross owes     gross owed            net      withdrawn");
+  // Amounts as the report writes them: thousands separators and the token's decimals, exact.
+  const amount = (d: string) => formatDecimal(d, DECIMALS).padStart(16);
+  console.log(
+    `   ${"operator".padEnd(22)} ${["gross owes", "gross owed", "net", "withdrawn"].map((h) => h.padStart(16)).join(" ")}`,
+  );
   for (const o of consortium) {
-    console.log(
-      `   ${o.name.padEnd(22)} ${o.grossOwes.padStart(12)} ${o.grossOwed.padStart(14)} ${o.net.padStart(14)} ${o.withdrawn.padStart(14)}`,
-    );
+    console.log(`   ${o.name.padEnd(22)} ${[o.grossOwes, o.grossOwed, o.net, o.withdrawn].map(amount).join(" ")}`);
   }
 
   // The report.
   const clearingGas = gas.total("clearing.");
-  const sortedDelays = [...settleDelays].sort((a, b) => (a < b ? -1 : 1));
-  const days = (s: bigint) => unitsToDecimal((s * 10n) / BigInt(DAY), 1);
+  const delaysSeconds = settleDelays.map(Number);
+  const delays = distribution(delaysSeconds);
+  snapshots.push({ cycle: cycles + 1, closedAt: null, block: Infinity, balances: await balances(true) });
+  const cycleRows = cycleStatements(
+    MEMBERS.map((_, i) => i + 1),
+    snapshots,
+    await vaultMovements(vault.contract, tokenAddress, snapshots),
+    DECIMALS,
+  );
   const batchCharges = applied.filter((o) => batchIds.has(o.ref)).reduce((s, o) => s + o.amount, 0n);
   const report: DemoReport = {
     title: "RoamLedger demo: a roaming month of six operators",
@@ -631,9 +659,11 @@ async function main(): Promise<void> {
     },
     vouchers: { redeemed: 2, refusedStale, total: show(voucherTotal) },
     capacity: { trades },
+    cycles: cycleRows,
     settlementTime: {
-      medianDays: days(sortedDelays[Math.floor((sortedDelays.length - 1) / 2)] ?? 0n),
-      maxDays: days(sortedDelays[sortedDelays.length - 1] ?? 0n),
+      delaysSeconds,
+      medianDays: secondsToDays(delays.median),
+      maxDays: secondsToDays(delays.max),
       traditional: "30-90 days",
     },
     gas: {
@@ -645,7 +675,7 @@ async function main(): Promise<void> {
   const files = writeDemoReport(report, process.env.ROAMLEDGER_DEMO_REPORTS ?? "reports");
   console.log(
     `\n9. Fraud caught: ${stats.duplicates} duplicates and ${stats.outOfPeriod} out-of-period records proven on chain ` +
-      `(${show(stats.removed)} dUSD removed), ${stats.phantoms} phantom records disputed and waived (${show(stats.waived)} dUSD)`,
+      `(${money(stats.removed)} dUSD removed), ${stats.phantoms} phantom records disputed and waived (${money(stats.waived)} dUSD)`,
   );
   console.log(
     `   usage to settled cash: median ${report.settlementTime.medianDays} days (max ${report.settlementTime.maxDays}), ` +
@@ -837,6 +867,42 @@ async function obligationsIn(
     }
   }
   return out;
+}
+
+/**
+ * Every change of an operator's vault balance in `token`, from the vault's events, in the cycle it fell in: an
+ * obligation's own cycle, otherwise the first snapshot taken after its block (`snapshots` in block order).
+ */
+async function vaultMovements(
+  vault: SettlementVault,
+  token: string,
+  snapshots: readonly (Snapshot & { block: number })[],
+): Promise<Movement[]> {
+  const cycleAt = (block: number) => {
+    const snapshot = snapshots.find((s) => s.block > block);
+    if (snapshot === undefined) throw new Error(`no cycle for block ${block}`);
+    return snapshot.cycle;
+  };
+  const movements: Movement[] = [];
+  for (const e of await vault.queryFilter(vault.filters.Deposited(undefined, token))) {
+    const operator = Number(e.args.operatorId);
+    movements.push({ kind: "deposit", operator, cycle: cycleAt(e.blockNumber), amount: e.args.amount });
+  }
+  for (const e of await vault.queryFilter(vault.filters.Withdrawn(undefined, token))) {
+    const operator = Number(e.args.operatorId);
+    movements.push({ kind: "withdrawal", operator, cycle: cycleAt(e.blockNumber), amount: e.args.amount });
+  }
+  for (const e of await vault.queryFilter(vault.filters.FreeBalanceTransferred(token))) {
+    const cycle = cycleAt(e.blockNumber);
+    movements.push({ kind: "transferOut", operator: Number(e.args.from), cycle, amount: e.args.amount });
+    movements.push({ kind: "transferIn", operator: Number(e.args.to), cycle, amount: e.args.amount });
+  }
+  for (const e of await vault.queryFilter(vault.filters.ObligationApplied(token))) {
+    const cycle = Number(e.args.cycle);
+    movements.push({ kind: "paid", operator: Number(e.args.payer), cycle, amount: e.args.amount });
+    movements.push({ kind: "received", operator: Number(e.args.payee), cycle, amount: e.args.amount });
+  }
+  return movements;
 }
 
 /** Every obligation the vault applied (from its events), with its reference (a batch id for a batch). */

@@ -32,6 +32,7 @@ const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 const LONGEST_FIRST = [
   "test/integration/real-nodes.test.ts",
   "test/cli/cli.test.ts",
+  "test/cli/ops-commands.test.ts",
   "test/sdk/package.test.ts",
   "test/examples/examples.test.ts",
   "test/sdk/netting.differential.test.ts",

@@ -4,10 +4,14 @@
  */
 import { CommanderError } from "commander";
 
+import * as agreement from "./commands/agreement";
 import * as batch from "./commands/batch";
 import * as clearing from "./commands/clearing";
+import * as bids from "./commands/bids";
+import * as capacity from "./commands/capacity";
 import * as cycle from "./commands/cycle";
 import * as deploy from "./commands/deploy";
+import * as governance from "./commands/governance";
 import * as market from "./commands/market";
 import * as offer from "./commands/offer";
 import * as operator from "./commands/operator";
@@ -41,6 +45,10 @@ export const COMMAND_MODULES = [
   cycle,
   market,
   report,
+  agreement,
+  capacity,
+  bids,
+  governance,
 ];
 
 /** The process's streams and environment. */

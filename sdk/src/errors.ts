@@ -8,20 +8,21 @@
  *   `OperatorRegistry_TadigTaken`), or from the OpenZeppelin errors the suite inherits (e.g.
  *   `AccessManagedUnauthorized`).
  *
- * Pure: depends only on `ethers` and the generated ABIs, so it runs in browsers as well as Node.
+ * Pure: no chain library. The ABIs are the generated `as const` literals of `viem/abis.ts` (plain data), and revert
+ * data is decoded with the SDK's own ABI decoder (`encoding/abi.ts`, differential-tested against ethers' `Interface`).
  */
-import { ErrorFragment, Interface, type JsonFragment, type Result } from "ethers";
-
-import { OperatorRegistry__factory } from "./typechain/factories/contracts/OperatorRegistry__factory";
-import { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
-import { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
-import { PeriodSettlement__factory } from "./typechain/factories/contracts/PeriodSettlement__factory";
-import { CapacityToken__factory } from "./typechain/factories/contracts/CapacityToken__factory";
-import { CapacityMarket__factory } from "./typechain/factories/contracts/CapacityMarket__factory";
-import { UsageChallenges__factory } from "./typechain/factories/contracts/UsageChallenges__factory";
-import { UsageClearing__factory } from "./typechain/factories/contracts/UsageClearing__factory";
-import { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";
-import { AccessManaged__factory } from "./typechain/factories/@openzeppelin/contracts/access/manager/AccessManaged__factory";
+import { abiDecode, canonicalType, fromJsonParam, id, toBytes, type AbiParam } from "./encoding";
+import {
+  capacityMarketAbi,
+  capacityTokenAbi,
+  operatorRegistryAbi,
+  periodSettlementAbi,
+  roamingAgreementsAbi,
+  roamLedgerManagerAbi,
+  settlementVaultAbi,
+  usageChallengesAbi,
+  usageClearingAbi,
+} from "./viem/abis";
 
 /*//////////////////////////////////////////////////////////////////////////
                                 INPUT ERRORS
@@ -69,6 +70,28 @@ function describeValue(value: unknown): string {
                                 CONTRACT ERRORS
 //////////////////////////////////////////////////////////////////////////*/
 
+/** A parameter of a JSON ABI fragment (structurally ethers' `JsonFragmentType`). */
+export interface JsonFragmentType {
+  readonly name?: string;
+  readonly indexed?: boolean;
+  readonly type?: string;
+  readonly internalType?: string;
+  readonly components?: readonly JsonFragmentType[];
+}
+
+/** A JSON ABI fragment, as the compiler writes it (structurally ethers' `JsonFragment`). */
+export interface JsonFragment {
+  readonly name?: string;
+  readonly type?: string;
+  readonly anonymous?: boolean;
+  readonly payable?: boolean;
+  readonly constant?: boolean;
+  readonly stateMutability?: string;
+  readonly inputs?: readonly JsonFragmentType[];
+  readonly outputs?: readonly JsonFragmentType[];
+  readonly gas?: string;
+}
+
 /** The ABI of one contract whose errors the decoder knows. */
 export interface ErrorAbiSource {
   /** A label for the source, e.g. the contract name. */
@@ -77,21 +100,46 @@ export interface ErrorAbiSource {
 }
 
 /**
+ * The errors of OpenZeppelin's `AccessManaged` (every suite contract inherits them, so its ABI carries them too; the
+ * source is kept for its label). Equality with the TypeChain factory's is tested in `test/sdk/errors.test.ts`.
+ */
+const ACCESS_MANAGED_ERRORS: readonly JsonFragment[] = [
+  {
+    inputs: [{ internalType: "address", name: "authority", type: "address" }],
+    name: "AccessManagedInvalidAuthority",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "address", name: "caller", type: "address" },
+      { internalType: "uint32", name: "delay", type: "uint32" },
+    ],
+    name: "AccessManagedRequiredDelay",
+    type: "error",
+  },
+  {
+    inputs: [{ internalType: "address", name: "caller", type: "address" }],
+    name: "AccessManagedUnauthorized",
+    type: "error",
+  },
+];
+
+/**
  * Every contract of the suite whose custom errors {@link decodeRoamLedgerError} recognises. To teach the decoder a new
- * contract, append its TypeChain factory's ABI here. Inherited OpenZeppelin errors (`AccessManaged*`,
+ * contract, append its ABI here (from `viem/abis.ts`, generated from the artifacts). Inherited OpenZeppelin errors (`AccessManaged*`,
  * `AccessManager*`, `SafeCast*`, `Address*`...) come with the ABIs that use them.
  */
 export const SUITE_ERROR_SOURCES: readonly ErrorAbiSource[] = [
-  { contract: "OperatorRegistry", abi: OperatorRegistry__factory.abi },
-  { contract: "RoamingAgreements", abi: RoamingAgreements__factory.abi },
-  { contract: "SettlementVault", abi: SettlementVault__factory.abi },
-  { contract: "UsageClearing", abi: UsageClearing__factory.abi },
-  { contract: "UsageChallenges", abi: UsageChallenges__factory.abi },
-  { contract: "PeriodSettlement", abi: PeriodSettlement__factory.abi },
-  { contract: "CapacityToken", abi: CapacityToken__factory.abi },
-  { contract: "CapacityMarket", abi: CapacityMarket__factory.abi },
-  { contract: "RoamLedgerManager", abi: RoamLedgerManager__factory.abi },
-  { contract: "AccessManaged", abi: AccessManaged__factory.abi },
+  { contract: "OperatorRegistry", abi: operatorRegistryAbi },
+  { contract: "RoamingAgreements", abi: roamingAgreementsAbi },
+  { contract: "SettlementVault", abi: settlementVaultAbi },
+  { contract: "UsageClearing", abi: usageClearingAbi },
+  { contract: "UsageChallenges", abi: usageChallengesAbi },
+  { contract: "PeriodSettlement", abi: periodSettlementAbi },
+  { contract: "CapacityToken", abi: capacityTokenAbi },
+  { contract: "CapacityMarket", abi: capacityMarketAbi },
+  { contract: "RoamLedgerManager", abi: roamLedgerManagerAbi },
+  { contract: "AccessManaged", abi: ACCESS_MANAGED_ERRORS },
 ];
 
 /** A decoded revert of one of the suite's contracts. `name` is the Solidity error's name. */
@@ -141,31 +189,48 @@ function formatArg(value: unknown, type?: string): string {
   return String(value);
 }
 
+/** One error the decoder knows. */
+interface KnownError {
+  readonly name: string;
+  /** `Name(type,...)`, as a selector is computed from. */
+  readonly signature: string;
+  /** `0x` and 8 lower-case hex digits. */
+  readonly selector: string;
+  readonly inputs: readonly AbiParam[];
+}
+
+function knownError(name: string, inputs: readonly AbiParam[]): KnownError {
+  const signature = `${name}(${inputs.map(canonicalType).join(",")})`;
+  return { name, signature, selector: id(signature).slice(0, 10), inputs };
+}
+
+/** The errors Solidity itself raises, which every decoder knows (as ethers' `Interface` does). */
+const BUILTIN_ERRORS: ReadonlyMap<string, KnownError> = new Map(
+  [
+    knownError("Error", [fromJsonParam({ type: "string" })]),
+    knownError("Panic", [fromJsonParam({ type: "uint256" })]),
+  ].map((e) => [e.selector, e]),
+);
+
 /** Decodes revert data against a fixed set of ABIs. */
 export class ErrorDecoder {
-  readonly #iface: Interface;
+  readonly #errors = new Map<string, KnownError>();
 
   /** @param sources The ABIs to know (errors with the same selector are taken from the first source). */
   constructor(sources: readonly ErrorAbiSource[]) {
-    const seen = new Set<string>();
-    const fragments: JsonFragment[] = [];
     for (const source of sources) {
       for (const fragment of source.abi) {
         if (fragment.type !== "error") continue;
-        const selector = ErrorFragment.from(fragment).selector;
-        if (seen.has(selector)) continue;
-        seen.add(selector);
-        fragments.push(fragment);
+        const inputs = (fragment.inputs ?? []).map(fromJsonParam);
+        const error = knownError(fragment.name ?? "", inputs);
+        if (!this.#errors.has(error.selector)) this.#errors.set(error.selector, error);
       }
     }
-    this.#iface = new Interface(fragments);
   }
 
-  /** The errors this decoder knows, by signature. */
+  /** The errors this decoder knows, by signature (sorted as ethers' `Interface.forEachError` lists them). */
   get errorSignatures(): string[] {
-    const out: string[] = [];
-    this.#iface.forEachError((fragment: ErrorFragment) => out.push(fragment.format("sighash")));
-    return out;
+    return [...this.#errors.values()].map((e) => e.signature).sort((a, b) => a.localeCompare(b));
   }
 
   /**
@@ -183,37 +248,31 @@ export class ErrorDecoder {
   }
 
   #decodeData(data: string, cause: unknown): RoamLedgerContractError | undefined {
-    let parsed;
+    const hex = data.toLowerCase();
+    const selector = hex.slice(0, 10);
+    const error = BUILTIN_ERRORS.get(selector) ?? this.#errors.get(selector);
+    if (error === undefined) return undefined;
+    let positional: unknown[];
     try {
-      parsed = this.#iface.parseError(data);
+      positional = abiDecode(error.inputs, toBytes(hex).subarray(4));
     } catch {
       return undefined; // a known selector but malformed arguments: not ours to interpret
     }
-    if (parsed === null) return undefined;
-    const { args: named, positional } = resultToArgs(parsed.fragment, parsed.args);
+    const args: Record<string, unknown> = {};
+    error.inputs.forEach((input, i) => {
+      if (input.name !== "") args[input.name] = positional[i];
+    });
     return new RoamLedgerContractError({
-      name: parsed.name,
-      signature: parsed.signature,
-      selector: parsed.selector,
-      args: named,
+      name: error.name,
+      signature: error.signature,
+      selector: error.selector,
+      args,
       positionalArgs: positional,
-      data: data.toLowerCase(),
-      params: parsed.fragment.inputs.map((input) => ({ name: input.name, type: input.type })),
+      data: hex,
+      params: error.inputs.map((input) => ({ name: input.name, type: input.type })),
       cause: typeof cause === "string" ? undefined : cause,
     });
   }
-}
-
-function resultToArgs(
-  fragment: ErrorFragment,
-  result: Result,
-): { args: Record<string, unknown>; positional: unknown[] } {
-  const positional = result.toArray(true);
-  const args: Record<string, unknown> = {};
-  fragment.inputs.forEach((input, i) => {
-    if (input.name !== "") args[input.name] = positional[i];
-  });
-  return { args, positional };
 }
 
 const REVERT_DATA = /^0x(?:[0-9a-fA-F]{2}){4,}$/;

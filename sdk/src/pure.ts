@@ -1,6 +1,7 @@
 /**
  * `@roamledger/sdk/pure`: the provider-free modules only — no client, no network access, no Node-only API. They run
- * in browsers, workers and Node alike, with ethers or viem (they depend on `ethers`' ABI and hashing utilities only).
+ * in browsers, workers and Node alike, with ethers, viem or neither: they import no chain library (hashing, ABI and
+ * EIP-712 encoding are the SDK's own, on `@noble/hashes`; `test/sdk/pure-imports.test.ts` walks their imports).
  *
  * Governance role ids, TADIG codes, typed errors and revert decoding, the exact rating engine and the BWRP adapter,
  * EIP-712 typed data, netting previews, CDR ingestion (streams), Merkle batches, reconciliation, capacity terms and

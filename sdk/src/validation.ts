@@ -2,8 +2,7 @@
  * Input validation shared by the SDK's builders and clients (not part of the public API): each helper normalises one
  * value or throws an {@link InvalidArgumentError} naming the field, before anything is sent. Pure: browser-safe.
  */
-import { getAddress, isHexString, ZeroAddress } from "ethers";
-
+import { getAddress, isHexString, ZERO_ADDRESS } from "./encoding";
 import { InvalidArgumentError } from "./errors";
 
 /**
@@ -71,7 +70,7 @@ export function toAddress(value: string, field: string, allowZero = false): stri
       cause,
     });
   }
-  if (!allowZero && address === ZeroAddress) {
+  if (!allowZero && address === ZERO_ADDRESS) {
     throw new InvalidArgumentError("must not be the zero address", { field, value });
   }
   return address;

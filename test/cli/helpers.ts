@@ -9,6 +9,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider, keccak256, Mnemonic, toUtf8Bytes, ZeroHash } from "ethers";
 import ts from "typescript";
 
@@ -298,3 +299,67 @@ export async function setUpAgreement(
     provider.destroy();
   }
 }
+
+/*//////////////////////////////////////////////////////////////////////////
+                       SHARED SETUP OF THE CLI SUITES
+//////////////////////////////////////////////////////////////////////////*/
+
+const DAY_SECONDS = 86_400;
+
+/** The result of a run that must have succeeded with `--json` (exit 0, `ok: true`), else a failure showing both streams. */
+export function expectOk(run: CliRun): Record<string, unknown> & { ok: boolean } {
+  const result = run.json();
+  expect(result.ok, `${run.stdout}\n${run.stderr}`).to.equal(true);
+  expect(run.code, run.stderr).to.equal(0);
+  return result;
+}
+
+/** The `--json` error of a run that must have failed with exit `code` (1 user, 2 chain). */
+export function expectError(run: CliRun, code: 1 | 2): Record<string, unknown> {
+  expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(code);
+  const result = run.json();
+  expect(result.ok).to.equal(false);
+  return result.error as Record<string, unknown>;
+}
+
+/** The node's block height. */
+export async function blockNumberOf(url: string): Promise<bigint> {
+  return BigInt(await rpc<string>(url, "eth_blockNumber"));
+}
+
+/** Moves the node's clock forward by `seconds` and mines a block there. */
+export async function advanceTime(url: string, seconds: bigint | number): Promise<void> {
+  await rpc(url, "evm_increaseTime", [Number(seconds)]);
+  await rpc(url, "evm_mine");
+}
+
+/**
+ * Writes `roamledger deploy` parameters to `file`: deploy/parameters/localhost.json (every role held by account 7 of
+ * the node) with `overrides` (e.g. `{ governorDelay: 3600 }`). Returns `file`.
+ */
+export function localParameters(file: string, overrides: Record<string, unknown> = {}): string {
+  const local = JSON.parse(readFileSync(path.join(ROOT, "deploy", "parameters", "localhost.json"), "utf8")) as {
+    RoamLedger: Record<string, unknown>;
+  };
+  writeFileSync(file, JSON.stringify({ RoamLedger: { ...local.RoamLedger, ...overrides } }));
+  return file;
+}
+
+/** AgreementTerms as the JSON file `roamledger offer create` reads: a year of 30-day periods, one base tariff. */
+export const agreementTermsJson = (p: { proposer: number; token: string; validFrom: bigint; tariffId: string }) => ({
+  proposer: p.proposer,
+  token: p.token,
+  validFrom: String(p.validFrom),
+  validUntil: String(p.validFrom + 360n * BigInt(DAY_SECONDS)),
+  periodLength: 30 * DAY_SECONDS,
+  disputeWindow: 7 * DAY_SECONDS,
+  submissionGrace: 3 * DAY_SECONDS,
+  noticePeriod: 90 * DAY_SECONDS,
+  baseTariff: [p.tariffId, p.tariffId],
+  discountTariff: [ZeroHash, ZeroHash],
+  conditions: [
+    { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
+    { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 },
+  ],
+  documentCommitment: keccak256(toUtf8Bytes("alpha-beta roaming agreement")),
+});

@@ -13,7 +13,7 @@ import {
   withDecodedErrors,
 } from "../../sdk/src/errors";
 import { encodeTadig } from "../../sdk/src/tadig";
-import { OperatorRegistry__factory, RoamLedgerManager__factory } from "../../sdk/src/typechain";
+import { AccessManaged__factory, OperatorRegistry__factory, RoamLedgerManager__factory } from "../../sdk/src/typechain";
 import { addr, deployRegistryFixture, freshKey, rejection } from "./fixture";
 
 const registryInterface = OperatorRegistry__factory.createInterface();
@@ -252,6 +252,11 @@ describe("errors", function () {
       }
       expect(known.has("AccessManagedUnauthorized(address)")).to.equal(true);
       expect(SUITE_ERROR_SOURCES.map((s) => s.contract)).to.include.members(["OperatorRegistry", "RoamLedgerManager"]);
+    });
+
+    it("should carry AccessManaged's errors exactly as its TypeChain factory's ABI has them", function () {
+      const source = SUITE_ERROR_SOURCES.find((s) => s.contract === "AccessManaged");
+      expect(source?.abi).to.deep.equal(AccessManaged__factory.abi.filter((f) => f.type === "error"));
     });
 
     it("should let a decoder be built for other ABIs", function () {

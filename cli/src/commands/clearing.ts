@@ -45,6 +45,7 @@ import {
 } from "../chain";
 import { readCdrFile } from "../cdrfile";
 import type { Context } from "../context";
+import { isoTime as iso } from "../format";
 import { CliUserError } from "../errors";
 import { asObject, readJsonFile, toJson } from "../json";
 import type { Action } from "../program";
@@ -149,8 +150,6 @@ async function laneToken(
   }
   return { token: config.token, decimals: await tokenDecimals(await ctx.provider(), config.token) };
 }
-
-const iso = (seconds: bigint): string => new Date(Number(seconds) * 1000).toISOString();
 
 /** A batch's state as the commands print it (amounts in token units and as decimals). */
 function stateOf(b: BatchInfo, decimals: number) {

@@ -18,6 +18,7 @@ import {
 } from "@roamledger/sdk";
 import { parseBytes32, parseUint, publishedTariff, tokenDecimals } from "../chain";
 import type { Context } from "../context";
+import { isoTime as iso } from "../format";
 import { CliUserError } from "../errors";
 import type { Action } from "../program";
 import { afterEarlierRuns } from "../resume";
@@ -41,8 +42,6 @@ export function register(program: Command, action: Action): void {
     )
     .action(action((ctx, a: string, p: string) => run(ctx, "settle", a, p)));
 }
-
-const iso = (seconds: bigint): string => new Date(Number(seconds) * 1000).toISOString();
 
 interface PeriodView {
   agreementId: string;

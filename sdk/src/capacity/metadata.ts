@@ -7,8 +7,7 @@
  * below) are numbers, larger ones (`maxSupply`, `creditPerUnitHour`, frequencies in kHz) are decimal strings, and
  * percentages are computed with integers only. Pure: no provider, no Node-only API.
  */
-import { decodeBytes32String, getAddress, isHexString, ZeroHash } from "ethers";
-
+import { decodeBytes32String, getAddress, isHexString, ZERO_HASH } from "../encoding";
 import { InvalidArgumentError } from "../errors";
 import { toUint, type UintLike } from "../validation";
 import {
@@ -173,7 +172,7 @@ export function buildClassMetadata(terms: ClassTerms, options: ClassMetadataOpti
   const image = options.image === undefined ? undefined : requireImage(options.image, "image");
   const t = normalizeClassTerms(terms);
 
-  const region = t.region === ZeroHash ? undefined : (labelOf(t.region) ?? t.region);
+  const region = t.region === ZERO_HASH ? undefined : (labelOf(t.region) ?? t.region);
   const properties: CapacityMetadataProperties = {
     classId: classIdHex(classIdOf(t)),
     kind: KIND_NAMES[t.kind],

@@ -3,8 +3,17 @@
  * id, the spectrum grid's arithmetic and the SLA credit formula, computed exactly as the contract does. Pure: no
  * provider, no Node-only API.
  */
-import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, ZeroAddress, ZeroHash } from "ethers";
-
+import {
+  abiEncodeBytes,
+  bytesToHex,
+  decodeBytes32String,
+  encodeBytes32String,
+  keccak256Bytes,
+  parseParam,
+  ZERO_ADDRESS,
+  ZERO_HASH,
+  type AbiParam,
+} from "../encoding";
 import { InvalidArgumentError } from "../errors";
 import { toAddress, toBytes32, toInteger, toOperatorId, toUint, type UintLike } from "../validation";
 
@@ -106,7 +115,7 @@ export function emptySlice(): SliceTerms {
     throughputKbps: 0,
     latencyMs: 0,
     availabilityBp: 0,
-    creditToken: ZeroAddress,
+    creditToken: ZERO_ADDRESS,
     creditPerUnitHour: 0n,
   };
 }
@@ -176,7 +185,14 @@ export function normalizeClassTerms(terms: ClassTerms): ClassTerms & {
 
 /** The ERC-1155 id of a class: `uint256(keccak256(abi.encode(terms)))`, as `CapacityToken.classIdOf`. */
 export function classIdOf(terms: ClassTerms): bigint {
-  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode([CLASS_TERMS_ABI], [normalizeClassTerms(terms)])));
+  return BigInt(bytesToHex(keccak256Bytes(abiEncodeBytes([classTermsParam()], [normalizeClassTerms(terms)]))));
+}
+
+let classTerms: AbiParam | undefined;
+
+function classTermsParam(): AbiParam {
+  classTerms ??= parseParam(CLASS_TERMS_ABI);
+  return classTerms;
 }
 
 /** The id as ERC-1155 metadata clients substitute it for `{id}`: 64 lowercase hex digits, no prefix. */
@@ -190,7 +206,7 @@ export function saltOf(n: UintLike): string {
 }
 
 /** ZeroHash, for terms that need no salt or region. */
-export const NO_LABEL = ZeroHash;
+export const NO_LABEL = ZERO_HASH;
 
 /** The time window `[validFrom, validUntil)` of slots `[firstSlot, +slotCount)`: a spectrum class's validity. */
 export function spectrumWindow(

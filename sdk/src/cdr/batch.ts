@@ -2,8 +2,7 @@
  * From an ingested CDR file to a batch ready to submit: the header (per-service totals, Merkle root), the record tree
  * (for the proofs the parties exchange later) and the batch id. Pure: browser-safe.
  */
-import { ZeroHash } from "ethers";
-
+import { ZERO_HASH } from "../encoding";
 import { InvalidArgumentError } from "../errors";
 import type { RecordLeaf } from "../merkle/leaf";
 import { buildRecordTree, EncodedRecordLeaves, type RecordTree } from "../merkle/tree";
@@ -79,7 +78,7 @@ export function prepareBatch(result: IngestResult | CdrBatchIngest, options: Pre
     });
   }
   const baseTariff = toBytes32(options.baseTariff, "baseTariff");
-  if (baseTariff === ZeroHash) {
+  if (baseTariff === ZERO_HASH) {
     throw new InvalidArgumentError("must be a tariff id, not zero", { field: "baseTariff", value: options.baseTariff });
   }
   const fileHash = toBytes32(options.fileHash, "fileHash");

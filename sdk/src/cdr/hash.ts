@@ -3,10 +3,10 @@
  * `keccak256(abi.encode(...))`, with the ABI encoding written by hand into one buffer instead of through ethers'
  * `AbiCoder` (which costs about 100 µs a call: ten times the hash). Equality with the reference functions is
  * differential-tested (`test/sdk/cdr.test.ts`). The encoding is written straight into the memory of the WebAssembly
- * Keccak (`merkle/keccak.ts`) and hashed there (ethers' `keccak256` where WebAssembly is unavailable). Pure:
+ * Keccak (`merkle/keccak.ts`) and hashed there (`@noble/hashes`' Keccak-256 where WebAssembly is unavailable). Pure:
  * browser-safe.
  */
-import { keccak256, toUtf8Bytes } from "ethers";
+import { keccak256, utf8Bytes } from "../encoding";
 
 import { hexAt, SCRATCH_AT, SCRATCH_BYTES, wasmKeccak } from "../merkle/keccak";
 
@@ -47,7 +47,7 @@ function utf8(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; ++i) {
     const c = text.charCodeAt(i);
-    if (c > 0x7f) return toUtf8Bytes(text);
+    if (c > 0x7f) return utf8Bytes(text);
     bytes[i] = c;
   }
   return bytes;

@@ -415,7 +415,7 @@ export async function ingestCdrBatch(
 }
 
 /**
- * Ingests records already in memory (e.g. from {@link generateCdrs} or a database), with the same checks as a file:
+ * Ingests records already in memory (e.g. from `generateCdrs` (`@roamledger/sdk/testing`) or a database), with the same checks as a file:
  * each object's fields are read as {@link parseCdrFields} reads them (strings, bigints, safe-integer numbers). Issues
  * carry `line` = position + 1 and `recordNumber` = position + 1.
  */

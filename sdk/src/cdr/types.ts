@@ -27,7 +27,7 @@ export const MAX_EVENT_REF_LENGTH = 64;
 
 /**
  * One call detail record as the visited network reports it, after its fields were parsed (not yet checked against an
- * agreement). Also what {@link generateCdrs} produces and {@link cdrCsvLine} writes.
+ * agreement). Also what `generateCdrs` (`@roamledger/sdk/testing`) produces and {@link cdrCsvLine} writes.
  */
 export interface CdrRecord {
   /** The VPMN's own reference of the event: 1 to 64 printable ASCII characters, no leading or trailing space. */

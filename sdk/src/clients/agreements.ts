@@ -24,7 +24,6 @@ import { sendBuilt } from "./send";
 import type {
   AgreementTermsStructOutput,
   RoamingAgreements,
-  RoamingAgreementsInterface,
   TariffStruct,
 } from "../typechain/contracts/RoamingAgreements";
 import { RoamingAgreements__factory } from "../typechain/factories/contracts/RoamingAgreements__factory";
@@ -42,7 +41,8 @@ import {
   type NormalizedTerms,
   type TypedDataSigner,
 } from "../typedData/agreements";
-import { requireObject, toAddress, toBytes32, toSignature, toUint, type UintLike } from "../validation";
+import { requireObject, toBytes32, toSignature, toUint, type UintLike } from "../validation";
+import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
 import type { BuiltTransaction } from "./registry";
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -105,12 +105,7 @@ const ACCESS = 3n;
                                    TARIFFS
 //////////////////////////////////////////////////////////////////////////*/
 
-let agreementsInterface: RoamingAgreementsInterface | undefined;
-
-function iface(): RoamingAgreementsInterface {
-  agreementsInterface ??= RoamingAgreements__factory.createInterface();
-  return agreementsInterface;
-}
+const iface = lazyInterface(RoamingAgreements__factory);
 
 function tariffParam(): ParamType {
   return iface().getFunction("publishTariff").inputs[0];
@@ -252,33 +247,22 @@ function toOperatorId(value: UintLike, field = "operatorId"): bigint {
  * Pure builders of the agreements contract's write transactions: each validates its input, encodes the call and
  * returns `{ to, data, value: 0n }`, without touching the network.
  */
-export class AgreementsTransactionBuilder {
-  /** The contract's address (checksummed). */
-  readonly address: string;
-
-  constructor(address: string) {
-    this.address = toAddress(address, "address");
-  }
-
-  #tx(data: string): BuiltTransaction {
-    return { to: this.address, data, value: 0n };
-  }
-
+export class AgreementsTransactionBuilder extends TransactionBuilder {
   /** `publishTariff` (anyone). */
   publishTariff(tariff: AgreementTariff): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("publishTariff", [normalizeTariff(tariff)]));
+    return this.tx(iface().encodeFunctionData("publishTariff", [normalizeTariff(tariff)]));
   }
 
   /** `acceptOffer` (the acceptor's admin or one of its active signer keys). */
   acceptOffer(offer: AgreementOffer, signature: string): BuiltTransaction {
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("acceptOffer", [normalizeOffer(offer), toSignature(signature, "signature")]),
     );
   }
 
   /** `invalidateNonces` (the operator's admin or one of its active signer keys). */
   invalidateNonces(operatorId: UintLike, wordIndex: UintLike, mask: UintLike): BuiltTransaction {
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("invalidateNonces", [
         toOperatorId(operatorId),
         toUint(wordIndex, 256, "wordIndex"),
@@ -302,7 +286,7 @@ export class AgreementsTransactionBuilder {
     if (hashAgreementTerms(newTerms) !== amendment.newTermsHash) {
       throw new InvalidArgumentError("does not hash to amendment.newTermsHash", { field: "newTerms", value: newTerms });
     }
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("amend", [
         amendment,
         currentTerms,
@@ -315,7 +299,7 @@ export class AgreementsTransactionBuilder {
 
   /** `terminate` (either party's admin). `terms` are the terms in force now; `endAt` the new end (Unix seconds). */
   terminate(agreementId: string, terms: AgreementTerms, endAt: UintLike): BuiltTransaction {
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("terminate", [
         toBytes32(agreementId, "agreementId"),
         normalizeTerms(terms),
@@ -326,12 +310,12 @@ export class AgreementsTransactionBuilder {
 
   /** `pause` (restricted: pauser). */
   pause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("pause"));
+    return this.tx(iface().encodeFunctionData("pause"));
   }
 
   /** `unpause` (restricted: governor). */
   unpause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("unpause"));
+    return this.tx(iface().encodeFunctionData("unpause"));
   }
 }
 
@@ -365,30 +349,10 @@ export function termsFromResult(terms: AgreementTermsStructOutput | Result): Nor
 }
 
 /** Reads and writes the `RoamingAgreements` at one address. */
-export class AgreementsClient {
-  /** The contract's address (checksummed). */
-  readonly address: string;
-  /** Who reads (a provider or signer) and sends (a signer); null for a client used only to build transactions. */
-  readonly runner: ContractRunner | null;
-  /** The TypeChain binding, for anything this client does not wrap. */
-  readonly contract: RoamingAgreements;
-  /** Pure transaction builders, e.g. `client.build.acceptOffer(offer, signature)` → `{ to, data, value: 0n }`. */
-  readonly build: AgreementsTransactionBuilder;
-
-  /**
-   * @param address The contract's address.
-   * @param runner A signer (to read and write) or a provider (to read only).
-   */
+export class AgreementsClient extends SuiteClient<RoamingAgreements, AgreementsTransactionBuilder> {
+  /** The client of the contract at `address`, reading (and, with a signer, writing) through `runner`. */
   constructor(address: string, runner: ContractRunner | null = null) {
-    this.build = new AgreementsTransactionBuilder(address);
-    this.address = this.build.address;
-    this.runner = runner;
-    this.contract = RoamingAgreements__factory.connect(this.address, runner);
-  }
-
-  /** The same contract through another runner (e.g. the acceptor's admin). */
-  connect(runner: ContractRunner | null): AgreementsClient {
-    return new AgreementsClient(this.address, runner);
+    super(new AgreementsTransactionBuilder(address), runner, RoamingAgreements__factory);
   }
 
   /*//////////////////////////////////////////////////////////////////////////

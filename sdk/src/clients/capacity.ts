@@ -38,9 +38,10 @@ import {
   type ClassTerms,
 } from "../capacity/terms";
 import { toAddress, toBytes32, toInteger, toOperatorId, toUint, type UintLike } from "../validation";
+import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
 import type { BuiltTransaction } from "./registry";
 import { sendBuilt } from "./send";
-import type { CapacityToken, CapacityTokenInterface } from "../typechain/contracts/CapacityToken";
+import type { CapacityToken } from "../typechain/contracts/CapacityToken";
 import { CapacityToken__factory } from "../typechain/factories/contracts/CapacityToken__factory";
 import { IERC20Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
 import { IERC1155Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC1155Errors__factory";
@@ -378,33 +379,17 @@ function toBandPlan(plan: BandPlan): BandPlanInfo {
                                   BUILDERS
 //////////////////////////////////////////////////////////////////////////*/
 
-let tokenInterface: CapacityTokenInterface | undefined;
-
-function iface(): CapacityTokenInterface {
-  tokenInterface ??= CapacityToken__factory.createInterface();
-  return tokenInterface;
-}
+const iface = lazyInterface(CapacityToken__factory);
 
 /**
  * Pure builders of the capacity token's write transactions: each validates its input, encodes the call and returns
  * `{ to, data, value: 0n }`, without touching the network.
  */
-export class CapacityTransactionBuilder {
-  /** The capacity token's address (checksummed). */
-  readonly address: string;
-
-  constructor(address: string) {
-    this.address = toAddress(address, "address");
-  }
-
-  #tx(data: string): BuiltTransaction {
-    return { to: this.address, data, value: 0n };
-  }
-
+export class CapacityTransactionBuilder extends TransactionBuilder {
   /** `createClass(terms, classURI)` (the issuer's admin); `classURI` empty: the base URI. */
   createClass(terms: ClassTerms, classURI = ""): BuiltTransaction {
     const t = toNewClassTerms(terms);
-    return this.#tx(iface().encodeFunctionData("createClass", [t, toText(classURI, "classURI")]));
+    return this.tx(iface().encodeFunctionData("createClass", [t, toText(classURI, "classURI")]));
   }
 
   /** `mint(classId, to, amount, data)` (the issuer's admin; `to` an active operator's admin). */
@@ -412,7 +397,7 @@ export class CapacityTransactionBuilder {
     const id = toClassId(classId);
     const target = toAddress(to, "to");
     const value = toUnits(amount);
-    return this.#tx(iface().encodeFunctionData("mint", [id, target, value, toBytes(data, "data")]));
+    return this.tx(iface().encodeFunctionData("mint", [id, target, value, toBytes(data, "data")]));
   }
 
   /** `redeem(classId, amount, provisioningRef)` (a holder, inside the class's validity). */
@@ -420,18 +405,18 @@ export class CapacityTransactionBuilder {
     const id = toClassId(classId);
     const value = toUnits(amount);
     const ref = toBytes32(provisioningRef, "provisioningRef");
-    return this.#tx(iface().encodeFunctionData("redeem", [id, value, ref]));
+    return this.tx(iface().encodeFunctionData("redeem", [id, value, ref]));
   }
 
   /** `setClassURI(classId, classURI)` (the issuer's admin); an empty URI falls back to the base URI. */
   setClassURI(classId: UintLike, classURI: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("setClassURI", [toClassId(classId), toText(classURI, "classURI")]));
+    return this.tx(iface().encodeFunctionData("setClassURI", [toClassId(classId), toText(classURI, "classURI")]));
   }
 
   /** `setApprovalForAll(operator, approved)` (a holder; e.g. the market, to list or fill bids). */
   setApprovalForAll(operator: string, approved: boolean): BuiltTransaction {
     const account = toAddress(operator, "operator");
-    return this.#tx(iface().encodeFunctionData("setApprovalForAll", [account, toBool(approved, "approved")]));
+    return this.tx(iface().encodeFunctionData("setApprovalForAll", [account, toBool(approved, "approved")]));
   }
 
   /** `safeTransferFrom(from, to, classId, amount, data)` (the holder, or an account it approved). */
@@ -441,7 +426,7 @@ export class CapacityTransactionBuilder {
     if (source === target) throw new InvalidArgumentError("must differ from from", { field: "to", value: to });
     const id = toClassId(classId);
     const value = toUnits(amount);
-    return this.#tx(iface().encodeFunctionData("safeTransferFrom", [source, target, id, value, toBytes(data, "data")]));
+    return this.tx(iface().encodeFunctionData("safeTransferFrom", [source, target, id, value, toBytes(data, "data")]));
   }
 
   /** `recordSlaBreach(terms, from, to, evidence, holders)` (the issuer's admin), at most 32 distinct holders. */
@@ -453,7 +438,7 @@ export class CapacityTransactionBuilder {
     holders: readonly string[],
   ): BuiltTransaction {
     const b = toBreach(terms, from, to, evidence, holders);
-    return this.#tx(iface().encodeFunctionData("recordSlaBreach", [b.terms, b.from, b.to, b.evidence, b.holders]));
+    return this.tx(iface().encodeFunctionData("recordSlaBreach", [b.terms, b.from, b.to, b.evidence, b.holders]));
   }
 
   /** `arbitrateSlaBreach(terms, from, to, evidence, holders)` (restricted: arbiter). */
@@ -465,7 +450,7 @@ export class CapacityTransactionBuilder {
     holders: readonly string[],
   ): BuiltTransaction {
     const b = toBreach(terms, from, to, evidence, holders);
-    return this.#tx(iface().encodeFunctionData("arbitrateSlaBreach", [b.terms, b.from, b.to, b.evidence, b.holders]));
+    return this.tx(iface().encodeFunctionData("arbitrateSlaBreach", [b.terms, b.from, b.to, b.evidence, b.holders]));
   }
 
   /**
@@ -473,22 +458,22 @@ export class CapacityTransactionBuilder {
    * {@link CapacityClient.preflightBandPlan}.
    */
   createBandPlan(plan: BandPlan): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("createBandPlan", [toBandPlan(plan)]));
+    return this.tx(iface().encodeFunctionData("createBandPlan", [toBandPlan(plan)]));
   }
 
   /** `setBaseURI(baseURI)` (restricted: governor); clients substitute `{id}` in it. */
   setBaseURI(baseURI: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("setBaseURI", [toText(baseURI, "baseURI")]));
+    return this.tx(iface().encodeFunctionData("setBaseURI", [toText(baseURI, "baseURI")]));
   }
 
   /** `pause()` (restricted: pauser): stops class creation, minting and transfers, never redemption. */
   pause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("pause"));
+    return this.tx(iface().encodeFunctionData("pause"));
   }
 
   /** `unpause()` (restricted: governor). */
   unpause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("unpause"));
+    return this.tx(iface().encodeFunctionData("unpause"));
   }
 }
 
@@ -497,30 +482,10 @@ export class CapacityTransactionBuilder {
 //////////////////////////////////////////////////////////////////////////*/
 
 /** Reads and writes the `CapacityToken` at one address. */
-export class CapacityClient {
-  /** The capacity token's address (checksummed). */
-  readonly address: string;
-  /** Who reads (a provider or signer) and sends (a signer); null for a client used only to build transactions. */
-  readonly runner: ContractRunner | null;
-  /** The TypeChain binding, for anything this client does not wrap. */
-  readonly contract: CapacityToken;
-  /** Pure transaction builders, e.g. `client.build.mint(classId, to, 10n)` → `{ to, data, value: 0n }`. */
-  readonly build: CapacityTransactionBuilder;
-
-  /**
-   * @param address The capacity token's address.
-   * @param runner A signer (to read and write) or a provider (to read only).
-   */
+export class CapacityClient extends SuiteClient<CapacityToken, CapacityTransactionBuilder> {
+  /** The client of the contract at `address`, reading (and, with a signer, writing) through `runner`. */
   constructor(address: string, runner: ContractRunner | null = null) {
-    this.build = new CapacityTransactionBuilder(address);
-    this.address = this.build.address;
-    this.runner = runner;
-    this.contract = CapacityToken__factory.connect(this.address, runner);
-  }
-
-  /** The same token through another runner (e.g. the signer of another operator's admin). */
-  connect(runner: ContractRunner | null): CapacityClient {
-    return new CapacityClient(this.address, runner);
+    super(new CapacityTransactionBuilder(address), runner, CapacityToken__factory);
   }
 
   /*//////////////////////////////////////////////////////////////////////////

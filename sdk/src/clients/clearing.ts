@@ -33,6 +33,7 @@ import {
 import type { TypedDataSigner } from "../typedData/agreements";
 import { toAddress, toBytes32, toSignature, toUint, type UintLike } from "../validation";
 import { normalizeTariff, type AgreementTariff } from "./agreements";
+import { SuiteClient, TransactionBuilder } from "./base";
 import type { BuiltTransaction } from "./registry";
 import { sendBuilt } from "./send";
 
@@ -146,16 +147,9 @@ function voucherArg(voucher: Voucher) {
 }
 
 /** Builds `UsageClearing` transactions, validating every argument first (nothing touches the network). */
-export class ClearingTransactionBuilder {
-  /** The clearing contract's address (checksummed). */
-  readonly address: string;
-
-  constructor(address: string) {
-    this.address = toAddress(address, "address");
-  }
-
-  #tx(name: string, args: unknown[]): BuiltTransaction {
-    return { to: this.address, data: clearingIface().encodeFunctionData(name, args), value: 0n };
+export class ClearingTransactionBuilder extends TransactionBuilder {
+  #encode(name: string, args: unknown[]): BuiltTransaction {
+    return this.tx(clearingIface().encodeFunctionData(name, args));
   }
 
   /**
@@ -167,7 +161,7 @@ export class ClearingTransactionBuilder {
     terms: AgreementTerms,
     baseTariffs: readonly [AgreementTariff, AgreementTariff],
   ): BuiltTransaction {
-    return this.#tx("enableClearing", [
+    return this.#encode("enableClearing", [
       toBytes32(agreementId, "agreementId"),
       normalizeTerms(terms),
       baseTariffsArg(baseTariffs),
@@ -185,7 +179,7 @@ export class ClearingTransactionBuilder {
     terms: AgreementTerms,
     baseTariffs: readonly [AgreementTariff, AgreementTariff],
   ): BuiltTransaction {
-    return this.#tx("cacheTerms", [
+    return this.#encode("cacheTerms", [
       toBytes32(agreementId, "agreementId"),
       toUint(version, 32, "version"),
       normalizeTerms(terms),
@@ -199,7 +193,7 @@ export class ClearingTransactionBuilder {
    */
   submitBatch(header: BatchHeader, fileURI = "", signature = "0x"): BuiltTransaction {
     const batch = toOnChainBatch(header);
-    return this.#tx("submitBatch", [
+    return this.#encode("submitBatch", [
       batch.header,
       packBatchTotals(batch.totals),
       String(fileURI),
@@ -209,12 +203,12 @@ export class ClearingTransactionBuilder {
 
   /** `accept` (an HPMN account). */
   accept(header: BatchHeader): BuiltTransaction {
-    return this.#tx("accept", [toOnChainBatch(header).header]);
+    return this.#encode("accept", [toOnChainBatch(header).header]);
   }
 
   /** `finalize` (anyone, once the window has ended). */
   finalize(header: BatchHeader): BuiltTransaction {
-    return this.#tx("finalize", [toOnChainBatch(header).header]);
+    return this.#encode("finalize", [toOnChainBatch(header).header]);
   }
 
   /**
@@ -223,7 +217,7 @@ export class ClearingTransactionBuilder {
    */
   reject(header: BatchHeader, reasonCode: UintLike): BuiltTransaction {
     const batch = toOnChainBatch(header);
-    return this.#tx("reject", [batch.header, batch.totals, codeArg(reasonCode, REJECT_CODES, "reasonCode")]);
+    return this.#encode("reject", [batch.header, batch.totals, codeArg(reasonCode, REJECT_CODES, "reasonCode")]);
   }
 
   /**
@@ -234,7 +228,7 @@ export class ClearingTransactionBuilder {
     if (codes.length !== records.leaves.length || codes.length === 0) {
       throw new InvalidArgumentError("one code per record, at least one record", { field: "codes", value: codes });
     }
-    return this.#tx("dispute", [
+    return this.#encode("dispute", [
       toOnChainBatch(header).header,
       multiProofArg(records, "records"),
       codes.map((c, i) => codeArg(c, DISPUTE_CODES, `codes[${i}]`)),
@@ -244,7 +238,7 @@ export class ClearingTransactionBuilder {
   /** `proveFraud` (anyone): OutsidePeriod, BadIncrement or ServiceNotCovered. */
   proveFraud(kind: UintLike, header: BatchHeader, record: RecordProofArg): BuiltTransaction {
     const k = codeArg(kind, [2, 3, 4], "kind");
-    return this.#tx("proveFraud", [k, toOnChainBatch(header).header, proofArg(record, "record")]);
+    return this.#encode("proveFraud", [k, toOnChainBatch(header).header, proofArg(record, "record")]);
   }
 
   /** `proveDuplicate` (anyone): `record` of `header` repeats `kept` of `keptHeader`. */
@@ -254,7 +248,7 @@ export class ClearingTransactionBuilder {
     header: BatchHeader,
     record: RecordProofArg,
   ): BuiltTransaction {
-    return this.#tx("proveDuplicate", [
+    return this.#encode("proveDuplicate", [
       toOnChainBatch(keptHeader).header,
       proofArg(kept, "kept"),
       toOnChainBatch(header).header,
@@ -264,7 +258,7 @@ export class ClearingTransactionBuilder {
 
   /** `resolve` (anyone, with both parties' signatures of the resolution). */
   resolve(header: BatchHeader, payAmount: UintLike, hpmnSignature: string, vpmnSignature: string): BuiltTransaction {
-    return this.#tx("resolve", [
+    return this.#encode("resolve", [
       toOnChainBatch(header).header,
       toUint(payAmount, 128, "payAmount"),
       toSignature(hpmnSignature, "hpmnSignature"),
@@ -274,49 +268,37 @@ export class ClearingTransactionBuilder {
 
   /** `resolveEscalated` (the arbiter role). */
   resolveEscalated(header: BatchHeader, payAmount: UintLike): BuiltTransaction {
-    return this.#tx("resolveEscalated", [toOnChainBatch(header).header, toUint(payAmount, 128, "payAmount")]);
+    return this.#encode("resolveEscalated", [toOnChainBatch(header).header, toUint(payAmount, 128, "payAmount")]);
   }
 
   /** `redeemVoucher` (anyone). */
   redeemVoucher(voucher: Voucher, signature: string): BuiltTransaction {
-    return this.#tx("redeemVoucher", [voucherArg(voucher), toSignature(signature, "signature")]);
+    return this.#encode("redeemVoucher", [voucherArg(voucher), toSignature(signature, "signature")]);
   }
 
   /** `pause` (the pauser role). */
   pause(): BuiltTransaction {
-    return this.#tx("pause", []);
+    return this.#encode("pause", []);
   }
 
   /** `unpause` (the governor role, after its delay). */
   unpause(): BuiltTransaction {
-    return this.#tx("unpause", []);
+    return this.#encode("unpause", []);
   }
 
   /** `setEscalationTimeout` (the governor role, after its delay). */
   setEscalationTimeout(timeout: UintLike): BuiltTransaction {
     const seconds = toUint(timeout, 32, "timeout");
     if (seconds === 0n) throw new InvalidArgumentError("must be above zero", { field: "timeout", value: timeout });
-    return this.#tx("setEscalationTimeout", [seconds]);
+    return this.#encode("setEscalationTimeout", [seconds]);
   }
 }
 
 /** Reads and writes `UsageClearing`. */
-export class ClearingClient {
-  readonly address: string;
-  readonly runner: ContractRunner | null;
-  readonly build: ClearingTransactionBuilder;
-  readonly #contract: Contract;
-
+export class ClearingClient extends SuiteClient<Contract, ClearingTransactionBuilder> {
+  /** The client of the contract at `address`, reading (and, with a signer, writing) through `runner`. */
   constructor(address: string, runner: ContractRunner | null = null) {
-    this.address = toAddress(address, "address");
-    this.runner = runner;
-    this.build = new ClearingTransactionBuilder(this.address);
-    this.#contract = new Contract(this.address, clearingIface(), runner);
-  }
-
-  /** The same client with another runner. */
-  connect(runner: ContractRunner | null): ClearingClient {
-    return new ClearingClient(this.address, runner);
+    super(new ClearingTransactionBuilder(address), runner, (a, r) => new Contract(a, clearingIface(), r));
   }
 
   async #send(action: string, tx: BuiltTransaction, overrides?: Overrides): Promise<TransactionReceipt> {
@@ -324,7 +306,7 @@ export class ClearingClient {
   }
 
   async #call<T>(name: string, ...args: unknown[]): Promise<T> {
-    return withDecodedErrors(() => this.#contract.getFunction(name).staticCall(...args)) as Promise<T>;
+    return withDecodedErrors(() => this.contract.getFunction(name).staticCall(...args)) as Promise<T>;
   }
 
   /** The contract's EIP-712 domain (for vouchers, resolutions and relayed headers). */

@@ -25,15 +25,11 @@ import {
 import { InvalidArgumentError, SignerRequiredError } from "../errors";
 import { PayVia } from "../capacity/terms";
 import { toAddress, toInteger, toUint, type UintLike } from "../validation";
+import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
 import { CapacityClient, capacityErrorDecoder } from "./capacity";
 import type { BuiltTransaction } from "./registry";
 import { atBlock as at, sendBuilt } from "./send";
-import type {
-  BidStructOutput,
-  CapacityMarket,
-  CapacityMarketInterface,
-  ListingStructOutput,
-} from "../typechain/contracts/CapacityMarket";
+import type { BidStructOutput, CapacityMarket, ListingStructOutput } from "../typechain/contracts/CapacityMarket";
 import { CapacityMarket__factory } from "../typechain/factories/contracts/CapacityMarket__factory";
 import { IERC20__factory } from "../typechain/factories/@openzeppelin/contracts/token/ERC20/IERC20__factory";
 
@@ -178,29 +174,13 @@ export function marketPrice(quantity: UintLike, unitPrice: UintLike): bigint {
                                   BUILDERS
 //////////////////////////////////////////////////////////////////////////*/
 
-let marketInterface: CapacityMarketInterface | undefined;
-
-function iface(): CapacityMarketInterface {
-  marketInterface ??= CapacityMarket__factory.createInterface();
-  return marketInterface;
-}
+const iface = lazyInterface(CapacityMarket__factory);
 
 /**
  * Pure builders of the market's write transactions (and of the ERC-20 approval a direct purchase needs): each
  * validates its input, encodes the call and returns `{ to, data, value: 0n }`, without touching the network.
  */
-export class MarketTransactionBuilder {
-  /** The market's address (checksummed). */
-  readonly address: string;
-
-  constructor(address: string) {
-    this.address = toAddress(address, "address");
-  }
-
-  #tx(data: string): BuiltTransaction {
-    return { to: this.address, data, value: 0n };
-  }
-
+export class MarketTransactionBuilder extends TransactionBuilder {
   #order(
     name: "list" | "bid",
     classId: UintLike,
@@ -215,7 +195,7 @@ export class MarketTransactionBuilder {
     const units = toQuantity(quantity);
     const until = toUint(expiry, 40, "expiry");
     const args: [bigint, string, bigint, bigint, bigint] = [id, t, price, units, until];
-    return this.#tx(
+    return this.tx(
       name === "list" ? iface().encodeFunctionData("list", args) : iface().encodeFunctionData("bid", args),
     );
   }
@@ -238,14 +218,14 @@ export class MarketTransactionBuilder {
 
   /** `cancelListing(listingId)` (its seller). */
   cancelListing(listingId: UintLike): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("cancelListing", [toOrderId(listingId, "listingId")]));
+    return this.tx(iface().encodeFunctionData("cancelListing", [toOrderId(listingId, "listingId")]));
   }
 
   /** `buy(listingId, quantity, payVia)` (another operator's admin). */
   buy(listingId: UintLike, quantity: UintLike, payVia: PayVia): BuiltTransaction {
     const id = toOrderId(listingId, "listingId");
     const units = toQuantity(quantity);
-    return this.#tx(iface().encodeFunctionData("buy", [id, units, toPayVia(payVia)]));
+    return this.tx(iface().encodeFunctionData("buy", [id, units, toPayVia(payVia)]));
   }
 
   /** `bid(classId, token, unitPrice, quantity, expiry)` (an operator's admin; paid from its vault balance). */
@@ -255,23 +235,23 @@ export class MarketTransactionBuilder {
 
   /** `cancelBid(bidId)` (its buyer). */
   cancelBid(bidId: UintLike): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("cancelBid", [toOrderId(bidId, "bidId")]));
+    return this.tx(iface().encodeFunctionData("cancelBid", [toOrderId(bidId, "bidId")]));
   }
 
   /** `fillBid(bidId, quantity)` (another operator's admin holding the units, that approved the market). */
   fillBid(bidId: UintLike, quantity: UintLike): BuiltTransaction {
     const id = toOrderId(bidId, "bidId");
-    return this.#tx(iface().encodeFunctionData("fillBid", [id, toQuantity(quantity)]));
+    return this.tx(iface().encodeFunctionData("fillBid", [id, toQuantity(quantity)]));
   }
 
   /** `pause()` (restricted: pauser): stops listing, bidding, buying and filling. */
   pause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("pause"));
+    return this.tx(iface().encodeFunctionData("pause"));
   }
 
   /** `unpause()` (restricted: governor). */
   unpause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("unpause"));
+    return this.tx(iface().encodeFunctionData("unpause"));
   }
 }
 
@@ -306,30 +286,10 @@ function toBid(bidId: bigint, b: BidStructOutput): CapacityBid {
 }
 
 /** Reads and writes the `CapacityMarket` at one address. */
-export class MarketClient {
-  /** The market's address (checksummed). */
-  readonly address: string;
-  /** Who reads (a provider or signer) and sends (a signer); null for a client used only to build transactions. */
-  readonly runner: ContractRunner | null;
-  /** The TypeChain binding, for anything this client does not wrap. */
-  readonly contract: CapacityMarket;
-  /** Pure transaction builders, e.g. `client.build.buy(listingId, 3n, PayVia.Vault)` → `{ to, data, value: 0n }`. */
-  readonly build: MarketTransactionBuilder;
-
-  /**
-   * @param address The market's address.
-   * @param runner A signer (to read and write) or a provider (to read only).
-   */
+export class MarketClient extends SuiteClient<CapacityMarket, MarketTransactionBuilder> {
+  /** The client of the contract at `address`, reading (and, with a signer, writing) through `runner`. */
   constructor(address: string, runner: ContractRunner | null = null) {
-    this.build = new MarketTransactionBuilder(address);
-    this.address = this.build.address;
-    this.runner = runner;
-    this.contract = CapacityMarket__factory.connect(this.address, runner);
-  }
-
-  /** The same market through another runner (e.g. the signer of another operator's admin). */
-  connect(runner: ContractRunner | null): MarketClient {
-    return new MarketClient(this.address, runner);
+    super(new MarketTransactionBuilder(address), runner, CapacityMarket__factory);
   }
 
   /*//////////////////////////////////////////////////////////////////////////

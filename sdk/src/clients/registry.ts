@@ -11,11 +11,8 @@ import { InvalidArgumentError, isRoamLedgerContractError, withDecodedErrors } fr
 import { sendBuilt } from "./send";
 import { decodeTadig, encodeTadig } from "../tadig";
 import { toAddress, toBytes32, toOperatorId } from "../validation";
-import type {
-  OperatorRegistry,
-  OperatorRegistryInterface,
-  OperatorViewStructOutput,
-} from "../typechain/contracts/OperatorRegistry";
+import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
+import type { OperatorRegistry, OperatorViewStructOutput } from "../typechain/contracts/OperatorRegistry";
 import { OperatorRegistry__factory } from "../typechain/factories/contracts/OperatorRegistry__factory";
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -137,29 +134,13 @@ function toCount(value: number | bigint, field: string, min: number): bigint {
                                   BUILDERS
 //////////////////////////////////////////////////////////////////////////*/
 
-let registryInterface: OperatorRegistryInterface | undefined;
-
-function iface(): OperatorRegistryInterface {
-  registryInterface ??= OperatorRegistry__factory.createInterface();
-  return registryInterface;
-}
+const iface = lazyInterface(OperatorRegistry__factory);
 
 /**
  * Pure builders of the registry's write transactions: each validates its input, encodes the call and returns
  * `{ to, data, value: 0n }`, without touching the network.
  */
-export class RegistryTransactionBuilder {
-  /** The registry's address (checksummed). */
-  readonly address: string;
-
-  constructor(address: string) {
-    this.address = toAddress(address, "address");
-  }
-
-  #tx(data: string): BuiltTransaction {
-    return { to: this.address, data, value: 0n };
-  }
-
+export class RegistryTransactionBuilder extends TransactionBuilder {
   /** `registerOperator` (restricted: registrar). */
   register(params: RegisterOperatorParams): BuiltTransaction {
     if (typeof params !== "object" || params === null) {
@@ -170,50 +151,46 @@ export class RegistryTransactionBuilder {
     const payout = toAddress(params.payout, "payout");
     const signers = toAddresses(params.signers, "signers", 1, REGISTRY_LIMITS.maxSigners);
     const metadataURI = toString(params.metadataURI, "metadataURI");
-    return this.#tx(iface().encodeFunctionData("registerOperator", [tadigs, admin, payout, signers, metadataURI]));
+    return this.tx(iface().encodeFunctionData("registerOperator", [tadigs, admin, payout, signers, metadataURI]));
   }
 
   /** `addTadig` (restricted: registrar). */
   addTadig(operatorId: OperatorIdLike, tadig: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("addTadig", [toOperatorId(operatorId), encodeTadig(tadig, "tadig")]));
+    return this.tx(iface().encodeFunctionData("addTadig", [toOperatorId(operatorId), encodeTadig(tadig, "tadig")]));
   }
 
   /** `removeTadig` (restricted: registrar). */
   removeTadig(operatorId: OperatorIdLike, tadig: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("removeTadig", [toOperatorId(operatorId), encodeTadig(tadig, "tadig")]));
+    return this.tx(iface().encodeFunctionData("removeTadig", [toOperatorId(operatorId), encodeTadig(tadig, "tadig")]));
   }
 
   /** `suspendOperator` (restricted: pauser). `reason` is a bytes32 hash of the decision record. */
   suspendOperator(operatorId: OperatorIdLike, reason: string): BuiltTransaction {
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("suspendOperator", [toOperatorId(operatorId), toBytes32(reason, "reason")]),
     );
   }
 
   /** `reinstateOperator` (restricted: governor). */
   reinstateOperator(operatorId: OperatorIdLike, reason: string): BuiltTransaction {
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("reinstateOperator", [toOperatorId(operatorId), toBytes32(reason, "reason")]),
     );
   }
 
   /** `exitOperator` (restricted: governor). */
   exitOperator(operatorId: OperatorIdLike, reason: string): BuiltTransaction {
-    return this.#tx(
-      iface().encodeFunctionData("exitOperator", [toOperatorId(operatorId), toBytes32(reason, "reason")]),
-    );
+    return this.tx(iface().encodeFunctionData("exitOperator", [toOperatorId(operatorId), toBytes32(reason, "reason")]));
   }
 
   /** `addSigner` (the operator's admin). */
   addSigner(operatorId: OperatorIdLike, signer: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("addSigner", [toOperatorId(operatorId), toAddress(signer, "signer")]));
+    return this.tx(iface().encodeFunctionData("addSigner", [toOperatorId(operatorId), toAddress(signer, "signer")]));
   }
 
   /** `revokeSigner` (the operator's admin). */
   revokeSigner(operatorId: OperatorIdLike, signer: string): BuiltTransaction {
-    return this.#tx(
-      iface().encodeFunctionData("revokeSigner", [toOperatorId(operatorId), toAddress(signer, "signer")]),
-    );
+    return this.tx(iface().encodeFunctionData("revokeSigner", [toOperatorId(operatorId), toAddress(signer, "signer")]));
   }
 
   /** `rotateSigner` (the operator's admin): revokes `oldSigner` and adds `newSigner`. */
@@ -224,31 +201,31 @@ export class RegistryTransactionBuilder {
     if (previous === next) {
       throw new InvalidArgumentError("must differ from oldSigner", { field: "newSigner", value: newSigner });
     }
-    return this.#tx(iface().encodeFunctionData("rotateSigner", [id, previous, next]));
+    return this.tx(iface().encodeFunctionData("rotateSigner", [id, previous, next]));
   }
 
   /** `setPayout` (the operator's admin). */
   setPayout(operatorId: OperatorIdLike, payout: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("setPayout", [toOperatorId(operatorId), toAddress(payout, "payout")]));
+    return this.tx(iface().encodeFunctionData("setPayout", [toOperatorId(operatorId), toAddress(payout, "payout")]));
   }
 
   /** `setMetadataURI` (the operator's admin). */
   setMetadataURI(operatorId: OperatorIdLike, metadataURI: string): BuiltTransaction {
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("setMetadataURI", [toOperatorId(operatorId), toString(metadataURI, "metadataURI")]),
     );
   }
 
   /** `transferAdmin` (the operator's admin). The zero address cancels a pending transfer. */
   transferAdmin(operatorId: OperatorIdLike, newAdmin: string): BuiltTransaction {
-    return this.#tx(
+    return this.tx(
       iface().encodeFunctionData("transferAdmin", [toOperatorId(operatorId), toAddress(newAdmin, "newAdmin", true)]),
     );
   }
 
   /** `acceptAdmin` (the pending admin). */
   acceptAdmin(operatorId: OperatorIdLike): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("acceptAdmin", [toOperatorId(operatorId)]));
+    return this.tx(iface().encodeFunctionData("acceptAdmin", [toOperatorId(operatorId)]));
   }
 }
 
@@ -273,30 +250,10 @@ function toOperatorInfo(view: OperatorViewStructOutput): OperatorInfo {
 }
 
 /** Reads and writes the `OperatorRegistry` at one address. */
-export class RegistryClient {
-  /** The registry's address (checksummed). */
-  readonly address: string;
-  /** Who reads (a provider or signer) and sends (a signer); null for a client used only to build transactions. */
-  readonly runner: ContractRunner | null;
-  /** The TypeChain binding, for anything this client does not wrap. */
-  readonly contract: OperatorRegistry;
-  /** Pure transaction builders, e.g. `client.build.addSigner(id, signer)` → `{ to, data, value: 0n }`. */
-  readonly build: RegistryTransactionBuilder;
-
-  /**
-   * @param address The registry's address.
-   * @param runner A signer (to read and write) or a provider (to read only).
-   */
+export class RegistryClient extends SuiteClient<OperatorRegistry, RegistryTransactionBuilder> {
+  /** The client of the contract at `address`, reading (and, with a signer, writing) through `runner`. */
   constructor(address: string, runner: ContractRunner | null = null) {
-    this.build = new RegistryTransactionBuilder(address);
-    this.address = this.build.address;
-    this.runner = runner;
-    this.contract = OperatorRegistry__factory.connect(this.address, runner);
-  }
-
-  /** The same registry through another runner (e.g. the signer of another operator's admin). */
-  connect(runner: ContractRunner | null): RegistryClient {
-    return new RegistryClient(this.address, runner);
+    super(new RegistryTransactionBuilder(address), runner, OperatorRegistry__factory);
   }
 
   /*//////////////////////////////////////////////////////////////////////////

@@ -34,8 +34,9 @@ import { atBlock as at, sendBuilt } from "./send";
 import type { NettingAccountInit, NettingGrossInit, NettingInit, NettingTokenInit } from "../netting/types";
 import { VAULT_LIMITS } from "../netting/types";
 import { toAddress, toBytes32, toInteger, toOperatorId } from "../validation";
+import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
 import type { BuiltTransaction } from "./registry";
-import type { SettlementVault, SettlementVaultInterface } from "../typechain/contracts/SettlementVault";
+import type { SettlementVault } from "../typechain/contracts/SettlementVault";
 import { SettlementVault__factory } from "../typechain/factories/contracts/SettlementVault__factory";
 import { ERC20Permit__factory } from "../typechain/factories/@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit__factory";
 import { IERC20Errors__factory } from "../typechain/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
@@ -228,29 +229,13 @@ function toSplitSignature(value: VaultPermitSignatureLike, field: string): { v: 
                                   BUILDERS
 //////////////////////////////////////////////////////////////////////////*/
 
-let vaultInterface: SettlementVaultInterface | undefined;
-
-function iface(): SettlementVaultInterface {
-  vaultInterface ??= SettlementVault__factory.createInterface();
-  return vaultInterface;
-}
+const iface = lazyInterface(SettlementVault__factory);
 
 /**
  * Pure builders of the vault's write transactions (and of the token approval a deposit needs): each validates its
  * input, encodes the call and returns `{ to, data, value: 0n }`, without touching the network.
  */
-export class VaultTransactionBuilder {
-  /** The vault's address (checksummed). */
-  readonly address: string;
-
-  constructor(address: string) {
-    this.address = toAddress(address, "address");
-  }
-
-  #tx(data: string): BuiltTransaction {
-    return { to: this.address, data, value: 0n };
-  }
-
+export class VaultTransactionBuilder extends TransactionBuilder {
   /** `token.approve(vault, amount)`: the allowance a {@link deposit} needs (sent to the token, not the vault). */
   approve(token: string, amount: VaultIntegerLike): BuiltTransaction {
     const to = toAddress(token, "token");
@@ -264,7 +249,7 @@ export class VaultTransactionBuilder {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, VAULT_LIMITS.maxAmount);
-    return this.#tx(iface().encodeFunctionData("deposit", [id, t, value]));
+    return this.tx(iface().encodeFunctionData("deposit", [id, t, value]));
   }
 
   /** `depositWithPermit(operatorId, token, amount, deadline, v, r, s)`; the permit must be signed by the sender. */
@@ -280,7 +265,7 @@ export class VaultTransactionBuilder {
     const value = toInteger(amount, "amount", 1n, VAULT_LIMITS.maxAmount);
     const until = toInteger(deadline, "deadline", 0n, UINT256_MAX);
     const { v, r, s } = toSplitSignature(signature, "signature");
-    return this.#tx(iface().encodeFunctionData("depositWithPermit", [id, t, value, until, v, r, s]));
+    return this.tx(iface().encodeFunctionData("depositWithPermit", [id, t, value, until, v, r, s]));
   }
 
   /** `withdraw(operatorId, token, amount)` (the operator's admin; paid to its payout address). */
@@ -288,12 +273,12 @@ export class VaultTransactionBuilder {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, UINT256_MAX);
-    return this.#tx(iface().encodeFunctionData("withdraw", [id, t, value]));
+    return this.tx(iface().encodeFunctionData("withdraw", [id, t, value]));
   }
 
   /** `closeCycle(token)` (anyone, once the open cycle's end has passed). */
   closeCycle(token: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("closeCycle", [toAddress(token, "token")]));
+    return this.tx(iface().encodeFunctionData("closeCycle", [toAddress(token, "token")]));
   }
 
   /** `processQueue(payer, token, maxCount)` (anyone). */
@@ -301,7 +286,7 @@ export class VaultTransactionBuilder {
     const id = toOperator(payer, "payer");
     const t = toAddress(token, "token");
     const count = toInteger(maxCount, "maxCount", 1n, UINT256_MAX);
-    return this.#tx(iface().encodeFunctionData("processQueue", [id, t, count]));
+    return this.tx(iface().encodeFunctionData("processQueue", [id, t, count]));
   }
 
   /** `recordObligation(payer, payee, token, amount, ref)` (a suite contract). */
@@ -317,7 +302,7 @@ export class VaultTransactionBuilder {
     if (from === to) throw new InvalidArgumentError("must differ from payer", { field: "payee", value: payee });
     const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, VAULT_LIMITS.maxAmount);
-    return this.#tx(iface().encodeFunctionData("recordObligation", [from, to, t, value, toBytes32(ref, "ref")]));
+    return this.tx(iface().encodeFunctionData("recordObligation", [from, to, t, value, toBytes32(ref, "ref")]));
   }
 
   /** `transferFree(from, to, token, amount, ref)` (a suite contract). */
@@ -333,48 +318,48 @@ export class VaultTransactionBuilder {
     if (source === target) throw new InvalidArgumentError("must differ from from", { field: "to", value: to });
     const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, UINT256_MAX);
-    return this.#tx(iface().encodeFunctionData("transferFree", [source, target, t, value, toBytes32(ref, "ref")]));
+    return this.tx(iface().encodeFunctionData("transferFree", [source, target, t, value, toBytes32(ref, "ref")]));
   }
 
   /** `allowToken(token, cycleLength)` (restricted: governor). */
   allowToken(token: string, cycleLength: VaultIntegerLike): BuiltTransaction {
     const t = toAddress(token, "token");
     const length = toInteger(cycleLength, "cycleLength", 1n, VAULT_LIMITS.maxCycleLength);
-    return this.#tx(iface().encodeFunctionData("allowToken", [t, length]));
+    return this.tx(iface().encodeFunctionData("allowToken", [t, length]));
   }
 
   /** `disallowToken(token)` (restricted: governor). */
   disallowToken(token: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("disallowToken", [toAddress(token, "token")]));
+    return this.tx(iface().encodeFunctionData("disallowToken", [toAddress(token, "token")]));
   }
 
   /** `setCycleLength(token, cycleLength)` (restricted: governor); applies from the next cycle. */
   setCycleLength(token: string, cycleLength: VaultIntegerLike): BuiltTransaction {
     const t = toAddress(token, "token");
     const length = toInteger(cycleLength, "cycleLength", 1n, VAULT_LIMITS.maxCycleLength);
-    return this.#tx(iface().encodeFunctionData("setCycleLength", [t, length]));
+    return this.tx(iface().encodeFunctionData("setCycleLength", [t, length]));
   }
 
   /** `setSuiteContract(account, isSuite)` (restricted: admin). */
   setSuiteContract(account: string, isSuite: boolean): BuiltTransaction {
     const a = toAddress(account, "account");
     if (typeof isSuite !== "boolean") throw new InvalidArgumentError("must be a boolean", { field: "isSuite" });
-    return this.#tx(iface().encodeFunctionData("setSuiteContract", [a, isSuite]));
+    return this.tx(iface().encodeFunctionData("setSuiteContract", [a, isSuite]));
   }
 
   /** `pause()` (restricted: pauser). */
   pause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("pause"));
+    return this.tx(iface().encodeFunctionData("pause"));
   }
 
   /** `unpause()` (restricted: governor). */
   unpause(): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("unpause"));
+    return this.tx(iface().encodeFunctionData("unpause"));
   }
 
   /** `recover(token, to)` (restricted: admin): sweeps the surplus above what the vault owes. */
   recover(token: string, to: string): BuiltTransaction {
-    return this.#tx(iface().encodeFunctionData("recover", [toAddress(token, "token"), toAddress(to, "to")]));
+    return this.tx(iface().encodeFunctionData("recover", [toAddress(token, "token"), toAddress(to, "to")]));
   }
 }
 
@@ -394,30 +379,10 @@ type PermitSigner = ContractRunner & {
 const VERSION_ABI = ["function version() view returns (string)"];
 
 /** Reads and writes the `SettlementVault` at one address. */
-export class VaultClient {
-  /** The vault's address (checksummed). */
-  readonly address: string;
-  /** Who reads (a provider or signer) and sends (a signer); null for a client used only to build transactions. */
-  readonly runner: ContractRunner | null;
-  /** The TypeChain binding, for anything this client does not wrap. */
-  readonly contract: SettlementVault;
-  /** Pure transaction builders, e.g. `client.build.withdraw(id, token, amount)` → `{ to, data, value: 0n }`. */
-  readonly build: VaultTransactionBuilder;
-
-  /**
-   * @param address The vault's address.
-   * @param runner A signer (to read and write) or a provider (to read only).
-   */
+export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBuilder> {
+  /** The client of the contract at `address`, reading (and, with a signer, writing) through `runner`. */
   constructor(address: string, runner: ContractRunner | null = null) {
-    this.build = new VaultTransactionBuilder(address);
-    this.address = this.build.address;
-    this.runner = runner;
-    this.contract = SettlementVault__factory.connect(this.address, runner);
-  }
-
-  /** The same vault through another runner (e.g. the signer of another operator's admin). */
-  connect(runner: ContractRunner | null): VaultClient {
-    return new VaultClient(this.address, runner);
+    super(new VaultTransactionBuilder(address), runner, SettlementVault__factory);
   }
 
   /*//////////////////////////////////////////////////////////////////////////

@@ -5,8 +5,7 @@
  *
  * Pure (no file access; reading a deployment from disk is `loadDeployment` in `@roamledger/sdk/node`).
  */
-import { getAddress, isAddress } from "ethers";
-
+import { getAddress, isAddress } from "../encoding";
 import { InvalidArgumentError } from "../errors";
 
 /** A `0x`-prefixed, checksummed address (the form viem's `Address` and ethers both accept). */

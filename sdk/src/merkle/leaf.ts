@@ -18,8 +18,7 @@
  * - `index` is the record's position in its batch file (0-based), so two copies of one record in one batch are
  *   two distinct leaves.
  */
-import { AbiCoder, keccak256 } from "ethers";
-
+import { abiEncodeBytes, bytesToHex, keccak256, keccak256Bytes, parseParam } from "../encoding";
 import type { Service } from "../rating/types";
 
 /** The Solidity types of a leaf, in order: the `leafEncoding` of `StandardMerkleTree`. */
@@ -61,24 +60,27 @@ export function leafFromTuple(tuple: readonly unknown[]): RecordLeaf {
   };
 }
 
-const coder = AbiCoder.defaultAbiCoder();
+const LEAF_PARAMS = RECORD_LEAF_TYPES.map(parseParam);
+const SALT_PARAMS = ["bytes32", "bytes32", "uint256"].map(parseParam);
+const SUBSCRIBER_PARAMS = ["bytes32", "string"].map(parseParam);
+const RECORD_ID_PARAMS = ["bytes32", "uint8", "uint64", "string"].map(parseParam);
 
 /** The double-hashed leaf, exactly as `StandardMerkleTree.leafHash` and `RecordLeaf.hash` compute it. */
 export function hashRecordLeaf(leaf: RecordLeaf): string {
-  return keccak256(keccak256(coder.encode(RECORD_LEAF_TYPES, leafTuple(leaf))));
+  return bytesToHex(keccak256Bytes(keccak256Bytes(abiEncodeBytes(LEAF_PARAMS, leafTuple(leaf)))));
 }
 
 /** `keccak256(abi.encode(sharedSecret, agreementId, period))`: the salt of one agreement period. */
 export function periodSalt(sharedSecret: string, agreementId: string, period: bigint | number): string {
-  return keccak256(coder.encode(["bytes32", "bytes32", "uint256"], [sharedSecret, agreementId, BigInt(period)]));
+  return keccak256(abiEncodeBytes(SALT_PARAMS, [sharedSecret, agreementId, BigInt(period)]));
 }
 
 /** `keccak256(abi.encode(periodSalt, imsi))`: the pseudonym of a subscriber for one agreement period. */
 export function subscriberHash(salt: string, imsi: string): string {
-  return keccak256(coder.encode(["bytes32", "string"], [salt, imsi]));
+  return keccak256(abiEncodeBytes(SUBSCRIBER_PARAMS, [salt, imsi]));
 }
 
 /** `keccak256(abi.encode(subscriberHash, service, eventStart, eventRef))`: the identity of one event. */
 export function recordIdOf(subscriber: string, service: Service, eventStart: bigint, eventRef: string): string {
-  return keccak256(coder.encode(["bytes32", "uint8", "uint64", "string"], [subscriber, service, eventStart, eventRef]));
+  return keccak256(abiEncodeBytes(RECORD_ID_PARAMS, [subscriber, service, eventStart, eventRef]));
 }

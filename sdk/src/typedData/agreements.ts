@@ -2,21 +2,21 @@
  * EIP-712 typed data of `RoamingAgreements`: the domain, the `Offer` and `Amendment` types, struct hashes equal to
  * the contract's (`contracts/libraries/TypedData.sol`), signers, and the legal-document commitment.
  *
- * Pure and browser-safe: depends only on `ethers` (random bytes come from `crypto.getRandomValues` in browsers).
+ * Pure and browser-safe: no chain library (hashing and signer recovery are the SDK's own `encoding`, on
+ * `@noble/hashes`; random bytes come from `crypto.getRandomValues`).
  * Every input is validated and normalised first; a bad one throws an {@link InvalidArgumentError} naming the field
  * (e.g. `"offer.terms.baseTariff[1]"`).
  */
 import {
-  AbiCoder,
-  hexlify,
+  abiEncodeBytes,
+  bytesToHex,
+  hashStruct,
+  hashTypedData,
   keccak256,
-  randomBytes,
-  TypedDataEncoder,
-  verifyTypedData,
+  recoverAddress,
   type TypedDataDomain,
   type TypedDataField,
-} from "ethers";
-
+} from "../encoding";
 import { InvalidArgumentError } from "../errors";
 import { requireObject, toAddress, toBytes32, toUint, type UintLike } from "../validation";
 
@@ -328,26 +328,23 @@ function toDomain(domain: AgreementsDomainParams | TypedDataDomain): TypedDataDo
 
 /** The EIP-712 struct hash of agreement terms: the contract's `hashTerms`, the terms hash stored per version. */
 export function hashAgreementTerms(terms: AgreementTerms): string {
-  return TypedDataEncoder.hashStruct("AgreementTerms", AGREEMENT_TERMS_TYPES, normalizeTerms(terms));
+  return hashStruct("AgreementTerms", AGREEMENT_TERMS_TYPES, normalizeTerms(terms));
 }
 
 /** The EIP-712 struct hash of an offer: the contract's `hashOffer`, and the `offerHash` of `AgreementCreated`. */
 export function hashAgreementOffer(offer: AgreementOffer): string {
-  return TypedDataEncoder.hashStruct("Offer", OFFER_TYPES, normalizeOffer(offer));
+  return hashStruct("Offer", OFFER_TYPES, normalizeOffer(offer));
 }
 
 /** The EIP-712 struct hash of an amendment: the contract's `hashAmendment`. */
 export function hashAgreementAmendment(amendment: AgreementAmendment): string {
-  return TypedDataEncoder.hashStruct("Amendment", AMENDMENT_TYPES, normalizeAmendment(amendment));
+  return hashStruct("Amendment", AMENDMENT_TYPES, normalizeAmendment(amendment));
 }
 
 /** The id of the agreement that `acceptorId` creates by accepting the offer with struct hash `offerHash`. */
 export function agreementIdOf(offerHash: string, acceptorId: UintLike): string {
   return keccak256(
-    AbiCoder.defaultAbiCoder().encode(
-      ["bytes32", "uint32"],
-      [toBytes32(offerHash, "offerHash"), toUint(acceptorId, 32, "acceptorId")],
-    ),
+    abiEncodeBytes(["bytes32", "uint32"], [toBytes32(offerHash, "offerHash"), toUint(acceptorId, 32, "acceptorId")]),
   );
 }
 
@@ -379,7 +376,7 @@ export function amendmentTypedData(
 /** The digest signed for `offer` (what `ecrecover` checks). */
 export function offerDigest(domain: AgreementsDomainParams | TypedDataDomain, offer: AgreementOffer): string {
   const data = offerTypedData(domain, offer);
-  return TypedDataEncoder.hash(data.domain, data.types, data.message);
+  return hashTypedData(data.domain, data.types, data.message);
 }
 
 /** The digest signed for `amendment`. */
@@ -388,7 +385,7 @@ export function amendmentDigest(
   amendment: AgreementAmendment,
 ): string {
   const data = amendmentTypedData(domain, amendment);
-  return TypedDataEncoder.hash(data.domain, data.types, data.message);
+  return hashTypedData(data.domain, data.types, data.message);
 }
 
 /** Signs `offer` with a proposer's signer key; returns the 65-byte signature `acceptOffer` takes. */
@@ -418,7 +415,7 @@ export function recoverOfferSigner(
   signature: string,
 ): string {
   const data = offerTypedData(domain, offer);
-  return verifyTypedData(data.domain, data.types, data.message as unknown as Record<string, unknown>, signature);
+  return recoverAddress(hashTypedData(data.domain, data.types, data.message), signature);
 }
 
 /** The address that signed `amendment` with `signature` in `domain`. */
@@ -428,7 +425,7 @@ export function recoverAmendmentSigner(
   signature: string,
 ): string {
   const data = amendmentTypedData(domain, amendment);
-  return verifyTypedData(data.domain, data.types, data.message as unknown as Record<string, unknown>, signature);
+  return recoverAddress(hashTypedData(data.domain, data.types, data.message), signature);
 }
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -443,7 +440,7 @@ export function nonceBitmapPosition(nonce: UintLike): { wordIndex: bigint; mask:
 
 /** A fresh random offer nonce (256 random bits), so that offers never collide without any bookkeeping. */
 export function randomNonce(): bigint {
-  return BigInt(hexlify(randomBytes(32)));
+  return BigInt(randomHex32());
 }
 
 /**
@@ -453,7 +450,7 @@ export function randomNonce(): bigint {
  */
 export function documentCommitment(documentHash: string, documentId: string): string {
   return keccak256(
-    AbiCoder.defaultAbiCoder().encode(
+    abiEncodeBytes(
       ["bytes32", "bytes32"],
       [toBytes32(documentHash, "documentHash"), toBytes32(documentId, "documentId")],
     ),
@@ -462,5 +459,10 @@ export function documentCommitment(documentHash: string, documentId: string): st
 
 /** 32 random bytes (hex) for {@link documentCommitment}, from a cryptographically secure source. */
 export function randomDocumentId(): string {
-  return hexlify(randomBytes(32));
+  return randomHex32();
+}
+
+/** 32 bytes from the platform's cryptographically secure source (Web Crypto, in browsers and Node alike). */
+function randomHex32(): string {
+  return bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
 }

@@ -3,8 +3,7 @@
  * struct hash is the batch id, and which a VPMN signer key signs for a relayer), vouchers (signed by the HPMN) and
  * resolutions of held disputes (signed by both parties). Pure: browser-safe.
  */
-import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
-
+import { hashStruct, type TypedDataDomain, type TypedDataField } from "../encoding";
 import { InvalidArgumentError } from "../errors";
 import { SERVICE_COUNT, type Service } from "../rating/types";
 import { requireObject, toBytes32, toAddress, toUint, type UintLike } from "../validation";
@@ -247,7 +246,7 @@ function headerMessage(h: NormalizedBatchHeader) {
 
 /** The EIP-712 struct hash of a batch's totals (the contract's `hashBatchTotals`). */
 export function hashBatchTotals(totals: OnChainBatchTotals): string {
-  return TypedDataEncoder.hashStruct("BatchTotals", BATCH_TOTALS_TYPES, totals);
+  return hashStruct("BatchTotals", BATCH_TOTALS_TYPES, totals);
 }
 
 /**
@@ -296,12 +295,12 @@ export function toOnChainBatch(header: BatchHeader): { header: OnChainBatchHeade
 
 /** The batch id: the EIP-712 struct hash of the header (the contract's `hashBatchHeader`). */
 export function batchIdOf(header: BatchHeader): string {
-  return TypedDataEncoder.hashStruct("BatchHeader", BATCH_HEADER_TYPES, headerMessage(normalizeBatchHeader(header)));
+  return hashStruct("BatchHeader", BATCH_HEADER_TYPES, headerMessage(normalizeBatchHeader(header)));
 }
 
 /** The EIP-712 struct hash of a voucher (the `ref` of its vault obligation). */
 export function hashVoucher(voucher: Voucher): string {
-  return TypedDataEncoder.hashStruct("Voucher", VOUCHER_TYPES, normalizeVoucher(voucher));
+  return hashStruct("Voucher", VOUCHER_TYPES, normalizeVoucher(voucher));
 }
 
 /** The EIP-712 request a VPMN signer key signs so that a relayer may submit `header`. */

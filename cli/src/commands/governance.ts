@@ -1,0 +1,188 @@
+/**
+ * `roamledger governance allow-token|suspend|reinstate --schedule|--execute`: consortium decisions through the suite's
+ * AccessManager (RoamLedgerManager). A role with an execution delay first schedules the call (`--schedule` prints the
+ * operation id and when it becomes executable), then executes it once the delay passed (`--execute`). A role without
+ * a delay executes at once. Re-runs look at the chain: a decision already in effect, or an operation already
+ * scheduled, is reported and nothing is sent; executing too early is refused with the time it becomes executable.
+ */
+import type { Command } from "commander";
+import { isHexString, keccak256, toUtf8Bytes, ZeroHash, type Interface } from "ethers";
+
+import {
+  decodeRoamLedgerError,
+  RoamLedgerContractError,
+  RegistryClient,
+  VaultClient,
+  RoamLedgerManager__factory,
+  OperatorRegistry__factory,
+  SettlementVault__factory,
+} from "@roamledger/sdk";
+import { parseAddress, parseUint } from "../chain";
+import type { Context } from "../context";
+import { CliUserError } from "../errors";
+import { chainNow, isoUtc } from "../ops";
+import type { Action } from "../program";
+
+interface StepOptions {
+  schedule?: boolean;
+  execute?: boolean;
+}
+
+/** One governance decision: the call, and whether it is in effect already. */
+interface Decision {
+  what: string;
+  target: string;
+  data: string;
+  /** Whether the chain shows the decision in effect (then nothing is sent). */
+  inEffect(): Promise<boolean>;
+  details: Record<string, unknown>;
+}
+
+export function register(program: Command, action: Action): void {
+  const governance = program
+    .command("governance")
+    .description("consortium decisions through the AccessManager: --schedule, then --execute after the role's delay");
+  const steps = (command: Command) =>
+    command
+      .option("--schedule", "schedule the call (roles with an execution delay); prints the operation id and time")
+      .option("--execute", "execute it (once the delay passed, or at once for a role without delay)");
+  steps(
+    governance
+      .command("allow-token <token>")
+      .description("allow an ERC-20 for settlement in the vault (governor)")
+      .requiredOption("--cycle <seconds>", "the length of its settlement cycles, in seconds"),
+  ).action(action(allowToken));
+  steps(
+    governance
+      .command("suspend <operatorId>")
+      .description("suspend an active operator (pauser)")
+      .option("--reason <text|bytes32>", "the decision record (text is hashed); give the same to both steps"),
+  ).action(action((ctx, id: string, o: StepOptions & { reason?: string }) => status(ctx, "suspend", id, o)));
+  steps(
+    governance
+      .command("reinstate <operatorId>")
+      .description("make a suspended operator active again (governor)")
+      .option("--reason <text|bytes32>", "the decision record (text is hashed); give the same to both steps"),
+  ).action(action((ctx, id: string, o: StepOptions & { reason?: string }) => status(ctx, "reinstate", id, o)));
+}
+
+function stepOf(opts: StepOptions): "schedule" | "execute" {
+  if (opts.schedule === opts.execute) {
+    throw new CliUserError("schedule: give exactly one of --schedule and --execute", "schedule");
+  }
+  return opts.schedule === true ? "schedule" : "execute";
+}
+
+function reasonOf(value: string | undefined): string {
+  if (value === undefined) return ZeroHash;
+  if (value.startsWith("0x")) {
+    if (!isHexString(value, 32)) throw new CliUserError("reason: 0x-hex must be 32 bytes", "reason");
+    return value.toLowerCase();
+  }
+  return keccak256(toUtf8Bytes(value));
+}
+
+async function allowToken(ctx: Context, tokenArg: string, opts: StepOptions & { cycle: string }): Promise<void> {
+  const token = parseAddress(tokenArg, "token");
+  const cycle = parseUint(opts.cycle, "cycle");
+  if (cycle === 0n || cycle >= 2n ** 32n) throw new CliUserError("cycle: must be 1 to 2^32-1 seconds", "cycle");
+  const step = stepOf(opts);
+  const { vault } = await ctx.addresses();
+  const reader = new VaultClient(vault, await ctx.provider());
+  await run(ctx, step, {
+    what: `allow token ${token} (cycle ${cycle} s)`,
+    target: vault,
+    data: SettlementVault__factory.createInterface().encodeFunctionData("allowToken", [token, cycle]),
+    inEffect: async () => (await reader.tokenConfig(token)).allowed,
+    details: { token, cycle },
+  });
+}
+
+async function status(
+  ctx: Context,
+  kind: "suspend" | "reinstate",
+  idArg: string,
+  opts: StepOptions & { reason?: string },
+): Promise<void> {
+  const operatorId = parseUint(idArg, "operatorId");
+  const reason = reasonOf(opts.reason);
+  const step = stepOf(opts);
+  const { registry } = await ctx.addresses();
+  const reader = new RegistryClient(registry, await ctx.provider());
+  const fn = kind === "suspend" ? "suspendOperator" : "reinstateOperator";
+  await run(ctx, step, {
+    what: `${kind} operator #${operatorId}`,
+    target: registry,
+    data: (OperatorRegistry__factory.createInterface() as Interface).encodeFunctionData(fn, [operatorId, reason]),
+    inEffect: async () =>
+      (await reader.getOperator(operatorId)).status === (kind === "suspend" ? "suspended" : "active"),
+    details: { operatorId, reason },
+  });
+}
+
+/** Schedules or executes a decision through the manager, as the signer. */
+async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Promise<void> {
+  const signer = await ctx.signer();
+  const manager = RoamLedgerManager__factory.connect((await ctx.addresses()).manager, signer);
+  const operationId = await manager.hashOperation(signer.address, d.target, d.data);
+  const selector = d.data.slice(0, 10);
+  const [immediate, delay] = await manager.canCall(signer.address, d.target, selector);
+  const base = { ...d.details, step, operationId, target: d.target, data: d.data, delay };
+  if (await d.inEffect()) {
+    ctx.out.result({ ...base, status: "already-done" }, [`already in effect: ${d.what}; nothing sent`]);
+    return;
+  }
+  const scheduledAt = await manager.getSchedule(operationId); // 0: none (or expired, or executed)
+  if (step === "schedule") {
+    // A caller without the role (not immediate, delay 0) is left to the manager's decoded refusal.
+    if (immediate) {
+      throw new CliUserError(
+        `schedule: ${signer.address} may ${d.what} at once (no execution delay): use --execute`,
+        "schedule",
+      );
+    }
+    if (scheduledAt !== 0n) {
+      ctx.out.result({ ...base, status: "already-done", executableAt: isoUtc(scheduledAt) }, [
+        `already scheduled: ${d.what}, operation ${operationId}, executable from ${isoUtc(scheduledAt)}; nothing sent`,
+      ]);
+      return;
+    }
+    const receipt = await (await manager.schedule(d.target, d.data, 0)).wait();
+    const when = await manager.getSchedule(operationId);
+    ctx.out.result({ ...base, status: "scheduled", executableAt: isoUtc(when), txHash: receipt?.hash }, [
+      `scheduled: ${d.what}`,
+      `  operation ${operationId}`,
+      `  executable from ${isoUtc(when)} (run again with --execute then)`,
+      `  tx ${receipt?.hash}`,
+    ]);
+    return;
+  }
+  try {
+    await manager.execute.staticCall(d.target, d.data);
+  } catch (error) {
+    const decoded = decodeRoamLedgerError(error);
+    if (decoded?.name === "AccessManagerNotReady" && scheduledAt !== 0n) throw new NotReadyError(decoded, scheduledAt);
+    throw error;
+  }
+  const receipt = await (await manager.execute(d.target, d.data)).wait();
+  ctx.out.result({ ...base, status: "executed", executedAt: isoUtc(await chainNow(ctx)), txHash: receipt?.hash }, [
+    `executed: ${d.what}`,
+    `  tx ${receipt?.hash}`,
+  ]);
+}
+
+/** `AccessManagerNotReady`, decoded, with the time the operation becomes executable (`args.executableAt`). */
+class NotReadyError extends RoamLedgerContractError {
+  constructor(decoded: RoamLedgerContractError, executableAt: bigint) {
+    super({
+      name: decoded.name,
+      signature: decoded.signature,
+      selector: decoded.selector,
+      args: { ...decoded.args, executableAt: isoUtc(executableAt) },
+      positionalArgs: [...decoded.positionalArgs],
+      data: decoded.data,
+      cause: decoded,
+    });
+    this.message = `${decoded.message}: too early, the operation is executable from ${isoUtc(executableAt)}`;
+  }
+}
