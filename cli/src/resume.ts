@@ -1,5 +1,5 @@
 /**
- * Re-runnable writes of the clearing commands (`batch reject|return|resolve`, `period settle`). Every transaction goes
+ * Re-runnable writes of the clearing commands (`batch accept|finalize|reject|return|resolve`, `period settle`). Every transaction goes
  * through the journal keyed by (account, nonce) ({@link journaledPayment}, `./journal.ts`), which first settles what an
  * earlier run of the account sent: a pending transaction is waited for, one signed but never broadcast (a crash before
  * sending) is broadcast again with the same bytes while its nonce is free. Only then does `run` read the chain and send

@@ -1,7 +1,9 @@
 /**
  * `roamledger batch show|accept|finalize <agreementId> <direction> <root>`: a submitted batch, found by its lane and
  * Merkle root (what `usage submit` prints), and the steps that get the visited network paid. Each write is safe to
- * re-run: a batch already in the state the step leads to is reported (`already-done`) and nothing is sent.
+ * re-run: a batch already in the state the step leads to is reported (`already-done`) and nothing is sent. The writes go
+ * through the journal of `../resume.ts`, so a run that crashed before or after broadcasting is settled first (its
+ * signed transaction waited for, or broadcast again with the same bytes) and the step is never sent twice.
  */
 import type { Command } from "commander";
 
@@ -11,6 +13,7 @@ import type { Context } from "../context";
 import { isoTime } from "../format";
 import { CliUserError } from "../errors";
 import type { Action } from "../program";
+import { afterEarlierRuns } from "../resume";
 
 export function register(program: Command, action: Action): void {
   const batch = program
@@ -68,9 +71,21 @@ async function step(
     ]);
     return;
   }
-  const clearing = new ClearingClient(address, await ctx.signer());
-  const receipt = kind === "accept" ? await clearing.accept(header) : await clearing.finalize(header);
-  const view = await describe(ctx, batchId, header, await reader.getBatch(batchId));
+  const receipt = await afterEarlierRuns(ctx, `batch ${kind}`, async (signer) => {
+    // An earlier run's transaction, settled just now, may have done the step.
+    if (DONE[kind].includes((await reader.getBatch(batchId)).status)) return undefined;
+    const clearing = new ClearingClient(address, signer);
+    return kind === "accept" ? clearing.accept(header) : clearing.finalize(header);
+  });
+  const after = await reader.getBatch(batchId);
+  if (receipt === undefined) {
+    const view = await describe(ctx, batchId, header, after);
+    ctx.out.result({ status: "already-done", ...view }, [
+      `batch ${batchId} is ${after.status}: an earlier run's transaction did the ${kind}; nothing sent`,
+    ]);
+    return;
+  }
+  const view = await describe(ctx, batchId, header, after);
   ctx.out.result({ status: "sent", ...view, txHash: receipt.hash }, [
     `${kind === "accept" ? "accepted" : "finalized"} batch ${batchId}: now ${view.batchStatus}`,
     ...lines(batchId, view).slice(1),

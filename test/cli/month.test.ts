@@ -1,8 +1,13 @@
 /**
- * The CLI's clearing steps after submission (`batch list|reject|return|resolution sign|resolve`, `period show|settle`),
- * run as a user would: one `hardhat node` for the file (its own process, killed in `after`), the CLI in child
- * processes. Each command is checked for success, for a re-run that sends nothing (the block height does not move),
- * and for a refusal: a decoded contract error (exit 2) or a user error naming the flag (exit 1).
+ * A whole month of one agreement driven through the CLI alone (issue 15's acceptance test), as operators would run it:
+ * one `hardhat node` for the file (its own process, killed in `after`), the CLI in child processes, time moved with
+ * `evm_increaseTime`. In order: deploy, register both operators, publish the tariff, offer and accept
+ * ({@link setUpAgreement}), the payer's vault deposit, three days of usage, reconcile, reject, return, dispute (killed
+ * between its proofs and its dispute call, then re-run), resolution sign and resolve, accept, finalize (killed after
+ * broadcasting, and before), cycle close, period settle, the visited network's withdrawal; then the chain's state is
+ * checked exactly: each batch's status, both operators' vault balances and the token's conservation, the period settled.
+ * Each clearing command is also checked for a re-run that sends nothing (the block height does not move) and for a
+ * refusal: a decoded contract error (exit 2) or a user error naming the flag (exit 1).
  */
 import { expect } from "chai";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,13 +15,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { keccak256, toUtf8Bytes } from "ethers";
+import { JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 
 import { writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
 import { generateCdrs } from "../../sdk/src/testing";
 import { unitsToDecimal } from "../../sdk/src/rating/engine";
 import { Service } from "../../sdk/src/rating/types";
 import { clearingDomain, signResolution, type Resolution } from "../../sdk/src/typedData/clearing";
+import { ClearingClient } from "../../sdk/src/clients/clearing";
+import { VaultClient } from "../../sdk/src/clients/vault";
+import {
+  MockStablecoin__factory,
+  PeriodSettlement__factory,
+  SettlementVault__factory,
+  UsageClearing__factory,
+} from "../../sdk/src/typechain";
 import {
   cliBin,
   cliParties,
@@ -35,19 +48,34 @@ import { describeUnlessCoverage } from "../helpers/gas";
 
 const DAY = 86_400n;
 const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
+/** The home network's (#2, the payer of direction 0) deposit, in token units (6 decimals). */
+const DEPOSIT = 100_000n * 10n ** 6n;
 
-describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its own process)", function () {
-  const deploymentId = `cli-clearing-test-${process.pid}`;
+describeUnlessCoverage("roamledger CLI: a whole month (hardhat node in its own process)", function () {
+  const deploymentId = `cli-month-test-${process.pid}`;
   const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
-  const { alice, bob, aliceSigner, bobSigner } = cliParties();
+  const { alice, bob, aliceSigner, bobSigner, alicePayout } = cliParties();
   let node: NodeProcess;
+  let provider: JsonRpcProvider;
   let dir: string;
   let bin: string[];
   let setup: AgreementSetup;
-  /** Day 0's batch: 2 duplicates (returned with fraud proofs) and 2 phantom records (disputed, then resolved). */
+  /**
+   * Day 0's batch: 3 duplicates (2 returned with fraud proofs, the third proved by `dispute`) and 2 phantom records
+   * (disputed, then resolved); finalized once its window has passed.
+   */
   let day0: { file: string; records: CdrRecord[]; duplicates: number[]; phantom: number[]; root: string };
-  /** Day 1's batch: rejected whole. */
+  /** Day 1's batch: rejected whole. Day 2's: accepted by the home network, then finalized. */
   let day1Root: string;
+  let day2Root: string;
+  /**
+   * The batches' ids and what the vault recorded for each finalized one (token units: its charge plus its taxes), filled
+   * as the month goes.
+   */
+  const batchIds: Record<"day0" | "day1" | "day2", string> = { day0: "", day1: "", day2: "" };
+  const paid: Record<"resolution" | "day0" | "day2", bigint> = { resolution: 0n, day0: 0n, day2: 0n };
+  const totalPaid = () => paid.resolution + paid.day0 + paid.day2;
+  let withdrawn = 0n;
 
   const cli = (args: string[], extra: Record<string, string | undefined> = {}): Promise<CliRun> =>
     runCli(bin, args, {
@@ -68,11 +96,32 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(code);
     return run.json().error as Record<string, unknown> & { args?: Record<string, unknown> };
   };
+  /**
+   * What finalizing a batch recorded in the vault (its charge plus the header's taxes), read from the chain: exactly one
+   * `BatchFinalized` and one `ObligationApplied` (payer #2, payee #1) for it, whatever crashed and re-ran.
+   */
+  const recorded = async (batchId: string, charge: bigint): Promise<bigint> => {
+    const clearing = UsageClearing__factory.connect(setup.addresses.clearing, provider);
+    const vault = SettlementVault__factory.connect(setup.addresses.vault, provider);
+    const finalized = await clearing.queryFilter(clearing.filters.BatchFinalized(batchId), 0);
+    const applied = (await vault.queryFilter(vault.filters.ObligationApplied(setup.token, 2, 1), 0)).filter(
+      (e) => e.args.ref === batchId,
+    );
+    expect(finalized).to.have.length(1);
+    expect(applied).to.have.length(1);
+    expect(applied[0].args.amount).to.equal(finalized[0].args.amount);
+    expect(finalized[0].args.amount).to.be.greaterThanOrEqual(charge);
+    return finalized[0].args.amount;
+  };
+  /** A run killed by `ROAMLEDGER_CLI_CRASH` (a simulated crash). */
+  const crashed = (run: CliRun) => expect(run.signal, `${run.stdout}\n${run.stderr}`).to.equal("SIGKILL");
   const height = async () => BigInt(await rpc<string>(node.url, "eth_blockNumber"));
   const now = async () =>
     BigInt((await rpc<{ timestamp: string }>(node.url, "eth_getBlockByNumber", ["latest", false])).timestamp);
+  /** Moves the node's clock to at least `timestamp` (from the chain's time, never the wall clock) and mines a block. */
   const advanceTo = async (timestamp: bigint) => {
-    await rpc(node.url, "evm_setNextBlockTimestamp", [Number(timestamp)]);
+    const delta = timestamp - (await now());
+    if (delta > 0n) await rpc(node.url, "evm_increaseTime", [Number(delta)]);
     await rpc(node.url, "evm_mine");
   };
   const cdrs = (seed: string, count: number, day: bigint, inject = {}) =>
@@ -91,21 +140,41 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
       ],
       inject,
     });
+  const writeCsv = (file: string, records: Iterable<CdrRecord>) =>
+    pipeline(Readable.from(writeCdrCsv(records)), createWriteStream(file));
   const submit = async (file: string, records: Iterable<CdrRecord>): Promise<string> => {
-    await pipeline(Readable.from(writeCdrCsv(records)), createWriteStream(file));
+    await writeCsv(file, records);
     const args = ["--json", "usage", "submit", file, "--agreement", setup.agreementId, "--direction", "0"];
     const run = ok(await cli([...args, "--allow-duplicates"], keyOf(alice)));
     expect(run.status).to.equal("submitted");
     return run.root as string;
   };
+  /** `reconcile` and `dispute` of day 0 against the home network's records (all but the duplicates and phantoms). */
+  const day0Args = () => [day0.file, "--home", path.join(dir, "home-day0.csv"), "--agreement", setup.agreementId];
 
   before(async function () {
-    dir = mkdtempSync(path.join(tmpdir(), "roamledger-cli-clearing-"));
+    dir = mkdtempSync(path.join(tmpdir(), "roamledger-cli-month-"));
     bin = ["node", await cliBin(path.join(dir, "dist"))];
     node = await startHardhatNode();
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    // Deploy, register both operators, publish the tariff, offer and accept: all through the CLI.
     setup = await setUpAgreement(cli, { url: node.url, dir, deploymentId });
-    await advanceTo(setup.validFrom + 3n * DAY + 3600n); // days 0 and 1 are over, within the submission grace
-    const generated = cdrs("clearing-day0", 60, 0n, { duplicates: 2, phantom: 2 });
+  });
+
+  after(async () => {
+    provider?.destroy();
+    await stopAllProcesses(); // the node, and any CLI child a failed test left running
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    rmSync(deploymentDir, { recursive: true, force: true });
+  });
+
+  it("vault deposit, usage submit: the home network funds the vault, the visited network submits days 0 to 2", async () => {
+    const deposited = ok(
+      await cli(["--json", "vault", "deposit", "2", setup.token, unitsToDecimal(DEPOSIT, 6), "--approve"], keyOf(bob)),
+    );
+    expect(deposited).to.include({ status: "done", amount: String(DEPOSIT) });
+    await advanceTo(setup.validFrom + 3n * DAY + 3600n); // days 0 to 2 are over, within the submission grace
+    const generated = cdrs("month-day0", 60, 0n, { duplicates: 3, phantom: 2 });
     const records = [...generated];
     const file = path.join(dir, "day0.csv");
     day0 = {
@@ -115,13 +184,22 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
       phantom: [...generated.truth.phantom],
       root: await submit(file, records),
     };
-    day1Root = await submit(path.join(dir, "day1.csv"), cdrs("clearing-day1", 40, 1n));
+    expect(day0.duplicates).to.have.length(3);
+    day1Root = await submit(path.join(dir, "day1.csv"), cdrs("month-day1", 40, 1n));
+    day2Root = await submit(path.join(dir, "day2.csv"), cdrs("month-day2", 40, 2n));
+    const skip = new Set([...day0.phantom, ...day0.duplicates]);
+    await writeCsv(
+      path.join(dir, "home-day0.csv"),
+      day0.records.filter((_r, i) => !skip.has(i)),
+    );
   });
 
-  after(async () => {
-    await stopAllProcesses(); // the node, and any CLI child a failed test left running
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    rmSync(deploymentDir, { recursive: true, force: true });
+  it("reconcile: day 0 against the home records finds the 3 duplicates (provable) and the 2 phantoms (disputes)", async () => {
+    const report = ok(await cli(["--json", "reconcile", ...day0Args(), "--direction", "0"]));
+    expect(report).to.include({ records: day0.records.length, missing: 0, fraud: 3, disputes: 2 });
+    expect(report.matched).to.equal(day0.records.length - 5);
+    expect(report.fraudByKind).to.deep.equal({ Duplicate: 3 });
+    batchIds.day0 = report.batchId as string;
   });
 
   it("batch reject: refuses a bad --reason (exit 1) and the visited network (exit 2, decoded), rejects once", async () => {
@@ -140,6 +218,7 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
 
     const rejected = ok(await cli(["--json", "batch", "reject", ...lane, "--reason", "totalsmismatch"], keyOf(bob)));
     expect(rejected).to.include({ status: "sent", reasonCode: 102, reason: "TotalsMismatch", batchStatus: "Rejected" });
+    batchIds.day1 = rejected.batchId as string;
     expect(BigInt(rejected.chargeDropped as string)).to.be.greaterThan(0n);
     expect(rejected.volumesLeft).to.have.length.greaterThan(0);
     expect(await height()).to.equal(start + 1n);
@@ -178,19 +257,29 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(await height()).to.equal(start + 2n);
   });
 
-  it("batch resolution sign / resolve: the parties settle the held part once; a stale, tampered or same-party resolution is refused (exit 1)", async () => {
-    // The home network disputes the two phantom records (the existing `dispute` command): their charge is held.
-    const home = path.join(dir, "home-day0.csv");
-    const skip = new Set([...day0.phantom, ...day0.duplicates]);
-    await pipeline(Readable.from(writeCdrCsv(day0.records.filter((_r, i) => !skip.has(i)))), createWriteStream(home));
-    const disputed = ok(
-      await cli(
-        ["--json", "dispute", day0.file, "--home", home, "--agreement", setup.agreementId, "--direction", "0"],
-        keyOf(bob),
-      ),
+  it("dispute: killed between its fraud proof and its dispute call, the re-run sends only the dispute call", async () => {
+    const args = ["--json", "dispute", ...day0Args(), "--direction", "0"];
+    const start = await height();
+    // `batch return` proved two of the three duplicates: the first run proves the third, then dies.
+    crashed(await cli(args, { ...keyOf(bob), ROAMLEDGER_CLI_CRASH: "after-proofs" }));
+    expect(await height()).to.equal(start + 1n);
+    const clearing = new ClearingClient(setup.addresses.clearing, provider);
+    expect(await clearing.challengedOf(batchIds.day0, day0.duplicates)).to.deep.equal(
+      new Set(day0.duplicates.map(BigInt)),
     );
-    const held = BigInt((disputed.batch as { held: string }).held);
-    expect(held).to.be.greaterThan(0n);
+    const resumed = ok(await cli(args, keyOf(bob)));
+    expect(resumed).to.include({ status: "sent", proofsSent: 0, disputeCalls: 1, disputedRecordsSent: 2 });
+    expect(resumed.skipped).to.deep.equal({ proofs: 3, disputedRecords: 0 });
+    expect((resumed.batch as Record<string, string>).disputed).to.equal("2");
+    expect(BigInt((resumed.batch as { held: string }).held)).to.be.greaterThan(0n);
+    expect(await height()).to.equal(start + 2n);
+    expect((await clearing.operatorStats(1)).fraudProven).to.equal(3n);
+  });
+
+  it("batch resolution sign / resolve: the parties settle the held part once; a stale, tampered or same-party resolution is refused (exit 1)", async () => {
+    // `dispute` held the charge of the two phantom records.
+    const shown = ok(await cli(["--json", "batch", "show", setup.agreementId, "0", day0.root]));
+    const held = BigInt(shown.held as string);
     const lane = [setup.agreementId, "0", day0.root];
     const pay = held / 2n;
     const file = path.join(dir, "resolution.json");
@@ -253,17 +342,36 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
       round: "1",
     });
     expect(await height()).to.equal(start + 1n);
+    paid.resolution = pay; // recorded in the vault by the resolution itself, before the batch is final
     const again = ok(await cli(["--json", "batch", "resolve", ...lane, "--signature-file", file], keyOf(aliceSigner)));
     expect(again).to.include({ status: "already-done", resolvedRound: "0", payAmount: String(pay), byArbiter: false });
     expect(await height()).to.equal(start + 1n);
   });
 
+  it("batch accept / finalize: day 2 accepted, its finalize killed after broadcasting; the re-run sends nothing", async () => {
+    const lane = [setup.agreementId, "0", day2Root];
+    const start = await height();
+    const accepted = ok(await cli(["--json", "batch", "accept", ...lane], keyOf(bob)));
+    expect(accepted).to.include({ status: "sent", batchStatus: "Accepted" });
+    batchIds.day2 = accepted.batchId as string;
+    crashed(
+      await cli(["--json", "batch", "finalize", ...lane], { ...keyOf(alice), ROAMLEDGER_CLI_CRASH: "after-send" }),
+    );
+    expect(await height()).to.equal(start + 2n);
+    const resumed = ok(await cli(["--json", "batch", "finalize", ...lane], keyOf(alice)));
+    expect(resumed).to.include({ status: "already-done", batchStatus: "Final" });
+    expect(await height()).to.equal(start + 2n);
+    paid.day2 = await recorded(batchIds.day2, BigInt(resumed.charge as string));
+    expect(paid.day2).to.be.greaterThan(0n);
+  });
+
   it("batch list: the lane's batches with status, charge and ISO times, the same paged by one block; refuses a bad --status or --block-range (exit 1)", async () => {
     const all = ok(await cli(["--json", "batch", "list", setup.agreementId]));
-    expect(all.count).to.equal(2);
-    const [b0, b1] = all.batches as Record<string, unknown>[];
+    expect(all.count).to.equal(3);
+    const [b0, b1, b2] = all.batches as Record<string, unknown>[];
     expect(b0).to.include({ root: day0.root, sequence: "1", batchStatus: "Pending", held: "0", round: "1" });
     expect(b1).to.include({ root: day1Root, sequence: "2", batchStatus: "Rejected", charge: "0" });
+    expect(b2).to.include({ root: day2Root, sequence: "3", batchStatus: "Final" });
     expect(b0.chargeDecimal).to.equal(unitsToDecimal(BigInt(b0.charge as string), 6));
     for (const key of ["submittedAt", "finalAt"]) expect(b0[key]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
@@ -281,12 +389,38 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(ok(paged).batches).to.deep.equal(all.batches);
     expect(paged.json().requests).to.equal(Number(BigInt(all.toBlock as string) + 1n));
     expect((ok(rejected).batches as { root: string }[]).map((b) => b.root)).to.deep.equal([day1Root]);
-    expect(ok(later).count).to.equal(1);
+    expect(ok(later).count).to.equal(2);
     expect(ok(other).count).to.equal(0);
-    expect(human.stdout).to.contain("2 batch(es)").and.contain("Rejected");
+    expect(human.stdout).to.contain("3 batch(es)").and.contain("Rejected");
     expect(refused(badStatus, 1)).to.include({ field: "status" });
     expect(refused(zero, 1)).to.include({ field: "block-range" });
     expect(refused(future, 1)).to.include({ field: "from-block" });
+  });
+
+  it("batch finalize: day 0, past its window, killed before broadcasting; the re-run sends that transaction, once", async () => {
+    const lane = [setup.agreementId, "0", day0.root];
+    const shown = ok(await cli(["--json", "batch", "show", ...lane]));
+    await advanceTo(BigInt(Date.parse(shown.finalAt as string) / 1000));
+    const start = await height();
+    crashed(
+      await cli(["--json", "batch", "finalize", ...lane], { ...keyOf(bob), ROAMLEDGER_CLI_CRASH: "before-send" }),
+    );
+    expect(await height()).to.equal(start);
+    // The journal holds the signed transaction: the re-run broadcasts those bytes (its nonce is free) and sends no other.
+    const resumed = ok(await cli(["--json", "batch", "finalize", ...lane], keyOf(bob)));
+    expect(resumed).to.include({ status: "already-done", batchStatus: "Final", held: "0" });
+    expect(await height()).to.equal(start + 1n);
+    paid.day0 = await recorded(batchIds.day0, BigInt(resumed.charge as string));
+    expect(paid.day0).to.be.greaterThan(0n);
+  });
+
+  it("vault: the payer's funds covered every obligation (nothing queued); cycle close turns positions into balances", async () => {
+    const queue = ok(await cli(["--json", "vault", "process-queue", "2", setup.token], keyOf(alice)));
+    expect(queue).to.include({ status: "already-done", queued: "0" });
+    const closed = ok(await cli(["--json", "cycle", "close", setup.token], keyOf(bob)));
+    expect(closed).to.include({ closedCycle: "1", openCycle: "2" });
+    const balance = ok(await cli(["--json", "vault", "balance", "1", setup.token]));
+    expect(balance).to.include({ balance: String(totalPaid()), openPosition: "0", queued: "0" });
   });
 
   it("period show / settle: refuses an early settlement (exit 2, decoded) and an unknown period (exit 1), settles once", async () => {
@@ -322,5 +456,46 @@ describeUnlessCoverage("roamledger CLI: clearing commands (hardhat node in its o
     expect(ok(again)).to.include({ status: "already-done", settled: true });
     expect(human.stdout).to.contain("settled").and.contain("direction 0: difference 0");
     expect(await height()).to.equal(after);
+  });
+
+  it("vault withdraw: the visited network takes out all it was paid, to its payout address", async () => {
+    const free = BigInt(ok(await cli(["--json", "vault", "balance", "1", setup.token])).free as string);
+    expect(free).to.equal(totalPaid());
+    const done = ok(
+      await cli(["--json", "vault", "withdraw", "1", setup.token, unitsToDecimal(free, 6)], keyOf(alice)),
+    );
+    expect(done).to.include({ status: "done", amount: String(free) });
+    withdrawn = free;
+  });
+
+  it("the chain's state: each batch's status, both vault balances to the token unit, the period settled", async () => {
+    const clearing = new ClearingClient(setup.addresses.clearing, provider);
+    const statuses = await Promise.all(
+      [batchIds.day0, batchIds.day1, batchIds.day2].map((id) => clearing.getBatch(id)),
+    );
+    expect(statuses.map((b) => b.status)).to.deep.equal(["Final", "Rejected", "Final"]);
+    expect(statuses.map((b) => b.held)).to.deep.equal([0n, 0n, 0n]);
+
+    const vault = new VaultClient(setup.addresses.vault, provider);
+    const [visited, home] = await Promise.all([1, 2].map((id) => vault.memberInfo(id, setup.token)));
+    expect(home).to.include({ balance: DEPOSIT - totalPaid(), openPosition: 0n, queued: 0n });
+    expect(visited).to.include({ balance: 0n, openPosition: 0n, queued: 0n });
+    // What was deposited less what was paid is what the payee withdrew plus what the vault still holds.
+    const token = MockStablecoin__factory.connect(setup.token, provider);
+    const [payout, held] = await Promise.all([
+      token.balanceOf(alicePayout.address),
+      token.balanceOf(setup.addresses.vault),
+    ]);
+    expect(withdrawn).to.equal(totalPaid());
+    // Every obligation of the month, #2 to #1: the resolution's payment and the two finalized batches.
+    const vaultContract = SettlementVault__factory.connect(setup.addresses.vault, provider);
+    const obligations = await vaultContract.queryFilter(vaultContract.filters.ObligationApplied(setup.token, 2, 1), 0);
+    expect(obligations.map((e) => e.args.amount)).to.deep.equal([paid.resolution, paid.day2, paid.day0]);
+    expect(payout).to.equal(withdrawn);
+    expect(held).to.equal(home.balance + visited.balance);
+    expect(DEPOSIT).to.equal(payout + held);
+
+    const settlement = PeriodSettlement__factory.connect(setup.addresses.settlement, provider);
+    expect(await settlement.isPeriodSettled(setup.agreementId, 0)).to.equal(true);
   });
 });
