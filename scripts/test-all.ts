@@ -33,6 +33,8 @@ const LONGEST_FIRST = [
   "test/integration/real-nodes.test.ts",
   "test/cli/cli.test.ts",
   "test/cli/ops-commands.test.ts",
+  "test/cli/deployments.test.ts",
+  "test/cli/month.test.ts",
   "test/sdk/package.test.ts",
   "test/examples/examples.test.ts",
   "test/sdk/netting.differential.test.ts",
