@@ -47,6 +47,14 @@ extendEnvironment((hre) => {
 });
 
 /** Networks other than the embedded one come from the environment, so no key or URL is ever committed. */
+/** `ROAMLEDGER_TEST_NODE_VARIANT` (a non-negative integer, default 0), read by test nodes only. */
+function testNodeVariant(): number {
+  const value = process.env.ROAMLEDGER_TEST_NODE_VARIANT ?? "0";
+  if (!/^\d{1,3}$/.test(value))
+    throw new Error(`ROAMLEDGER_TEST_NODE_VARIANT: a small non-negative integer (got ${value})`);
+  return Number(value);
+}
+
 function envNetworks(): HardhatUserConfig["networks"] {
   const networks: HardhatUserConfig["networks"] = {
     localhost: { url: process.env.ROAMLEDGER_LOCAL_RPC ?? "http://127.0.0.1:8545" },
@@ -83,7 +91,9 @@ const config: HardhatUserConfig = {
   networks: {
     // The default mnemonic's first 20 accounts, and a 21st for the consortium's admin in the tests (the deployer,
     // account 0, holds no role after the deployment).
-    hardhat: { accounts: { count: 21 } },
+    // (`ROAMLEDGER_TEST_NODE_VARIANT=n` adds n accounts: a test's way to give nodes of one chain id different genesis
+    // blocks; see startHardhatNode in test/helpers/processes.ts.)
+    hardhat: { accounts: { count: 21 + testNodeVariant() } },
     ...envNetworks(),
   },
   paths: {

@@ -57,7 +57,7 @@ describeUnlessCoverage("roamledger deployment records (two hardhat nodes on chai
     // Inside the CLI package (node_modules/ is ignored), so a transpiled CLI finds the repository from its own
     // location as the built one does, and its own dependencies (commander) before the root's.
     outDir = path.join(ROOT, "cli", "node_modules", ".cache", `deployments-test-${process.pid}`);
-    const [built, ...started] = await Promise.all([cliBin(outDir), startHardhatNode(), startHardhatNode()]);
+    const [built, ...started] = await Promise.all([cliBin(outDir), startHardhatNode(0), startHardhatNode(1)]);
     bin = [process.execPath, built];
     nodes = started;
   });
@@ -202,7 +202,7 @@ describeUnlessCoverage("roamledger deployment records (two hardhat nodes on chai
 
   it("should refuse a record whose addresses hold no code on the chain (exit 3, the record named)", async () => {
     // A fresh node (as after a restart of a dev chain) given node 0's record: its addresses hold nothing there.
-    const fresh = await startHardhatNode();
+    const fresh = await startHardhatNode(2);
     try {
       const stale = await runCli(bin, ["--json", "report"], {
         ROAMLEDGER_RPC_URL: fresh.url,

@@ -129,8 +129,8 @@ const OUTPUT_TAIL = 16_384;
  * Starts `bin args` and resolves once a line of its output matches `ready` (whose first group is the port); rejects
  * if it exits (or cannot start) first.
  */
-function startNode(bin: string, args: string[], ready: RegExp): Promise<NodeProcess> {
-  const child = start(path.join(BIN, bin), args, {});
+function startNode(bin: string, args: string[], ready: RegExp, env?: NodeJS.ProcessEnv): Promise<NodeProcess> {
+  const child = start(path.join(BIN, bin), args, { env });
   return new Promise((resolve, reject) => {
     let output = "";
     let settled = false;
@@ -157,12 +157,19 @@ function startNode(bin: string, args: string[], ready: RegExp): Promise<NodeProc
   });
 }
 
-/** A `hardhat node` on a free port; ready when it prints "Started HTTP and WebSocket JSON-RPC server at ...". */
-export function startHardhatNode(): Promise<NodeProcess> {
+/**
+ * A `hardhat node` on a free port; ready when it prints "Started HTTP and WebSocket JSON-RPC server at ...".
+ * @param variant Gives the node `variant` more accounts (`ROAMLEDGER_TEST_NODE_VARIANT`, read by hardhat.config.ts),
+ *   hence another genesis state root: two nodes of different variants have different genesis blocks even when they
+ *   start in the same second, as two real chains of one chain id would (same-variant nodes started in the same second
+ *   have identical genesis blocks).
+ */
+export function startHardhatNode(variant = 0): Promise<NodeProcess> {
   return startNode(
     "hardhat",
     ["node", "--hostname", "127.0.0.1", "--port", "0"],
     /Started HTTP and WebSocket JSON-RPC server at http:\/\/127\.0\.0\.1:(\d+)\//,
+    variant === 0 ? undefined : { ...process.env, ROAMLEDGER_TEST_NODE_VARIANT: String(variant) },
   );
 }
 
