@@ -7,6 +7,7 @@ import { SafeCast } from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import { ClearingBase } from "./abstracts/ClearingBase.sol";
 import { IOperatorRegistry } from "./interfaces/IOperatorRegistry.sol";
 import { IRoamingAgreements } from "./interfaces/IRoamingAgreements.sol";
+import { IUsageChallenges } from "./interfaces/IUsageChallenges.sol";
 import { IUsageClearing } from "./interfaces/IUsageClearing.sol";
 import { ClearingHashes } from "./libraries/ClearingHashes.sol";
 import { ClearingStorage } from "./libraries/ClearingStorage.sol";
@@ -24,11 +25,12 @@ import {
 } from "./types/ClearingTypes.sol";
 
 /// @title UsageChallenges
-/// @notice The challenge half of {UsageClearing}: rejections, disputes and fraud proofs. {UsageClearing} deploys it in
-/// its constructor and `delegatecall`s it for these four functions, so it runs on {UsageClearing}'s state
-/// ({ClearingStorage}) and emits {UsageClearing}'s events; documentation in {IUsageClearing}. Split off to keep each
-/// contract under the 24,576-byte code size limit. Calling it directly reverts.
-contract UsageChallenges is ClearingBase {
+/// @notice The challenge half of {UsageClearing}: rejections, disputes and fraud proofs ({IUsageChallenges}, which
+/// both contracts implement with `override`, so the compiler holds the two sides of the seam to one signature per
+/// call). {UsageClearing} deploys it in its constructor and forwards these four calls' calldata to it unchanged by
+/// `delegatecall`, so it runs on {UsageClearing}'s state ({ClearingStorage}) and emits {UsageClearing}'s events.
+/// Split off to keep each contract under the 24,576-byte code size limit. Calling it directly reverts.
+contract UsageChallenges is IUsageChallenges, ClearingBase {
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -49,12 +51,12 @@ contract UsageChallenges is ClearingBase {
         _self = address(this);
     }
 
-    /// @notice See {IUsageClearing.reject}.
+    /// @inheritdoc IUsageChallenges
     function reject(
         BatchHeader calldata header,
         BatchTotals calldata totals,
         uint16 reasonCode
-    ) external onlyDelegated {
+    ) external override onlyDelegated {
         // Checks.
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
@@ -83,12 +85,12 @@ contract UsageChallenges is ClearingBase {
         emit IUsageClearing.BatchRejected(batchId, reasonCode, b.charge, b.held);
     }
 
-    /// @notice See {IUsageClearing.dispute}.
+    /// @inheritdoc IUsageChallenges
     function dispute(
         BatchHeader calldata header,
         RecordMultiProof calldata records,
         uint8[] calldata codes
-    ) external onlyDelegated {
+    ) external override onlyDelegated {
         // Checks.
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
@@ -122,12 +124,12 @@ contract UsageChallenges is ClearingBase {
         _addDrift(ctx.periodKey, drift.toInt256());
     }
 
-    /// @notice See {IUsageClearing.proveFraud}.
+    /// @inheritdoc IUsageChallenges
     function proveFraud(
         FraudKind kind,
         BatchHeader calldata header,
         RecordProof calldata record
-    ) external onlyDelegated {
+    ) external override onlyDelegated {
         if (kind == FraudKind.None || kind == FraudKind.Duplicate) {
             revert IUsageClearing.UsageClearing_InvalidFraudKind(kind);
         }
@@ -139,13 +141,13 @@ contract UsageChallenges is ClearingBase {
         _removeFraudulent(ctx, b, record.leaf, kind);
     }
 
-    /// @notice See {IUsageClearing.proveDuplicate}.
+    /// @inheritdoc IUsageChallenges
     function proveDuplicate(
         BatchHeader calldata keptHeader,
         RecordProof calldata kept,
         BatchHeader calldata header,
         RecordProof calldata record
-    ) external onlyDelegated {
+    ) external override onlyDelegated {
         bytes32 batchId = ClearingHashes.hashHeader(header);
         Batch memory b = _openBatch(batchId);
         _checkKeptCopy(keptHeader, kept, header, record.leaf.index);

@@ -9,14 +9,16 @@ import { SafeCast } from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import { Pausable } from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import { ClearingBase } from "./abstracts/ClearingBase.sol";
+import { ClearingViews } from "./abstracts/ClearingViews.sol";
 import { IOperatorRegistry } from "./interfaces/IOperatorRegistry.sol";
 import { IRoamingAgreements } from "./interfaces/IRoamingAgreements.sol";
 import { ISettlementVault } from "./interfaces/ISettlementVault.sol";
+import { IUsageChallenges } from "./interfaces/IUsageChallenges.sol";
 import { IUsageClearing } from "./interfaces/IUsageClearing.sol";
+import { BatchRating } from "./libraries/BatchRating.sol";
 import { ClearingHashes } from "./libraries/ClearingHashes.sol";
 import { ClearingStorage } from "./libraries/ClearingStorage.sol";
 import { RateCard } from "./libraries/RateCard.sol";
-import { Rating } from "./libraries/Rating.sol";
 import { TypedData } from "./libraries/TypedData.sol";
 import { Agreement, AgreementTerms } from "./types/AgreementTypes.sol";
 import {
@@ -27,7 +29,6 @@ import {
     ClearingConfig,
     FraudKind,
     Lane,
-    OperatorClearingStats,
     PeriodCorrections,
     RecordMultiProof,
     RecordProof,
@@ -41,8 +42,10 @@ import { TokenConfig } from "./types/VaultTypes.sol";
 import { UsageChallenges } from "./UsageChallenges.sol";
 
 /// @title UsageClearing
-/// @notice See the documentation in {IUsageClearing}.
-contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, Pausable {
+/// @notice See the documentation in {IUsageClearing}. Its parts: submissions, acceptance, finalization, resolutions,
+/// vouchers and governance here; the views in {ClearingViews}; a batch's rating kernel in {BatchRating} (inlined); the
+/// challenge calls in the module {UsageChallenges}, reached by `delegatecall` across {IUsageChallenges}.
+contract UsageClearing is ClearingViews, AccessManaged, EIP712, Pausable {
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -109,130 +112,6 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
     /*//////////////////////////////////////////////////////////////////////////
                                   CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
-
-    /// @inheritdoc IUsageClearing
-    function registry() external view override returns (IOperatorRegistry) {
-        return _registry;
-    }
-
-    /// @inheritdoc IUsageClearing
-    function agreements() external view override returns (IRoamingAgreements) {
-        return _agreements;
-    }
-
-    /// @inheritdoc IUsageClearing
-    function escalationTimeout() external view override returns (uint32) {
-        return ClearingStorage.layout().escalationTimeout;
-    }
-
-    /// @inheritdoc IUsageClearing
-    function clearingConfig(bytes32 agreementId) external view override returns (ClearingConfig memory) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        return $.configs[agreementId];
-    }
-
-    /// @inheritdoc IUsageClearing
-    function lane(bytes32 agreementId, uint8 direction) external view override returns (Lane memory) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        _checkDirection(direction);
-        return $.lanes[agreementId][direction];
-    }
-
-    /// @inheritdoc IUsageClearing
-    function submissionTerms(
-        bytes32 termsHash,
-        uint8 direction,
-        bytes32 baseTariff
-    ) external view override returns (SubmissionTerms memory) {
-        return ClearingStorage.layout().submissionTerms[_submissionKey(termsHash, direction, baseTariff)];
-    }
-
-    /// @inheritdoc IUsageClearing
-    function getBatch(bytes32 batchId) external view override returns (Batch memory) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        return $.batches[batchId];
-    }
-
-    /// @inheritdoc IUsageClearing
-    function isRootUsed(bytes32 agreementId, uint8 direction, bytes32 root) external view override returns (bool) {
-        return ClearingStorage.layout().batchVolumes[_laneRoot(agreementId, direction, root)][0] != 0;
-    }
-
-    /// @inheritdoc IUsageClearing
-    function batchVolumes(
-        BatchHeader calldata header,
-        uint256 count
-    ) external view override returns (uint64[] memory volumes) {
-        mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().batchVolumes[
-            _laneRoot(header.agreementId, header.direction, header.root)
-        ];
-        volumes = new uint64[](count);
-        for (uint256 p; p < count; ++p) {
-            uint256 field = (words[p >> 2] >> ((p & 3) << 6)) & VOLUME_MASK;
-            if (field > 1) volumes[p] = uint64(field - 1);
-        }
-    }
-
-    /// @inheritdoc IUsageClearing
-    function isFinal(bytes32 batchId) external view override returns (bool) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        Batch memory b = $.batches[batchId];
-        return
-            b.status == BatchStatus.Final ||
-            b.status == BatchStatus.Accepted ||
-            (b.status == BatchStatus.Pending && block.timestamp >= b.finalAt);
-    }
-
-    /// @inheritdoc IUsageClearing
-    function isChallenged(bytes32 batchId, uint32 index) external view override returns (bool) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        return ($.challenged[batchId][index >> 8] >> (index & 0xff)) & 1 == 1;
-    }
-
-    /// @inheritdoc IUsageClearing
-    function periodVolumes(
-        bytes32 agreementId,
-        uint8 direction,
-        uint256 period,
-        uint256 count
-    ) external view override returns (uint64[] memory volumes) {
-        bytes32 key = _periodKey(agreementId, direction, period);
-        volumes = new uint64[](count);
-        for (uint256 p; p < count; ++p) {
-            volumes[p] = uint64(_volumeAt(key, p));
-        }
-    }
-
-    /// @inheritdoc IUsageClearing
-    function periodCorrections(
-        bytes32 agreementId,
-        uint8 direction,
-        uint256 period
-    ) external view override returns (PeriodCorrections memory) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        return $.corrections[_periodKey(agreementId, direction, period)];
-    }
-
-    /// @inheritdoc IUsageClearing
-    function operatorStats(uint32 operatorId) external view override returns (OperatorClearingStats memory) {
-        ClearingStorage.Layout storage $ = ClearingStorage.layout();
-        return $.stats[operatorId];
-    }
-
-    /// @inheritdoc IUsageClearing
-    function hashBatchHeader(BatchHeader calldata header) external pure override returns (bytes32) {
-        return ClearingHashes.hashHeader(header);
-    }
-
-    /// @inheritdoc IUsageClearing
-    function hashBatchTotals(BatchTotals calldata totals) external pure override returns (bytes32) {
-        return ClearingHashes.hashTotals(totals);
-    }
-
-    /// @inheritdoc IUsageClearing
-    function hashVoucher(Voucher calldata voucher) external pure override returns (bytes32) {
-        return ClearingHashes.hashVoucher(voucher);
-    }
 
     /// @inheritdoc IUsageClearing
     function hashTypedData(bytes32 structHash) external view override returns (bytes32) {
@@ -345,22 +224,22 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (amount != 0) vault.recordObligation(hpmn, vpmn, IERC20(c.token), amount, batchId);
     }
 
-    /// @inheritdoc IUsageClearing
+    /// @inheritdoc IUsageChallenges
     function reject(BatchHeader calldata, BatchTotals calldata, uint16) external override {
         _delegateToChallenges();
     }
 
-    /// @inheritdoc IUsageClearing
+    /// @inheritdoc IUsageChallenges
     function dispute(BatchHeader calldata, RecordMultiProof calldata, uint8[] calldata) external override {
         _delegateToChallenges();
     }
 
-    /// @inheritdoc IUsageClearing
+    /// @inheritdoc IUsageChallenges
     function proveFraud(FraudKind, BatchHeader calldata, RecordProof calldata) external override {
         _delegateToChallenges();
     }
 
-    /// @inheritdoc IUsageClearing
+    /// @inheritdoc IUsageChallenges
     function proveDuplicate(
         BatchHeader calldata,
         RecordProof calldata,
@@ -474,7 +353,14 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         ClearingStorage.Layout storage $ = ClearingStorage.layout();
         $.lanes[header.agreementId][header.direction].sequence = header.sequence;
         bytes32 key = _periodKey(header.agreementId, header.direction, sub.period);
-        r.charge = _rateBatch(totals, st, key, sub.ownSlot, sub.decimals);
+        r.charge = BatchRating.rate(
+            totals,
+            st.rateCard,
+            st.rateCardSize,
+            sub.decimals,
+            $.volumes[key],
+            _wordsAt(sub.ownSlot)
+        );
         r.taxes = _addTaxes(totals, st.taxedServices, key);
         if (r.taxes != header.taxes) revert UsageClearing_TaxesMismatch(header.taxes, r.taxes);
         if (r.charge > type(uint88).max || r.charge + r.taxes > type(uint96).max) {
@@ -590,215 +476,6 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         if (payAmount != 0) {
             bytes32 ref = keccak256(abi.encode(batchId, round));
             vault.recordObligation(parties.hpmn, parties.vpmn, IERC20(parties.token), payAmount, ref);
-        }
-    }
-
-    /// @dev Rates a batch and adds its volumes to the period's running volumes, in one pass over its services: each
-    /// strictly above the one before, its plan found in the base tariff's rate card ({RateCard}) from the previous
-    /// service's plan on, charged the increase of the plan's period result `R(V + v) − R(V)` (base plans, Threshold
-    /// and Access, never decrease as the volume grows; `R(0) = 0`). Each volume word is read and written once, and
-    /// both results come from one walk over the tiers: the same sums and the one rounding as {Rating.rateBase}.
-    /// The batch's own volumes are written alongside, by plan position, plus one each, under its lane root
-    /// ({ClearingStorage.Layout.batchVolumes}): the same word indices as the period's, and word 0 always (it marks the
-    /// root as used on the lane), so that removals and a rejection take back exactly what the batch added.
-    /// Written as one assembly loop (a submission's hottest code: a Solidity loop costs ~1,400 gas more per service),
-    /// hence longer than the usual function.
-    // solhint-disable-next-line function-max-lines
-    function _rateBatch(
-        uint256[] calldata totals,
-        SubmissionTerms memory st,
-        bytes32 key,
-        uint256 ownSlot,
-        uint8 decimals
-    ) private returns (uint256 charge) {
-        uint256 n = totals.length;
-        if (n == 0) revert UsageClearing_MalformedTotals();
-        uint256 cardAt;
-        {
-            mapping(uint256 word => uint256 packed) storage words = ClearingStorage.layout().volumes[key];
-            uint256 scale = 10 ** uint256(decimals); // at most 10^18: the vault allows no token with more decimals
-            bytes4 notRated = UsageClearing_ServiceNotRated.selector;
-            bytes4 volumeOverflow = UsageClearing_VolumeOverflow.selector;
-            bytes4 amountOverflow = Rating.Rating_AmountOverflow.selector;
-            address card = st.rateCard;
-            uint256 size = st.rateCardSize;
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                // Allocated: the rate card, then six words just below the new free memory pointer: the slot of the
-                // batch's own volume words, three error selectors, the decimals' scale and the slot of the period's
-                // volume words.
-                cardAt := mload(0x40)
-                extcodecopy(card, cardAt, 1, size)
-                let top := add(add(cardAt, size), 0xc0)
-                mstore(0x40, top)
-                mstore(sub(top, 0xc0), ownSlot)
-                mstore(sub(top, 0xa0), notRated)
-                mstore(sub(top, 0x80), volumeOverflow)
-                mstore(sub(top, 0x60), amountOverflow)
-                mstore(sub(top, 0x40), scale)
-                mstore(sub(top, 0x20), words.slot)
-            }
-        }
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            /// Reverts with the error whose selector is `which` bytes below the free memory pointer, and arguments `a`
-            /// and `b`.
-            function fail(which, a, b) {
-                let m := mload(0x40)
-                mstore(m, mload(sub(m, which)))
-                mstore(add(m, 4), a)
-                mstore(add(m, 0x24), b)
-                revert(m, 0x44)
-            }
-            /// Service `i` (of the packed totals whose words start at `ptr`), strictly above service `i - 1`.
-            function serviceAt(ptr, i) -> service {
-                service := and(calldataload(add(ptr, shl(5, i))), 0xff)
-                if gt(service, 8) {
-                    revert(0, 0) // not a Service, as Solidity's decoder reverts
-                }
-                if i {
-                    if iszero(gt(service, and(calldataload(add(ptr, shl(5, sub(i, 1)))), 0xff))) {
-                        fail(0xa0, i, service)
-                    }
-                }
-            }
-            /// The plan of `service` (service `i`), searched from plan `from` (its header at `at`) on, among `plans`:
-            /// its header's address and its position.
-            function planOf(at, from, plans, i, service) -> plan, position {
-                plan := at
-                for {
-                    position := from
-                } 1 {
-                    position := add(position, 1)
-                } {
-                    if eq(position, plans) {
-                        fail(0xa0, i, service)
-                    }
-                    let planService := and(mload(plan), 0xff)
-                    if iszero(lt(planService, service)) {
-                        if gt(planService, service) {
-                            fail(0xa0, i, service)
-                        }
-                        break
-                    }
-                    plan := add(plan, shl(5, add(and(shr(8, mload(plan)), 0xff), 1)))
-                }
-            }
-            /// The slot of volume word `index` of the period.
-            function wordSlot(index) -> slot {
-                mstore(0, index)
-                mstore(0x20, mload(sub(mload(0x40), 0x20)))
-                slot := keccak256(0, 0x40)
-            }
-            /// The slot of word `index` of the batch's own volumes.
-            function ownSlot(index) -> slot {
-                mstore(0, index)
-                mstore(0x20, mload(sub(mload(0x40), 0xc0)))
-                slot := keccak256(0, 0x40)
-            }
-            function min(a, b) -> m {
-                m := a
-                if lt(b, a) {
-                    m := b
-                }
-            }
-            /// Σ over the tiers reached of fixedPrice * U + linearPrice * (part of the volume in the tier), for the
-            /// volumes after (`next`) and before (`current`) the batch, over the plan whose header is at `plan`.
-            function tierSums(plan, unit, current, next) -> sumNext, sumCurrent {
-                let tier := add(plan, 0x20)
-                let last := add(plan, shl(5, and(shr(8, mload(plan)), 0xff)))
-                for {} iszero(gt(tier, last)) {
-                    tier := add(tier, 0x20)
-                } {
-                    let word := mload(tier)
-                    let start := shr(192, word)
-                    if iszero(gt(next, start)) {
-                        break
-                    }
-                    let end := not(0)
-                    if lt(tier, last) {
-                        end := shr(192, mload(add(tier, 0x20)))
-                    }
-                    let fixedPart := mul(and(shr(96, word), 0xffffffffffffffffffffffff), unit)
-                    let linear := and(word, 0xffffffffffffffffffffffff)
-                    sumNext := add(sumNext, add(fixedPart, mul(linear, sub(min(next, end), start))))
-                    if gt(current, start) {
-                        sumCurrent := add(sumCurrent, add(fixedPart, mul(linear, sub(min(current, end), start))))
-                    }
-                }
-            }
-            /// `R(next) − R(current)` under a plan: the one rounding (half up) of {Rating.toAmount} applied to each
-            /// sum; R(current) <= R(next), which must fit uint128.
-            function marginal(plan, service, current, next) -> amount {
-                let unit := 1
-                if or(lt(service, 2), eq(service, 5)) {
-                    unit := 60 // VoiceMO, VoiceMT, VoLTE: per minute ({Rating.ratingUnit})
-                }
-                if eq(service, 4) {
-                    unit := 1000000 // Data: per MB
-                }
-                let sumNext, sumCurrent := tierSums(plan, unit, current, next)
-                let factor := mload(sub(mload(0x40), 0x40))
-                let denominator := mul(unit, 1000000000000000000)
-                let half := shr(1, denominator)
-                amount := div(add(mul(sumNext, factor), half), denominator)
-                if gt(amount, 0xffffffffffffffffffffffffffffffff) {
-                    fail(0x60, service, amount)
-                }
-                amount := sub(amount, div(add(mul(sumCurrent, factor), half), denominator))
-            }
-            /// Rates the `count` services of the packed totals at `entries` and adds their volumes, each volume word
-            /// read and written once (positions ascend). `card` is the rate card in memory.
-            function rateAll(entries, count, card) -> total {
-                let plans := mload(card)
-                let plan := add(card, 0x20)
-                let position := 0
-                let word := 0
-                // The batch's own word: four fields of volume + 1 (empty fields hold 1).
-                let empty := 0x0000000000000001000000000000000100000000000000010000000000000001
-                let own := empty
-                for {
-                    let i := 0
-                } lt(i, count) {
-                    i := add(i, 1)
-                } {
-                    let service := serviceAt(entries, i)
-                    {
-                        let previous := shr(2, position)
-                        plan, position := planOf(plan, position, plans, i, service)
-                        if iszero(i) {
-                            word := sload(wordSlot(shr(2, position)))
-                            // Word 0 marks the root as used on the lane, whatever plans the batch has.
-                            if shr(2, position) {
-                                sstore(ownSlot(0), empty)
-                            }
-                        }
-                        if and(iszero(iszero(i)), iszero(eq(shr(2, position), previous))) {
-                            sstore(wordSlot(previous), word)
-                            sstore(ownSlot(previous), own)
-                            word := sload(wordSlot(shr(2, position)))
-                            own := empty
-                        }
-                    }
-                    // The running volume: uint64 at (position % 4) of word position / 4.
-                    let added := and(shr(8, calldataload(add(entries, shl(5, i)))), 0xffffffffffffffff)
-                    let shift := shl(6, and(position, 3))
-                    let current := and(shr(shift, word), 0xffffffffffffffff)
-                    let volume := add(current, added)
-                    // The batch's field holds its volume plus one: 2^64 - 1 is refused too (it would only fit an empty
-                    // period, and no real batch has it).
-                    if or(gt(volume, 0xffffffffffffffff), eq(added, 0xffffffffffffffff)) {
-                        fail(0x80, service, add(volume, eq(added, 0xffffffffffffffff)))
-                    }
-                    word := or(and(word, not(shl(shift, 0xffffffffffffffff))), shl(shift, volume))
-                    own := add(own, shl(shift, added))
-                    total := add(total, marginal(plan, service, current, volume))
-                }
-                sstore(wordSlot(shr(2, position)), word)
-                sstore(ownSlot(shr(2, position)), own)
-            }
-            // The packed totals (their words checked clean by {ClearingHashes.hashPackedTotals}) and the rate card.
-            charge := rateAll(totals.offset, n, cardAt)
         }
     }
 
@@ -954,7 +631,17 @@ contract UsageClearing is IUsageClearing, ClearingBase, AccessManaged, EIP712, P
         parties.token = c.token;
     }
 
-    /// @dev Runs the current call in {challenges} on this contract's state and returns or reverts what it does.
+    /// @dev The volume words whose mapping is at `slot` ({Submission.ownSlot}, found once by {_checkSubmission}).
+    function _wordsAt(uint256 slot) private pure returns (mapping(uint256 word => uint256 packed) storage words) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            words.slot := slot
+        }
+    }
+
+    /// @dev Runs the current call in {challenges} on this contract's state and returns or reverts what it does. Only
+    /// the four {IUsageChallenges} functions call it, and {UsageChallenges} implements that interface too, so the
+    /// calldata forwarded unchanged (selector and arguments) is one the module decodes as this contract did.
     function _delegateToChallenges() private {
         address module = challenges;
         // solhint-disable-next-line no-inline-assembly

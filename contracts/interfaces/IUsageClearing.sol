@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import { IOperatorRegistry } from "./IOperatorRegistry.sol";
 import { IRoamingAgreements } from "./IRoamingAgreements.sol";
 import { ISettlementVault } from "./ISettlementVault.sol";
+import { IUsageChallenges } from "./IUsageChallenges.sol";
 import { AgreementTerms } from "../types/AgreementTypes.sol";
 import {
     Batch,
@@ -15,8 +16,6 @@ import {
     Lane,
     OperatorClearingStats,
     PeriodCorrections,
-    RecordMultiProof,
-    RecordProof,
     SubmissionTerms,
     Voucher
 } from "../types/ClearingTypes.sol";
@@ -52,7 +51,7 @@ import { Service, Tariff } from "../types/RatingTypes.sol";
 /// EIP-712 domain: name "RoamLedger UsageClearing", version "1". Signed types: `BatchHeader` (see
 /// {ClearingHashes.BATCH_HEADER_TYPEHASH}), `Voucher(bytes32 agreementId,uint8 direction,uint128 cumulativeAmount,
 /// uint64 expiry)` and `Resolution(bytes32 batchId,uint16 round,uint16 disputed,uint128 held,uint128 payAmount)`.
-interface IUsageClearing {
+interface IUsageClearing is IUsageChallenges {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
     //////////////////////////////////////////////////////////////////////////*/
@@ -436,45 +435,6 @@ interface IUsageClearing {
     /// Anyone may call.
     /// @dev Emits {BatchFinalized}. Requirements: an accepted batch, or a pending batch with `now >= finalAt`.
     function finalize(BatchHeader calldata header) external;
-
-    /// @notice The home network rejects a batch whole (fatal): what it still counts in its period leaves it (its
-    /// volumes less those its disputed and proven records took already), its charge and held part are dropped,
-    /// nothing is paid. It depends on nothing anyone else can change: no list of challenged records is needed, and
-    /// its cost is bounded by the base tariff's plan count, whatever was challenged before.
-    /// @dev Emits {BatchRejected}. Requirements, checked in this order: a pending batch inside its window; the caller
-    /// is the HPMN's admin or an active signer key; `reasonCode` is 100 (file
-    /// unreadable), 101 (wrong recipient), 102 (totals mismatch) or 109 (other); `totals` are the batch's (the taxes a
-    /// period settlement tracks, as the cached terms of its submission name them, are taken back).
-    function reject(BatchHeader calldata header, BatchTotals calldata totals, uint16 reasonCode) external;
-
-    /// @notice The home network disputes records (RAP-like): they leave the period's volumes (each at most what its
-    /// batch still counts of its service) and their marginal charge is held until the parties or the arbiter resolve
-    /// it.
-    /// @dev Emits {RecordDisputed} per record. Requirements, checked in this order: a pending batch inside its window;
-    /// the caller is the HPMN's admin or an active signer key; one code per record, at
-    /// least one record; at most {MAX_DISPUTES} disputed records per batch; a valid multi-proof; then per record, a
-    /// code of 10 (unknown subscriber), 11 (duplicate event), 12 (impossible sequence) or 19 (other), and no record
-    /// challenged before.
-    function dispute(BatchHeader calldata header, RecordMultiProof calldata records, uint8[] calldata codes) external;
-
-    /// @notice Proves a record fraudulent (OutsidePeriod, BadIncrement or ServiceNotCovered); anyone may. The record
-    /// is removed from the batch's charge for good (its volume leaves the period, at most what its batch still counts
-    /// of the service) and counted against the VPMN. A proof uses up none of the home network's disputes.
-    /// @dev Emits {FraudProven}. Requirements: a pending batch inside its window; a valid proof; the leaf shows `kind`
-    /// (judged with the header's base tariff, read from its rate card); the record not challenged before.
-    function proveFraud(FraudKind kind, BatchHeader calldata header, RecordProof calldata record) external;
-
-    /// @notice Proves a record is a duplicate of an earlier one (same `recordId`, same agreement and direction, in an
-    /// earlier batch or at a lower index of the same batch); anyone may. The later copy is removed as in
-    /// {proveFraud}.
-    /// @dev Emits {FraudProven}. Requirements: as {proveFraud} for the later copy; the kept copy is in a batch of the
-    /// same agreement and direction that is not rejected, with a valid proof, not challenged itself.
-    function proveDuplicate(
-        BatchHeader calldata keptHeader,
-        RecordProof calldata kept,
-        BatchHeader calldata header,
-        RecordProof calldata record
-    ) external;
 
     /// @notice Settles a batch's held part with both parties' signatures of `Resolution(batchId, round, disputed,
     /// held, payAmount)`; anyone may submit them. The signed round, disputed count and held amount must be the batch's

@@ -14,7 +14,7 @@ import { Service, Tariff } from "../types/RatingTypes.sol";
 /// same way. The card contract's code is a STOP byte followed by the card, so it cannot run; its creation code is ten
 /// bytes that return that code.
 ///
-/// Submissions read the card in {UsageClearing}'s own rating loop; the challenge calls (disputes, fraud proofs,
+/// Submissions read the card in the rating kernel {BatchRating.rate}; the challenge calls (disputes, fraud proofs,
 /// rejections) read it with {load}, {find} and {rate} below, so that none of them takes the tariff as calldata. Both
 /// compute {Rating.rateBase}'s sum and round it with {Rating.toAmount}: the clearing tests hold all three to the SDK's
 /// engine.

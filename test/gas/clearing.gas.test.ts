@@ -179,9 +179,9 @@ const scenarios: { name: string; budget?: bigint; run: () => Promise<bigint> }[]
     },
   },
   {
-    // No budget: issue 5's 8-service budget is for a direct submission (196,829). A relayed one adds the signature's
+    // No budget: issue 5's 8-service budget is for a direct submission (196,890). A relayed one adds the signature's
     // recovery and check (~5,200), and since issue 14 each batch keeps its per-plan volumes (one fresh word per four
-    // plans): 202,031, 1% over. See docs/ARCHITECTURE.md section 7.
+    // plans): 202,080, 1% over. See docs/ARCHITECTURE.md section 7.
     name: "clearing.submitBatch (8 services, first batch of a period, relayed with the VPMN key's signature)",
     run: async () => {
       const f = await loadFixture(enabled);
