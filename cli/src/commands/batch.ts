@@ -8,10 +8,10 @@
 import type { Command } from "commander";
 
 import { ClearingClient, type BatchInfo, unitsToDecimal, type BatchHeader } from "@roamledger/sdk";
-import { agreementView, headerOfRoot, parseBytes32, parseDirection, tokenDecimals } from "../chain";
+import { agreementView, tokenDecimals } from "../chain";
 import type { Context } from "../context";
 import { isoTime } from "../format";
-import { CliUserError } from "../errors";
+import { findLaneBatch } from "../lane";
 import type { Action } from "../program";
 import { afterEarlierRuns } from "../resume";
 
@@ -48,14 +48,7 @@ async function step(
   directionArg: string,
   rootArg: string,
 ): Promise<void> {
-  const agreementId = parseBytes32(agreementArg, "agreementId");
-  const direction = parseDirection(directionArg);
-  const root = parseBytes32(rootArg, "root");
-  const found = await headerOfRoot(ctx, agreementId, direction, root);
-  if (found === undefined) {
-    throw new CliUserError(`no batch of agreement ${agreementId}, direction ${direction} has root ${root}`, "root");
-  }
-  const { batchId, header } = found;
+  const { batchId, header } = await findLaneBatch(ctx, agreementArg, directionArg, rootArg);
   const address = (await ctx.addresses()).clearing;
   const reader = new ClearingClient(address, await ctx.provider());
   const before = await reader.getBatch(batchId);

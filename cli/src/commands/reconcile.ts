@@ -16,7 +16,14 @@ import {
   type ReconciliationReport,
   type BatchHeader,
 } from "@roamledger/sdk";
-import { agreementView, headerOfRoot, parseBytes32, parseDirection, ratingTariff, type AgreementView } from "../chain";
+import {
+  agreementView,
+  cdrIngestOptions,
+  headerOfRoot,
+  parseBytes32,
+  parseDirection,
+  type AgreementView,
+} from "../chain";
 import { readCdrFile } from "../cdrfile";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
@@ -73,16 +80,7 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
   const direction = parseDirection(opts.direction);
   const secret = sharedSecret(ctx, opts.secret);
   const view = await agreementView(ctx, agreementId, direction);
-  const ingest = {
-    agreementId,
-    direction,
-    sharedSecret: secret,
-    validFrom: view.terms.validFrom,
-    validUntil: view.terms.validUntil,
-    periodLength: view.terms.periodLength,
-    tariff: ratingTariff(view.baseTariff),
-    progress: opts.progress,
-  };
+  const ingest = { ...cdrIngestOptions(view, direction, secret), progress: opts.progress };
   const { result } = await readCdrFile(ctx, batchFile, ingest);
   const prepared = prepareBatch(result, {
     agreementId,
