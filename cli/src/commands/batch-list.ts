@@ -20,7 +20,8 @@ export function register(program: Command, action: Action): void {
     .command("list <agreementId>")
     .description("the agreement's batches (from BatchSubmitted events): root, status, charge, times (ISO-8601 UTC)")
     .option("--direction <0|1>", "only this direction")
-    .option("--status <status>", `only this status (${BATCH_STATUS.slice(1).join(", ")})`)
+    // Literal (BATCH_STATUS less "None"): registering the commands does not load the SDK.
+    .option("--status <status>", "only this status (Pending, Final, Rejected, Accepted)")
     .option("--from-block <n>", "first block to search (default 0); pages of --block-range blocks")
     .option("--to-block <n>", "last block to search (default: the latest)")
     .action(action(list));

@@ -27,8 +27,12 @@ import type { Action } from "../program";
 import { afterEarlierRuns } from "../resume";
 import { sharedSecret } from "./usage";
 
-const REJECT_NAMES: Record<number, string> = Object.fromEntries(Object.entries(RejectCode).map(([k, v]) => [v, k]));
-const FRAUD_NAMES: Record<number, string> = Object.fromEntries(Object.entries(FraudKind).map(([k, v]) => [v, k]));
+/** A reject code's name (read when a command runs: the SDK is not loaded to register the commands). */
+const rejectName = (code: number): string | undefined =>
+  Object.entries(RejectCode).find(([, value]) => value === code)?.[0];
+/** A fraud kind's name. */
+const fraudName = (kind: number): string =>
+  Object.entries(FraudKind).find(([, value]) => value === kind)?.[0] ?? String(kind);
 
 export function register(program: Command, action: Action): void {
   const batch = program.commands.find((c) => c.name() === "batch") ?? program.command("batch");
@@ -60,7 +64,7 @@ export function register(program: Command, action: Action): void {
 export function parseRejectReason(value: string): number {
   const byName = Object.entries(RejectCode).find(([name]) => name.toLowerCase() === value.toLowerCase());
   if (byName !== undefined) return byName[1];
-  if (/^[0-9]+$/.test(value) && REJECT_NAMES[Number(value)] !== undefined) return Number(value);
+  if (/^[0-9]+$/.test(value) && rejectName(Number(value)) !== undefined) return Number(value);
   const allowed = Object.entries(RejectCode)
     .map(([name, code]) => `${code} ${name}`)
     .join(", ");
@@ -81,12 +85,12 @@ async function reject(ctx: Context, a: string, d: string, r: string, opts: { rea
         status: "already-done",
         batchId,
         reasonCode: code,
-        reason: code === undefined ? undefined : REJECT_NAMES[code],
+        reason: code === undefined ? undefined : rejectName(code),
         ...stateOf(b, decimals),
       },
       [
         `batch ${batchId} is Rejected already` +
-          (code === undefined ? "" : ` (reason ${code} ${REJECT_NAMES[code]})`) +
+          (code === undefined ? "" : ` (reason ${code} ${rejectName(code)})`) +
           ": nothing sent",
       ],
     );
@@ -110,7 +114,7 @@ async function reject(ctx: Context, a: string, d: string, r: string, opts: { rea
       status: "sent",
       batchId,
       reasonCode,
-      reason: REJECT_NAMES[reasonCode],
+      reason: rejectName(reasonCode),
       chargeDropped: before.charge,
       chargeDroppedDecimal: unitsToDecimal(before.charge, decimals),
       heldDropped: before.held,
@@ -119,7 +123,7 @@ async function reject(ctx: Context, a: string, d: string, r: string, opts: { rea
       txHash: receipt.hash,
     },
     [
-      `rejected batch ${batchId} (reason ${reasonCode} ${REJECT_NAMES[reasonCode]}): ` +
+      `rejected batch ${batchId} (reason ${reasonCode} ${rejectName(reasonCode)}): ` +
         `charge ${unitsToDecimal(before.charge, decimals)} and held ${unitsToDecimal(before.held, decimals)} dropped`,
       `  tx ${receipt.hash}`,
     ],
@@ -236,7 +240,7 @@ async function returnRecords(
   const records = selected.map((f) => ({
     index: f.leaf.index,
     recordId: f.leaf.recordId,
-    kind: FRAUD_NAMES[f.kind],
+    kind: fraudName(f.kind),
     sent: !challenged.has(BigInt(f.leaf.index)),
   }));
   ctx.out.result(

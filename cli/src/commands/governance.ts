@@ -156,11 +156,7 @@ async function resolveEscalated(
   const iface = UsageClearing__factory.createInterface();
   /** The contract's own error, decoded by the SDK's decoder, with `extra` (ISO times) among its arguments. */
   const refusal = (name: string, args: unknown[], extra: Record<string, unknown> = {}, note = "") =>
-    new DecodedRefusal(
-      decodeRoamLedgerError(iface.encodeErrorResult(name, args)) as RoamLedgerContractError,
-      extra,
-      note,
-    );
+    decodedRefusal(decodeRoamLedgerError(iface.encodeErrorResult(name, args)) as RoamLedgerContractError, extra, note);
   await run(ctx, step, {
     what: `resolve escalated batch ${batchId}: pay ${payDecimal} (token ${lane.token}), waive the rest`,
     target: lane.address,
@@ -239,7 +235,7 @@ async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Pro
     await manager.execute.staticCall(d.target, d.data);
   } catch (error) {
     const decoded = decodeRoamLedgerError(error);
-    if (decoded?.name === "AccessManagerNotReady" && scheduledAt !== 0n) throw new NotReadyError(decoded, scheduledAt);
+    if (decoded?.name === "AccessManagerNotReady" && scheduledAt !== 0n) throw notReady(decoded, scheduledAt);
     throw error;
   }
   const receipt = await (await manager.execute(d.target, d.data)).wait();
@@ -249,29 +245,33 @@ async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Pro
   ]);
 }
 
-/** A decoded contract error with more arguments (ISO times...) and a note appended to its message. */
-class DecodedRefusal extends RoamLedgerContractError {
-  constructor(decoded: RoamLedgerContractError, extra: Record<string, unknown>, note: string) {
-    super({
-      name: decoded.name,
-      signature: decoded.signature,
-      selector: decoded.selector,
-      args: { ...decoded.args, ...extra },
-      positionalArgs: [...decoded.positionalArgs],
-      data: decoded.data,
-      cause: decoded,
-    });
-    this.message = `${decoded.message}${note}`;
-  }
+/**
+ * A decoded contract error with more arguments (ISO times...) and a note appended to its message. (A function, not a
+ * subclass: a class extending the SDK's would load the SDK when the commands are registered.)
+ */
+function decodedRefusal(
+  decoded: RoamLedgerContractError,
+  extra: Record<string, unknown>,
+  note: string,
+): RoamLedgerContractError {
+  const error = new RoamLedgerContractError({
+    name: decoded.name,
+    signature: decoded.signature,
+    selector: decoded.selector,
+    args: { ...decoded.args, ...extra },
+    positionalArgs: [...decoded.positionalArgs],
+    data: decoded.data,
+    cause: decoded,
+  });
+  error.message = `${decoded.message}${note}`;
+  return error;
 }
 
 /** `AccessManagerNotReady`, decoded, with the time the operation becomes executable (`args.executableAt`). */
-class NotReadyError extends DecodedRefusal {
-  constructor(decoded: RoamLedgerContractError, executableAt: bigint) {
-    super(
-      decoded,
-      { executableAt: isoUtc(executableAt) },
-      `: too early, the operation is executable from ${isoUtc(executableAt)}`,
-    );
-  }
+function notReady(decoded: RoamLedgerContractError, executableAt: bigint): RoamLedgerContractError {
+  return decodedRefusal(
+    decoded,
+    { executableAt: isoUtc(executableAt) },
+    `: too early, the operation is executable from ${isoUtc(executableAt)}`,
+  );
 }
