@@ -17,6 +17,7 @@ import {
 } from "@roamledger/sdk";
 import type { Context } from "./context";
 import { CliUserError } from "./errors";
+import { readEvents } from "./events";
 
 /*//////////////////////////////////////////////////////////////////////////
                                ARGUMENT PARSING
@@ -60,8 +61,13 @@ export function parseDirection(value: string | undefined, field = "direction"): 
 //////////////////////////////////////////////////////////////////////////*/
 
 /** A published tariff's plans, read from its `TariffPublished` event. */
-export async function publishedTariff(agreements: AgreementsClient, tariffId: string): Promise<AgreementTariff> {
-  const events = await agreements.contract.queryFilter(agreements.contract.filters.TariffPublished(tariffId), 0);
+export async function publishedTariff(
+  ctx: Context,
+  agreements: AgreementsClient,
+  tariffId: string,
+): Promise<AgreementTariff> {
+  const filter = agreements.contract.filters.TariffPublished(tariffId);
+  const events = await readEvents(ctx, (from, to) => agreements.contract.queryFilter(filter, from, to));
   if (events.length === 0) throw new CliUserError(`tariff ${tariffId} was never published on this chain`, "tariff");
   return tariffFromResult(events[0].args.tariff as unknown as Result) as unknown as AgreementTariff;
 }
@@ -115,8 +121,24 @@ export async function agreementView(
     partyB: info.partyB,
     version,
     terms,
-    baseTariff: await publishedTariff(agreements, baseTariffId),
+    baseTariff: await publishedTariff(ctx, agreements, baseTariffId),
     baseTariffId,
+  };
+}
+
+/**
+ * What reading a lane's CDR file needs of its agreement (`readCdrFile`'s ingest options): the lane, the shared secret
+ * salting subscriber pseudonyms, the terms' validity and period length, and the rating tariff of the direction.
+ */
+export function cdrIngestOptions(view: AgreementView, direction: 0 | 1, sharedSecret: string) {
+  return {
+    agreementId: view.agreementId,
+    direction,
+    sharedSecret,
+    validFrom: view.terms.validFrom,
+    validUntil: view.terms.validUntil,
+    periodLength: view.terms.periodLength,
+    tariff: ratingTariff(view.baseTariff),
   };
 }
 
@@ -135,8 +157,8 @@ export async function ensureTermsCached(
   const { agreements: address } = await ctx.addresses();
   const agreements = new AgreementsClient(address, await ctx.provider());
   const tariffs = [
-    await publishedTariff(agreements, view.terms.baseTariff[0]),
-    await publishedTariff(agreements, view.terms.baseTariff[1]),
+    await publishedTariff(ctx, agreements, view.terms.baseTariff[0]),
+    await publishedTariff(ctx, agreements, view.terms.baseTariff[1]),
   ] as const;
   const config = await UsageClearing__factory.connect(client.address, await ctx.provider()).clearingConfig(
     view.agreementId,
@@ -163,13 +185,15 @@ export async function tokenDecimals(provider: Provider, token: string): Promise<
  * may hold the same root), found by its `BatchSubmitted` event; undefined when no batch of the lane has it.
  */
 export async function batchOfLaneRoot(
+  ctx: Context,
   contract: UsageClearing,
   agreementId: string,
   direction: number | bigint,
   root: string,
 ): Promise<string | undefined> {
   if (!(await contract.isRootUsed(agreementId, direction, root))) return undefined;
-  const events = await contract.queryFilter(contract.filters.BatchSubmitted(undefined, agreementId, direction), 0);
+  const filter = contract.filters.BatchSubmitted(undefined, agreementId, direction);
+  const events = await readEvents(ctx, (from, to) => contract.queryFilter(filter, from, to));
   const found = events.find((e) => e.args.root.toLowerCase() === root.toLowerCase());
   if (found === undefined) throw new Error(`root ${root} is used on the lane but no BatchSubmitted event has it`);
   return found.args.batchId;
@@ -188,9 +212,10 @@ export async function headerOfRoot(
   const provider = await ctx.provider();
   const { clearing } = await ctx.addresses();
   const contract = UsageClearing__factory.connect(clearing, provider);
-  const batchId = await batchOfLaneRoot(contract, agreementId, direction, root);
+  const batchId = await batchOfLaneRoot(ctx, contract, agreementId, direction, root);
   if (batchId === undefined) return undefined;
-  const events = await contract.queryFilter(contract.filters.BatchSubmitted(batchId), 0);
+  const submitted = contract.filters.BatchSubmitted(batchId);
+  const events = await readEvents(ctx, (from, to) => contract.queryFilter(submitted, from, to));
   if (events.length === 0) throw new Error(`no BatchSubmitted event for batch ${batchId}`);
   const tx = await provider.getTransaction(events[0].transactionHash);
   const parsed = tx === null ? null : contract.interface.parseTransaction({ data: tx.data });

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   deploymentId?: string;
   project?: string;
   journal?: string;
+  /** Blocks per `eth_getLogs` request (see `./events.ts`). */
+  blockRange?: string;
   json?: boolean;
   quiet?: boolean;
 }

@@ -6,11 +6,14 @@ import { CommanderError } from "commander";
 
 import * as agreement from "./commands/agreement";
 import * as batch from "./commands/batch";
-import * as clearing from "./commands/clearing";
+import * as batchList from "./commands/batch-list";
+import * as batchReject from "./commands/batch-reject";
+import * as batchResolution from "./commands/batch-resolution";
 import * as bids from "./commands/bids";
 import * as capacity from "./commands/capacity";
 import * as cycle from "./commands/cycle";
 import * as deploy from "./commands/deploy";
+import * as escalation from "./commands/escalation";
 import * as dev from "./commands/dev";
 import * as governance from "./commands/governance";
 import * as market from "./commands/market";
@@ -40,7 +43,10 @@ export const COMMAND_MODULES = [
   usage,
   reconcile,
   batch,
-  clearing,
+  batchList,
+  batchReject,
+  batchResolution,
+  escalation,
   period,
   voucher,
   vault,

@@ -26,6 +26,7 @@ Configuration (flags win over the environment):
   ROAMLEDGER_DEPLOYMENT_ID      --deployment-id (default chain-<chainId>-<first 8 hex digits of the genesis block hash>)
   ROAMLEDGER_PROJECT            --project: the repository's root (default: the clone the CLI runs from)
   ROAMLEDGER_JOURNAL_DIR        --journal (default <deployment record>/cli-journal/)
+  ROAMLEDGER_BLOCK_RANGE        --block-range: blocks per eth_getLogs request, for RPCs that limit it (default 10000)
   ROAMLEDGER_SHARED_SECRET      the shared secret salting subscriber pseudonyms (usage, reconcile, dispute)
 Secrets (keys, passwords, shared secrets) are never printed.`;
 
@@ -53,6 +54,12 @@ export function buildProgram(io: CliIo, modules: CommandModule[], onContext: (ct
     )
     .addOption(new Option("--project <dir>", "the repository's root (deploy/deployments)").env("ROAMLEDGER_PROJECT"))
     .addOption(new Option("--journal <dir>", "journal directory of resumable commands").env("ROAMLEDGER_JOURNAL_DIR"))
+    .addOption(
+      new Option(
+        "--block-range <n>",
+        "blocks per eth_getLogs request of commands that read events (default 10000)",
+      ).env("ROAMLEDGER_BLOCK_RANGE"),
+    )
     .option("--json", "machine output: exactly one JSON document on stdout")
     .option("--quiet", "no notes or progress on stderr")
     .showHelpAfterError(false)

@@ -142,7 +142,7 @@ async function showTariff(ctx: Context, idArg: string, opts: { token?: string })
   if (record.publishedAt === 0n) {
     throw new CliUserError(`tariffId: tariff ${tariffId} was never published on this chain`, "tariffId");
   }
-  const tariff = await publishedTariff(agreements, tariffId);
+  const tariff = await publishedTariff(ctx, agreements, tariffId);
   const decimals = opts.token === undefined ? 0 : await tokenDecimals(await ctx.provider(), opts.token);
   const price = (v: unknown) => unitsToDecimal(BigInt(v as bigint), decimals);
   const plans = tariff.plans.map((p) => ({

@@ -7,11 +7,10 @@
  */
 import type { Command } from "commander";
 
-import { ClearingClient, type BatchInfo, unitsToDecimal, type BatchHeader } from "@roamledger/sdk";
-import { agreementView, headerOfRoot, parseBytes32, parseDirection, tokenDecimals } from "../chain";
+import { ClearingClient, type BatchInfo, type BatchHeader } from "@roamledger/sdk";
+import { agreementView, tokenDecimals } from "../chain";
 import type { Context } from "../context";
-import { isoTime } from "../format";
-import { CliUserError } from "../errors";
+import { findLaneBatch, stateOf } from "../lane";
 import type { Action } from "../program";
 import { afterEarlierRuns } from "../resume";
 
@@ -48,14 +47,7 @@ async function step(
   directionArg: string,
   rootArg: string,
 ): Promise<void> {
-  const agreementId = parseBytes32(agreementArg, "agreementId");
-  const direction = parseDirection(directionArg);
-  const root = parseBytes32(rootArg, "root");
-  const found = await headerOfRoot(ctx, agreementId, direction, root);
-  if (found === undefined) {
-    throw new CliUserError(`no batch of agreement ${agreementId}, direction ${direction} has root ${root}`, "root");
-  }
-  const { batchId, header } = found;
+  const { batchId, header } = await findLaneBatch(ctx, agreementArg, directionArg, rootArg);
   const address = (await ctx.addresses()).clearing;
   const reader = new ClearingClient(address, await ctx.provider());
   const before = await reader.getBatch(batchId);
@@ -116,20 +108,16 @@ async function describe(ctx: Context, batchId: string, header: BatchHeader, b: B
   const view = await agreementView(ctx, header.agreementId, direction);
   const token = view.terms.token;
   const decimals = await tokenDecimals(await ctx.provider(), token);
+  const { batchStatus, ...amounts } = stateOf(b, decimals);
+  // batchStatus before token, as this command always printed it; the rest as every batch command prints a state.
   return {
     batchId,
     agreementId: header.agreementId,
     direction,
     sequence: BigInt(header.sequence),
-    batchStatus: b.status,
+    batchStatus,
     token,
-    charge: b.charge,
-    chargeDecimal: unitsToDecimal(b.charge, decimals),
-    held: b.held,
-    heldDecimal: unitsToDecimal(b.held, decimals),
-    disputed: b.disputed,
-    round: b.round,
-    finalAt: isoTime(b.finalAt),
+    ...amounts,
   };
 }
 

@@ -22,6 +22,7 @@ import { parseAddress, parseUint } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
 import { chainNow, isoUtc, journaledOnce, jsonArg, parseTime } from "../ops";
+import { readEvents } from "../events";
 import type { Action } from "../program";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -195,8 +196,9 @@ async function redeem(
 }
 
 /** The class's terms, from its `ClassCreated` event (the contract stores only their hash). */
-async function termsOfClass(reader: CapacityClient, classId: bigint): Promise<ClassTerms> {
-  const events = await reader.contract.queryFilter(reader.contract.filters.ClassCreated(classId), 0);
+async function termsOfClass(ctx: Context, reader: CapacityClient, classId: bigint): Promise<ClassTerms> {
+  const created = reader.contract.filters.ClassCreated(classId);
+  const events = await readEvents(ctx, (from, to) => reader.contract.queryFilter(created, from, to));
   if (events.length === 0) throw new CliUserError(`classId: no class ${classId} on this chain`, "classId");
   const t = events[0].args.terms as unknown as Result;
   const o = t.toObject(true) as unknown as ClassTerms;
@@ -204,13 +206,18 @@ async function termsOfClass(reader: CapacityClient, classId: bigint): Promise<Cl
 }
 
 /** The accounts holding units of the class now (from its transfer events), the issuer's admin left out. */
-async function holdersOf(reader: CapacityClient, classId: bigint, issuerAdmin: string): Promise<string[]> {
+async function holdersOf(
+  ctx: Context,
+  reader: CapacityClient,
+  classId: bigint,
+  issuerAdmin: string,
+): Promise<string[]> {
   const c = reader.contract;
   const accounts = new Set<string>();
-  for (const e of await c.queryFilter(c.filters.TransferSingle(), 0)) {
+  for (const e of await readEvents(ctx, (from, to) => c.queryFilter(c.filters.TransferSingle(), from, to))) {
     if (e.args.id === classId) accounts.add(e.args.to);
   }
-  for (const e of await c.queryFilter(c.filters.TransferBatch(), 0)) {
+  for (const e of await readEvents(ctx, (from, to) => c.queryFilter(c.filters.TransferBatch(), from, to))) {
     if (e.args.ids.includes(classId)) accounts.add(e.args.to);
   }
   const held: string[] = [];
@@ -241,13 +248,13 @@ async function slaBreach(
     ]);
     return;
   }
-  const terms = await termsOfClass(reader, classId);
+  const terms = await termsOfClass(ctx, reader, classId);
   if (to > (await chainNow(ctx)) + 1n) throw new CliUserError(`to: ${isoUtc(to)} is in the future`, "to");
   const registry = new RegistryClient((await ctx.addresses()).registry, await ctx.provider());
   const issuerAdmin = (await registry.getOperator(terms.issuerId as bigint)).admin;
   const holders =
     opts.holder === undefined
-      ? await holdersOf(reader, classId, issuerAdmin)
+      ? await holdersOf(ctx, reader, classId, issuerAdmin)
       : opts.holder.map((h, i) => parseAddress(h, `holder[${i}]`));
   const result = await (await client(ctx, true)).recordSlaBreach(terms, from, to, evidence, holders);
   ctx.out.result(

@@ -17,6 +17,7 @@ import { decimalToUnits, unitsToDecimal, VaultClient } from "@roamledger/sdk";
 import { parseAddress, parseUint } from "../chain";
 import type { Context } from "../context";
 import { CliConnectionError, CliUserError } from "../errors";
+import { isoTime } from "../format";
 import type { Action } from "../program";
 
 /** The compiled test stablecoin, relative to the repository's root. */
@@ -193,8 +194,8 @@ async function token(
         sent.push((receipt as { hash: string }).hash);
         allowed = true;
       } else {
-        scheduled = { operationId, executableAt: when.toString() };
-        ctx.out.note(`allowToken is scheduled (governor delay ${delay}s): re-run after ${when} to execute it`);
+        scheduled = { operationId, executableAt: isoTime(when) };
+        ctx.out.note(`allowToken is scheduled (governor delay ${delay}s): re-run after ${isoTime(when)} to execute it`);
       }
     } else {
       throw new CliUserError(

@@ -1,5 +1,6 @@
 /**
- * `roamledger governance allow-token|suspend|reinstate --schedule|--execute`: consortium decisions through the suite's
+ * `roamledger governance allow-token|suspend|reinstate|resolve-escalated --schedule|--execute`: consortium decisions
+ * (and the arbiter's decision of an escalated dispute) through the suite's
  * AccessManager (RoamLedgerManager). A role with an execution delay first schedules the call (`--schedule` prints the
  * operation id and when it becomes executable), then executes it once the delay passed (`--execute`). A role without
  * a delay executes at once. Re-runs look at the chain: a decision already in effect, or an operation already
@@ -16,12 +17,18 @@ import {
   RoamLedgerManager__factory,
   OperatorRegistry__factory,
   SettlementVault__factory,
+  decimalToUnits,
+  unitsToDecimal,
+  UsageClearing__factory,
 } from "@roamledger/sdk";
 import { parseAddress, parseUint } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
+import { readEvents } from "../events";
+import { laneBatch } from "../lane";
 import { chainNow, isoUtc } from "../ops";
 import type { Action } from "../program";
+import { escalationOf } from "./escalation";
 
 interface StepOptions {
   schedule?: boolean;
@@ -35,6 +42,8 @@ interface Decision {
   data: string;
   /** Whether the chain shows the decision in effect (then nothing is sent). */
   inEffect(): Promise<boolean>;
+  /** Refuses (throws) a decision the target would refuse now; run before either step sends anything. */
+  check?(): Promise<void>;
   details: Record<string, unknown>;
 }
 
@@ -64,6 +73,18 @@ export function register(program: Command, action: Action): void {
       .description("make a suspended operator active again (governor)")
       .option("--reason <text|bytes32>", "the decision record (text is hashed); give the same to both steps"),
   ).action(action((ctx, id: string, o: StepOptions & { reason?: string }) => status(ctx, "reinstate", id, o)));
+  steps(
+    governance
+      .command("resolve-escalated <agreementId> <direction> <root>")
+      .description(
+        "decide an escalated batch's held part (arbiter): pay --pay of it to the visited network, waive the rest; " +
+          "refused until the dispute window plus the escalation timeout has passed (see `batch escalation`)",
+      )
+      .requiredOption(
+        "--pay <decimal>",
+        "what is paid of the held part, in tokens (exact decimal); the rest is waived",
+      ),
+  ).action(action(resolveEscalated));
 }
 
 function stepOf(opts: StepOptions): "schedule" | "execute" {
@@ -120,6 +141,58 @@ async function status(
   });
 }
 
+async function resolveEscalated(
+  ctx: Context,
+  a: string,
+  d: string,
+  r: string,
+  opts: StepOptions & { pay: string },
+): Promise<void> {
+  const step = stepOf(opts);
+  const lane = await laneBatch(ctx, a, d, r);
+  const { batchId, header, decimals } = lane;
+  const payAmount = decimalToUnits(opts.pay, decimals, "pay");
+  const payDecimal = unitsToDecimal(payAmount, decimals);
+  const iface = UsageClearing__factory.createInterface();
+  /** The contract's own error, decoded by the SDK's decoder, with `extra` (ISO times) among its arguments. */
+  const refusal = (name: string, args: unknown[], extra: Record<string, unknown> = {}, note = "") =>
+    decodedRefusal(decodeRoamLedgerError(iface.encodeErrorResult(name, args)) as RoamLedgerContractError, extra, note);
+  await run(ctx, step, {
+    what: `resolve escalated batch ${batchId}: pay ${payDecimal} (token ${lane.token}), waive the rest`,
+    target: lane.address,
+    data: lane.reader.build.resolveEscalated(header, payAmount).data,
+    // Executed: the held part is gone and the arbiter's DisputeResolved of the batch paid this amount.
+    inEffect: async () => {
+      if ((await lane.reader.getBatch(batchId)).held !== 0n) return false;
+      const filter = lane.contract.filters.DisputeResolved(batchId);
+      const events = await readEvents(ctx, (from, to) => lane.contract.queryFilter(filter, from, to));
+      return events.some((e) => e.args.byArbiter && e.args.payAmount === payAmount);
+    },
+    // What `resolveEscalated` checks, in its order: something held, pay within it, the escalation due.
+    check: async () => {
+      const v = await escalationOf(ctx, { ...lane, before: await lane.reader.getBatch(batchId) });
+      if (v.held === 0n) throw refusal("UsageClearing_NothingHeld", [batchId], {}, ": the batch holds nothing");
+      if (payAmount > v.held) {
+        throw refusal(
+          "UsageClearing_PayAmountTooLarge",
+          [payAmount, v.held],
+          { heldDecimal: v.heldDecimal },
+          `: pay ${payDecimal} exceeds the held ${v.heldDecimal}`,
+        );
+      }
+      if (!v.due) {
+        throw refusal(
+          "UsageClearing_EscalationNotDue",
+          [batchId, v.escalationDue],
+          { escalationDueAt: v.escalationDueAt, now: v.now },
+          `: not escalated yet, the arbiter may decide from ${v.escalationDueAt} (chain time ${v.now})`,
+        );
+      }
+    },
+    details: { batchId, payAmount, payDecimal, token: lane.token, decimals },
+  });
+}
+
 /** Schedules or executes a decision through the manager, as the signer. */
 async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Promise<void> {
   const signer = await ctx.signer();
@@ -132,6 +205,7 @@ async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Pro
     ctx.out.result({ ...base, status: "already-done" }, [`already in effect: ${d.what}; nothing sent`]);
     return;
   }
+  await d.check?.();
   const scheduledAt = await manager.getSchedule(operationId); // 0: none (or expired, or executed)
   if (step === "schedule") {
     // A caller without the role (not immediate, delay 0) is left to the manager's decoded refusal.
@@ -161,7 +235,7 @@ async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Pro
     await manager.execute.staticCall(d.target, d.data);
   } catch (error) {
     const decoded = decodeRoamLedgerError(error);
-    if (decoded?.name === "AccessManagerNotReady" && scheduledAt !== 0n) throw new NotReadyError(decoded, scheduledAt);
+    if (decoded?.name === "AccessManagerNotReady" && scheduledAt !== 0n) throw notReady(decoded, scheduledAt);
     throw error;
   }
   const receipt = await (await manager.execute(d.target, d.data)).wait();
@@ -171,18 +245,33 @@ async function run(ctx: Context, step: "schedule" | "execute", d: Decision): Pro
   ]);
 }
 
+/**
+ * A decoded contract error with more arguments (ISO times...) and a note appended to its message. (A function, not a
+ * subclass: a class extending the SDK's would load the SDK when the commands are registered.)
+ */
+function decodedRefusal(
+  decoded: RoamLedgerContractError,
+  extra: Record<string, unknown>,
+  note: string,
+): RoamLedgerContractError {
+  const error = new RoamLedgerContractError({
+    name: decoded.name,
+    signature: decoded.signature,
+    selector: decoded.selector,
+    args: { ...decoded.args, ...extra },
+    positionalArgs: [...decoded.positionalArgs],
+    data: decoded.data,
+    cause: decoded,
+  });
+  error.message = `${decoded.message}${note}`;
+  return error;
+}
+
 /** `AccessManagerNotReady`, decoded, with the time the operation becomes executable (`args.executableAt`). */
-class NotReadyError extends RoamLedgerContractError {
-  constructor(decoded: RoamLedgerContractError, executableAt: bigint) {
-    super({
-      name: decoded.name,
-      signature: decoded.signature,
-      selector: decoded.selector,
-      args: { ...decoded.args, executableAt: isoUtc(executableAt) },
-      positionalArgs: [...decoded.positionalArgs],
-      data: decoded.data,
-      cause: decoded,
-    });
-    this.message = `${decoded.message}: too early, the operation is executable from ${isoUtc(executableAt)}`;
-  }
+function notReady(decoded: RoamLedgerContractError, executableAt: bigint): RoamLedgerContractError {
+  return decodedRefusal(
+    decoded,
+    { executableAt: isoUtc(executableAt) },
+    `: too early, the operation is executable from ${isoUtc(executableAt)}`,
+  );
 }

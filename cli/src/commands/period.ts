@@ -20,6 +20,7 @@ import { parseBytes32, parseUint, publishedTariff, tokenDecimals } from "../chai
 import type { Context } from "../context";
 import { isoTime as iso } from "../format";
 import { CliUserError } from "../errors";
+import { readEvents } from "../events";
 import type { Action } from "../program";
 import { afterEarlierRuns } from "../resume";
 
@@ -92,7 +93,9 @@ async function run(ctx: Context, kind: "show" | "settle", agreementArg: string, 
     const now = BigInt((await provider.getBlock("latest"))?.timestamp ?? 0);
     const settled = await settlement.isPeriodSettled(agreementId, period);
     const events = settled
-      ? await settlement.queryFilter(settlement.filters.PeriodSettled(agreementId, period), 0)
+      ? await readEvents(ctx, (from, to) =>
+          settlement.queryFilter(settlement.filters.PeriodSettled(agreementId, period), from, to),
+        )
       : [];
     const directions = [];
     for (const direction of [0, 1]) {
@@ -156,7 +159,7 @@ async function run(ctx: Context, kind: "show" | "settle", agreementArg: string, 
     const hashes: string[] = [];
     // Read again: an earlier run's transaction may have been mined while the journal was settled.
     if (!(await settlement.isPeriodSettled(agreementId, period))) {
-      const tariff = (id: string): Promise<AgreementTariff> => publishedTariff(agreements, id);
+      const tariff = (id: string): Promise<AgreementTariff> => publishedTariff(ctx, agreements, id);
       const baseTariffs = [await tariff(terms.baseTariff[0]), await tariff(terms.baseTariff[1])] as const;
       const discount = async (d: 0 | 1) => (before.hasDiscount[d] ? tariff(terms.discountTariff[d]) : null);
       const discountTariffs = [await discount(0), await discount(1)] as const;

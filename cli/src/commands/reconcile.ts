@@ -16,7 +16,14 @@ import {
   type ReconciliationReport,
   type BatchHeader,
 } from "@roamledger/sdk";
-import { agreementView, headerOfRoot, parseBytes32, parseDirection, ratingTariff, type AgreementView } from "../chain";
+import {
+  agreementView,
+  cdrIngestOptions,
+  headerOfRoot,
+  parseBytes32,
+  parseDirection,
+  type AgreementView,
+} from "../chain";
 import { readCdrFile } from "../cdrfile";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
@@ -73,16 +80,7 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
   const direction = parseDirection(opts.direction);
   const secret = sharedSecret(ctx, opts.secret);
   const view = await agreementView(ctx, agreementId, direction);
-  const ingest = {
-    agreementId,
-    direction,
-    sharedSecret: secret,
-    validFrom: view.terms.validFrom,
-    validUntil: view.terms.validUntil,
-    periodLength: view.terms.periodLength,
-    tariff: ratingTariff(view.baseTariff),
-    progress: opts.progress,
-  };
+  const ingest = { ...cdrIngestOptions(view, direction, secret), progress: opts.progress };
   const { result } = await readCdrFile(ctx, batchFile, ingest);
   const prepared = prepareBatch(result, {
     agreementId,
@@ -118,7 +116,9 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
   return { view, header: found.header, batch, report };
 }
 
-const KIND_NAMES: Record<number, string> = Object.fromEntries(Object.entries(FraudKind).map(([k, v]) => [v, k]));
+/** A fraud kind's name (read when a command runs: the SDK is not loaded to register the commands). */
+const kindName = (kind: number): string =>
+  Object.entries(FraudKind).find(([, value]) => value === kind)?.[0] ?? String(kind);
 
 function summary(r: Reconciled) {
   const count = <T>(list: readonly T[], key: (x: T) => string) =>
@@ -133,7 +133,7 @@ function summary(r: Reconciled) {
     extra: r.report.extra.length,
     missing: r.report.missing.length,
     fraud: r.report.fraud.length,
-    fraudByKind: count(r.report.fraud, (f) => KIND_NAMES[f.kind]),
+    fraudByKind: count(r.report.fraud, (f) => kindName(f.kind)),
     disputes: r.report.disputes.length,
     disputesByCode: count(r.report.disputes, (d) => String(d.code)),
     late: r.report.lateFindings.fraud.length + r.report.lateFindings.disputes.length,
@@ -169,7 +169,7 @@ async function reconcile(ctx: Context, batchFile: string, opts: ReconcileOptions
     {
       ...s,
       fraudFindings: r.report.fraud.map((f) => ({
-        kind: KIND_NAMES[f.kind],
+        kind: kindName(f.kind),
         index: f.leaf.index,
         recordId: f.leaf.recordId,
       })),

@@ -10,6 +10,7 @@ import {
   UsageClearing__factory,
 } from "@roamledger/sdk";
 import type { Context } from "../context";
+import { blockRange, readPaged } from "../events";
 import { isoTime, tokenDecimal } from "../format";
 import type { Action } from "../program";
 
@@ -17,18 +18,25 @@ export function register(program: Command, action: Action): void {
   program
     .command("report")
     .description("summary from the chain: operators, tokens and open cycles, vault positions, batches by status")
-    .option("--from-block <n>", "where to start reading events (tokens, batches)", "0")
+    .option(
+      "--from-block <n>",
+      "first block to read events from (tokens, batches; default 0), in pages of --block-range",
+    )
     .action(action(report));
 }
 
-async function report(ctx: Context, opts: { fromBlock: string }): Promise<void> {
+async function report(ctx: Context, opts: { fromBlock?: string }): Promise<void> {
   const provider = await ctx.provider();
   const addresses = await ctx.addresses();
-  const fromBlock = Number(opts.fromBlock);
+  const range = await blockRange(ctx, opts);
   const operators = await new RegistryClient(addresses.registry, provider).listAll();
   const vault = new VaultClient(addresses.vault, provider);
   const vaultContract = SettlementVault__factory.connect(addresses.vault, provider);
-  const allowed = await vaultContract.queryFilter(vaultContract.filters.TokenAllowed(), fromBlock);
+  const allowedRead = await readPaged(
+    (from, to) => vaultContract.queryFilter(vaultContract.filters.TokenAllowed(), from, to),
+    range,
+  );
+  const allowed = allowedRead.events;
   const tokens = [...new Set(allowed.map((e) => e.args.token as string))];
   const tokenReports = [];
   for (const token of tokens) {
@@ -42,7 +50,11 @@ async function report(ctx: Context, opts: { fromBlock: string }): Promise<void> 
   }
   const clearing = UsageClearing__factory.connect(addresses.clearing, provider);
   const reader = new ClearingClient(addresses.clearing, provider);
-  const submitted = await clearing.queryFilter(clearing.filters.BatchSubmitted(), fromBlock);
+  const submittedRead = await readPaged(
+    (from, to) => clearing.queryFilter(clearing.filters.BatchSubmitted(), from, to),
+    range,
+  );
+  const submitted = submittedRead.events;
   const byStatus: Record<string, number> = Object.fromEntries(BATCH_STATUS.slice(1).map((s) => [s, 0]));
   const batches = [];
   for (const event of submitted) {
@@ -55,7 +67,17 @@ async function report(ctx: Context, opts: { fromBlock: string }): Promise<void> 
       ...batch,
     });
   }
-  const lines = [`chain ${await ctx.chainId()}, registry ${addresses.registry}`, `operators (${operators.length}):`];
+  const events = {
+    fromBlock: range.fromBlock,
+    toBlock: range.toBlock,
+    blockRange: range.blockRange,
+    requests: allowedRead.requests + submittedRead.requests,
+  };
+  const lines = [
+    `chain ${await ctx.chainId()}, registry ${addresses.registry}`,
+    `events of blocks ${range.fromBlock}..${range.toBlock} (${events.requests} request(s) of at most ${range.blockRange} blocks)`,
+    `operators (${operators.length}):`,
+  ];
   for (const op of operators) lines.push(`  #${op.id} ${op.tadigs.join(",")} ${op.status} admin ${op.admin}`);
   for (const t of tokenReports) {
     lines.push(
@@ -74,7 +96,14 @@ async function report(ctx: Context, opts: { fromBlock: string }): Promise<void> 
       .join(", ")}`,
   );
   ctx.out.result(
-    { chainId: await ctx.chainId(), addresses, operators, tokens: tokenReports, batches: { byStatus, list: batches } },
+    {
+      chainId: await ctx.chainId(),
+      addresses,
+      events,
+      operators,
+      tokens: tokenReports,
+      batches: { byStatus, list: batches },
+    },
     lines,
   );
 }

@@ -18,6 +18,7 @@ import { cdrFormatOfPath } from "@roamledger/sdk/node";
 import {
   agreementView,
   batchOfLaneRoot,
+  cdrIngestOptions,
   ensureTermsCached,
   parseBytes32,
   parseDirection,
@@ -141,13 +142,7 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
 
   const view = await agreementView(ctx, agreementId, direction, givenStart);
   const { result, sha256 } = await readCdrBatchFile(ctx, file, {
-    agreementId,
-    direction,
-    sharedSecret: secret,
-    validFrom: view.terms.validFrom,
-    validUntil: view.terms.validUntil,
-    periodLength: view.terms.periodLength,
-    tariff: ratingTariff(view.baseTariff),
+    ...cdrIngestOptions(view, direction, secret),
     batchPeriod: givenStart !== undefined && givenEnd !== undefined ? { start: givenStart, end: givenEnd } : undefined,
     format: opts.format,
     progress: opts.progress,
@@ -209,7 +204,7 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
   }
 
   // 2. The root stored already: reported, nothing sent.
-  const stored = await batchOfLaneRoot(contract, agreementId, direction, root);
+  const stored = await batchOfLaneRoot(ctx, contract, agreementId, direction, root);
   if (stored !== undefined) {
     if (earlier !== undefined) journal.update({ state: "done", result: { batchId: stored } });
     const batch = await new ClearingClient(clearingAddress, provider).getBatch(stored);
