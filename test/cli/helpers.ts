@@ -3,8 +3,10 @@
  *
  * The CLI runs as the published bin would (`node cli/dist/bin.js`): the packages' own builds, `sdk/dist` and `cli/dist`,
  * when they are up to date with their sources (`npm test` builds them before the tests), else the sources transpiled
- * once into a temporary directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
- * through `ts-node`, as `npm run roamledger` does.
+ * once into a temporary directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One
+ * test also runs it through `ts-node`, as `npm run roamledger` does. A child costs about half a second of CPU before it
+ * does anything, so a file shares one node and one deployment ({@link cliSuite}, snapshots), and what needs no process
+ * of its own (help texts) runs in this one ({@link runCliInProcess}): docs/ARCHITECTURE.md, section 13.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
