@@ -30,13 +30,13 @@ const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
  * others follow in path order. A file missing here only runs later than it could.
  */
 const LONGEST_FIRST = [
-  "test/integration/real-nodes.test.ts",
-  "test/cli/cli.test.ts",
-  "test/cli/ops-commands.test.ts",
-  "test/cli/deployments.test.ts",
   "test/cli/month.test.ts",
+  "test/cli/ops-commands.test.ts",
+  "test/integration/real-nodes.test.ts",
+  "test/cli/deployments.test.ts",
   "test/sdk/package.test.ts",
   "test/examples/examples.test.ts",
+  "test/cli/cli.test.ts",
   "test/sdk/netting.differential.test.ts",
   "test/sdk/cdr.test.ts",
   "test/sdk/fastCsv.test.ts",

@@ -35,8 +35,8 @@ describeUnlessCoverage("roamledger deployment records (two hardhat nodes on chai
   let bin: string[];
   let elsewhere: string;
   let outDir: string;
-  /** The deployment id and record directory `deploy` reported for each node. */
-  const records: { id: string; dir: string }[] = [];
+  /** The deployment id, record directory and addresses `deploy` reported for each node. */
+  const records: { id: string; dir: string; addresses: Record<string, string> }[] = [];
 
   const cli = (node: NodeProcess, args: string[], key?: { privateKey: string }, cwd: string = ROOT) =>
     runCli(
@@ -80,7 +80,11 @@ describeUnlessCoverage("roamledger deployment records (two hardhat nodes on chai
       const genesis = await rpc<{ hash: string }>(nodes[i].url, "eth_getBlockByNumber", ["0x0", false]);
       expect(result.deploymentId).to.equal(`chain-31337-${genesis.hash.slice(2, 10)}`);
       expect(result.deploymentDir).to.equal(path.join(ROOT, "deploy", "deployments", result.deploymentId as string));
-      records.push({ id: result.deploymentId as string, dir: result.deploymentDir as string });
+      records.push({
+        id: result.deploymentId as string,
+        dir: result.deploymentDir as string,
+        addresses: result.addresses as Record<string, string>,
+      });
       // The first run reports every contract it deployed and the calls it sent.
       expect(result.changed).to.equal(true);
       const deployed = result.deployed as { contract: string; address: string }[];
@@ -104,11 +108,12 @@ describeUnlessCoverage("roamledger deployment records (two hardhat nodes on chai
     for (const { dir } of records) expect(existsSync(path.join(dir, "deployed_addresses.json"))).to.equal(true);
   });
 
-  it("should report nothing deployed and nothing sent on a re-run", async () => {
+  it("should report nothing deployed and nothing sent on a re-run (the same addresses)", async () => {
     const height = await rpc<string>(nodes[0].url, "eth_blockNumber");
     const again = ok(await cli(nodes[0], ["deploy", "--parameters", PARAMETERS], deployer, elsewhere));
     expect(again).to.deep.include({ deploymentId: records[0].id, changed: false, deployed: [], calls: 0 });
     expect(again.transactions).to.equal(0);
+    expect(again.addresses).to.deep.equal(records[0].addresses);
     expect(await rpc<string>(nodes[0].url, "eth_blockNumber")).to.equal(height);
   });
 

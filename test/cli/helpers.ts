@@ -3,20 +3,20 @@
  *
  * The CLI runs as the published bin would (`node cli/dist/bin.js`): the packages' own builds, `sdk/dist` and `cli/dist`,
  * when they are up to date with their sources (`npm test` builds them before the tests), else the sources transpiled
- * once into a temporary directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One test also runs it
- * through `ts-node`, as `npm run roamledger` does.
+ * once into a temporary directory (seconds; ts-node would transpile it again in every one of the dozens of runs). One
+ * test also runs it through `ts-node`, as `npm run roamledger` does. A child costs about half a second of CPU before it
+ * does anything, so a file shares one node and one deployment ({@link cliSuite}, snapshots), and what needs no process
+ * of its own (help texts) runs in this one ({@link runCliInProcess}): docs/ARCHITECTURE.md, section 13.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider, keccak256, Mnemonic, toUtf8Bytes, ZeroHash } from "ethers";
 import ts from "typescript";
 
-import { VaultClient } from "../../sdk/src/clients/vault";
-import { MockStablecoin__factory } from "../../sdk/src/typechain";
-
-import { ROOT, runProcess } from "../helpers/processes";
+import { ROOT, runProcess, startHardhatNode, stopAllProcesses, type NodeProcess } from "../helpers/processes";
 
 export { ROOT };
 
@@ -180,19 +180,17 @@ export async function runCli(
     signal,
     stdout,
     stderr,
-    json: () => {
-      try {
-        return JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
-      } catch {
-        throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
-      }
-    },
+    json: () => parseJson(stdout, stderr),
   };
 }
 
-/*//////////////////////////////////////////////////////////////////////////
-                   A DEPLOYED SUITE WITH ONE AGREEMENT (shared setup)
-//////////////////////////////////////////////////////////////////////////*/
+function parseJson(stdout: string, stderr: string): Record<string, unknown> & { ok: boolean } {
+  try {
+    return JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
+  } catch {
+    throw new Error(`stdout is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
+  }
+}
 
 /** The `hardhat node` accounts the CLI suites play: the consortium holds every role on a local node. */
 export function cliParties() {
@@ -203,101 +201,86 @@ export function cliParties() {
 /** `ROAMLEDGER_PRIVATE_KEY` of a wallet. */
 export const keyOf = (wallet: { privateKey: string }) => ({ ROAMLEDGER_PRIVATE_KEY: wallet.privateKey });
 
-/** What {@link setUpAgreement} leaves on the node. */
-export interface AgreementSetup {
-  /** The 6-decimal test token, allowed by the vault. */
-  token: string;
-  agreementId: string;
-  /** The agreement's start (a day boundary after the node's time): periods of 30 days, window 7, grace 3. */
-  validFrom: bigint;
-  /** The deployment's addresses by the CLI's names (`clearing`, `settlement`...). */
-  addresses: Record<string, string>;
+/*//////////////////////////////////////////////////////////////////////////
+                        THE CLI IN THIS PROCESS
+//////////////////////////////////////////////////////////////////////////*/
+
+/**
+ * Runs the CLI's program in this process: `main` of cli/src (what `bin.js` runs), its stdout and stderr captured
+ * (neither a terminal), its environment `env` alone (nothing of the caller's). For runs that need no chain and check only
+ * what the program prints and returns (help texts, argument validation): a child process costs about 0.5 s of CPU to
+ * load ethers and the SDK, this costs nothing after the first. What only a real process shows (its exit code as the
+ * shell sees it, stdout/stderr separation, EPIPE, a terminal, a crash and its re-run) runs through {@link runCli}.
+ */
+export async function runCliInProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const { main } = await import("../../cli/src");
+  let stdout = "";
+  let stderr = "";
+  const code = await main(["node", "roamledger", ...args], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
+  });
+  return { code, signal: null, stdout, stderr, json: () => parseJson(stdout, stderr) };
+}
+
+/*//////////////////////////////////////////////////////////////////////////
+                 ONE NODE FOR A FILE, SNAPSHOTS INSTEAD OF REDEPLOYING
+//////////////////////////////////////////////////////////////////////////*/
+
+/** What {@link cliSuite} gives the tests of a `describe`: filled in by its `before` hook. */
+export interface CliSuite {
+  node: NodeProcess;
+  /** A temporary directory of the file's (removed in `after`). */
+  dir: string;
+  /** The CLI's command line (`node <bin>`), see {@link cliBin}. */
+  bin: string[];
+  provider: JsonRpcProvider;
+  /** The file's deployment id (with the test process's pid) and its record, removed in `after`. */
+  deploymentId: string;
+  deploymentDir: string;
 }
 
 /**
- * Through the CLI (as an operator would): deploys the suite under `deploymentId`, allows and mints a 6-decimal test
- * token, registers alice (#1, DEUD1, visited network of direction 0) and bob (#2, GBRCN, home network), publishes
- * {@link tariffJson} and makes an agreement between them (alice's signer offers, bob accepts). Nothing more: a suite
- * that tests these commands themselves is test/cli/cli.test.ts.
+ * The setup every CLI suite repeats, as mocha hooks of the calling `describe`: `before` makes a temporary directory,
+ * finds the CLI's bin and starts a `hardhat node` (its own process, a port the system picks); `after` (run even when a
+ * test or `before` failed) stops every child process still running, the node included, and removes the directory and
+ * the deployment record. Call it at the top of a `describe` callback; the returned object is filled in by `before`.
  */
-export async function setUpAgreement(
-  cli: (args: string[], env?: Record<string, string | undefined>) => Promise<CliRun>,
-  options: { url: string; dir: string; deploymentId: string },
-): Promise<AgreementSetup> {
-  const { deployer, alice, bob, aliceSigner, bobSigner, alicePayout, bobPayout, consortium } = cliParties();
-  const ok = (run: CliRun) => {
-    const result = run.json();
-    if (!result.ok || run.code !== 0) throw new Error(`setup: ${run.stdout}\n${run.stderr}`);
-    return result;
-  };
-  const params = ["--parameters", "deploy/parameters/localhost.json", "--deployment-id", options.deploymentId];
-  const deployed = ok(await cli(["--json", "deploy", ...params], keyOf(deployer)));
-  const addresses = deployed.addresses as Record<string, string>;
-  const provider = new JsonRpcProvider(options.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  try {
-    const stable = await new MockStablecoin__factory(deployer.connect(provider)).deploy("USD Coin", "USDC", 6);
-    const token = await stable.getAddress();
-    const governor = consortium.connect(provider);
-    const vault = new VaultClient(addresses.vault, governor);
-    await (await governor.sendTransaction(vault.build.allowToken(token, 7n * 86_400n))).wait();
-    for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * 10n ** 6n)).wait();
-    const tariffFile = path.join(options.dir, "tariff.json");
-    writeFileSync(tariffFile, JSON.stringify(tariffJson()));
-    const register = async () => {
-      for (const [tadig, admin, payout, signer] of [
-        ["DEUD1", alice, alicePayout, aliceSigner],
-        ["GBRCN", bob, bobPayout, bobSigner],
-      ] as const) {
-        const args = [
-          "--tadig",
-          tadig,
-          "--admin",
-          admin.address,
-          "--payout",
-          payout.address,
-          "--signer",
-          signer.address,
-        ];
-        ok(await cli(["--json", "operator", "register", ...args], keyOf(consortium)));
-      }
-    };
-    // Different keys (the consortium registers, the deployer publishes): no nonce is shared, so both run at once.
-    const [, published] = await Promise.all([
-      register(),
-      cli(["--json", "tariff", "publish", tariffFile], keyOf(deployer)),
-    ]);
-    const tariffId = ok(published).tariffId as string;
-    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-    const validFrom = (now / 86_400n) * 86_400n + 86_400n;
-    const condition = { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 };
-    const terms = {
-      proposer: 1,
-      token,
-      validFrom: String(validFrom),
-      validUntil: String(validFrom + 360n * 86_400n),
-      periodLength: 30 * 86_400,
-      disputeWindow: 7 * 86_400,
-      submissionGrace: 3 * 86_400,
-      noticePeriod: 90 * 86_400,
-      baseTariff: [tariffId, tariffId],
-      discountTariff: [ZeroHash, ZeroHash],
-      conditions: [condition, condition],
-      documentCommitment: keccak256(toUtf8Bytes("alpha-beta roaming agreement")),
-    };
-    const termsFile = path.join(options.dir, "terms.json");
-    writeFileSync(termsFile, JSON.stringify(terms));
-    const offerFile = path.join(options.dir, "offer.json");
-    ok(
-      await cli(
-        ["--json", "offer", "create", termsFile, "--counterparty", "2", "--out", offerFile],
-        keyOf(aliceSigner),
-      ),
-    );
-    const agreementId = ok(await cli(["--json", "offer", "accept", offerFile], keyOf(bob))).agreementId as string;
-    return { token, agreementId, validFrom, addresses };
-  } finally {
-    provider.destroy();
-  }
+export function cliSuite(name: string): CliSuite {
+  const suite = {
+    deploymentId: `${name}-${process.pid}`,
+    deploymentDir: path.join(ROOT, "deploy", "deployments", `${name}-${process.pid}`),
+  } as CliSuite;
+  before(async function () {
+    suite.dir = mkdtempSync(path.join(tmpdir(), `roamledger-${name}-`));
+    suite.bin = ["node", await cliBin(path.join(suite.dir, "dist"))];
+    suite.node = await startHardhatNode();
+    suite.provider = new JsonRpcProvider(suite.node.url, undefined, {
+      staticNetwork: true,
+      pollingInterval: 100,
+      cacheTimeout: -1,
+    });
+  });
+  after(async () => {
+    suite.provider?.destroy();
+    await stopAllProcesses(); // the node, and any CLI child a failed test left running
+    if (suite.dir !== undefined) rmSync(suite.dir, { recursive: true, force: true });
+    rmSync(suite.deploymentDir, { recursive: true, force: true });
+  });
+  return suite;
+}
+
+/**
+ * Takes a snapshot of the node's state (`evm_snapshot`): the chain, its clock and every account's nonce, as they are
+ * now. {@link revertTo} returns to it; a snapshot is used once.
+ */
+export const snapshotOf = (url: string): Promise<string> => rpc<string>(url, "evm_snapshot");
+
+/** Returns the node to a snapshot of {@link snapshotOf} (`evm_revert`); fails if the node does not know it. */
+export async function revertTo(url: string, snapshot: string): Promise<void> {
+  const reverted = await rpc<boolean>(url, "evm_revert", [snapshot]);
+  if (reverted !== true) throw new Error(`evm_revert ${snapshot}: the node has no such snapshot`);
 }
 
 /*//////////////////////////////////////////////////////////////////////////

@@ -5,8 +5,7 @@
  * (exit 1). The suite is deployed with a governor delay of one hour, passed with `evm_increaseTime`.
  */
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 
@@ -23,15 +22,12 @@ import {
   advanceTime,
   agreementTermsJson,
   blockNumberOf,
-  cliBin,
+  cliSuite,
   expectError,
   expectOk,
   localParameters,
   nodeWallet,
-  ROOT,
   runCli,
-  startHardhatNode,
-  stopAllProcesses,
   tariffJson,
   type CliRun,
   type NodeProcess,
@@ -44,8 +40,8 @@ const UNIT = 1_000_000n; // the test token has 6 decimals
 const iso = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
 
 describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governance", function () {
-  const deploymentId = `cli-ops-test-${process.pid}`;
-  const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
+  const suite = cliSuite("cli-ops-test");
+  const { deploymentId, deploymentDir } = suite;
   const [deployer, alice, bob, aliceSigner, bobSigner] = [0, 1, 2, 3, 4].map(nodeWallet);
   const consortium = nodeWallet(7); // every role (deploy/parameters/localhost.json)
   const carol = nodeWallet(8);
@@ -85,14 +81,7 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
   };
 
   before(async function () {
-    dir = mkdtempSync(path.join(tmpdir(), "roamledger-cli-ops-"));
-    bin = ["node", await cliBin(path.join(dir, "dist"))];
-    node = await startHardhatNode();
-    provider = new JsonRpcProvider(node.url, undefined, {
-      staticNetwork: true,
-      pollingInterval: 100,
-      cacheTimeout: -1,
-    });
+    ({ node, dir, bin, provider } = suite); // a node, a directory and the CLI's bin, from cliSuite's `before`
     const parameters = localParameters(path.join(dir, "parameters.json"), { governorDelay: Number(HOUR) });
     expectOk(await cli(["deploy", "--parameters", parameters, "--deployment-id", deploymentId], deployer));
     const record = JSON.parse(readFileSync(path.join(deploymentDir, "deployed_addresses.json"), "utf8")) as Record<
@@ -133,13 +122,6 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
     };
     const signature = await agreements.signOffer(aliceSigner, offer);
     agreementId = (await agreements.connect(bob.connect(provider)).acceptOffer(offer, signature)).agreementId;
-  });
-
-  after(async () => {
-    provider?.destroy();
-    await stopAllProcesses(); // the node, and any CLI child a failed test left running
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    rmSync(deploymentDir, { recursive: true, force: true });
   });
 
   it("governance allow-token: schedules, refuses to execute early (exit 2, the time named), executes after the delay, once", async () => {
