@@ -13,7 +13,7 @@ import { encryptKeystoreJsonSync, JsonRpcProvider, keccak256, toUtf8Bytes, Walle
 
 import { CapacityKind, emptySlice, emptySpectrum, encodeLabel } from "../../sdk/src/capacity/terms";
 import { writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
-import { computeTariffId } from "../../sdk/src/clients/agreements";
+import { computeTariffId, parseTariff } from "../../sdk/src/rating/tariff";
 import { CapacityClient } from "../../sdk/src/clients/capacity";
 import { ClearingClient } from "../../sdk/src/clients/clearing";
 import { VaultClient } from "../../sdk/src/clients/vault";
@@ -315,7 +315,7 @@ describeUnlessCoverage("roamledger CLI (hardhat node in its own process)", funct
     const tariffFile = path.join(dir, "tariff.json");
     writeFileSync(tariffFile, JSON.stringify(tariffJson()));
     const published = ok(await cli(["--json", "tariff", "publish", tariffFile], as(deployer)));
-    const tariffId = computeTariffId(tariffJson() as never);
+    const tariffId = computeTariffId(parseTariff(tariffJson()));
     expect(published).to.include({ tariffId, status: "published" });
     expect(ok(await cli(["--json", "tariff", "publish", tariffFile], as(deployer))).status).to.equal(
       "already-published",

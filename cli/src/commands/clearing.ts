@@ -25,7 +25,6 @@ import {
   FraudKind,
   reconcileBatches,
   RejectCode,
-  type Service,
   type UsageClearing,
   UsageClearing__factory,
   RESOLUTION_TYPES,
@@ -40,7 +39,6 @@ import {
   parseDirection,
   parseUint,
   publishedTariff,
-  ratingTariff,
   tokenDecimals,
 } from "../chain";
 import { readCdrFile } from "../cdrfile";
@@ -368,7 +366,7 @@ async function returnRecords(
     validFrom: view.terms.validFrom,
     validUntil: view.terms.validUntil,
     periodLength: view.terms.periodLength,
-    tariff: ratingTariff(view.baseTariff),
+    tariff: view.baseTariff,
   });
   const prepared = prepareBatch(result, {
     agreementId: header.agreementId,
@@ -399,7 +397,7 @@ async function returnRecords(
   const report = reconcileBatches({
     home: { subscribers: new Set(prepared.leaves.map((l) => l.subscriberHash)) },
     batches: [reconcileBatch],
-    increments: new Map(view.baseTariff.plans.map((p) => [Number(p.service) as Service, BigInt(p.increment)])),
+    increments: new Map(view.baseTariff.plans.map((p) => [p.service, p.increment])),
     validity: { from: view.terms.validFrom, until: view.terms.validUntil },
   });
   const selected = report.fraud.filter(

@@ -7,7 +7,6 @@ import type { Command } from "commander";
 import {
   prepareBatch,
   ClearingClient,
-  type Service,
   FraudKind,
   buildDisputes,
   buildFraudProofs,
@@ -16,7 +15,7 @@ import {
   type ReconciliationReport,
   type BatchHeader,
 } from "@roamledger/sdk";
-import { agreementView, headerOfRoot, parseBytes32, parseDirection, ratingTariff, type AgreementView } from "../chain";
+import { agreementView, headerOfRoot, parseBytes32, parseDirection, type AgreementView } from "../chain";
 import { readCdrFile } from "../cdrfile";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
@@ -80,7 +79,7 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
     validFrom: view.terms.validFrom,
     validUntil: view.terms.validUntil,
     periodLength: view.terms.periodLength,
-    tariff: ratingTariff(view.baseTariff),
+    tariff: view.baseTariff,
     progress: opts.progress,
   };
   const { result } = await readCdrFile(ctx, batchFile, ingest);
@@ -112,7 +111,7 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
   const report = reconcileBatches({
     home: { subscribers, records: home.result.leaves },
     batches: [batch],
-    increments: new Map(view.baseTariff.plans.map((p) => [Number(p.service) as Service, BigInt(p.increment)])),
+    increments: new Map(view.baseTariff.plans.map((p) => [p.service, p.increment])),
     validity: { from: view.terms.validFrom, until: view.terms.validUntil },
   });
   return { view, header: found.header, batch, report };

@@ -7,7 +7,8 @@ import {
   batchHeaderTypedData,
   hashAgreementTerms,
   signBatchHeader,
-  type AgreementTariff,
+  parseTariff,
+  type Tariff,
 } from "../../../sdk/src";
 import { accessTariff, DAY, discountTariff, PERIOD, signedOffer } from "../../helpers/agreements";
 import {
@@ -54,8 +55,8 @@ const NO_TOTALS: Totals = { services: [], volumes: [], recordCounts: [], taxes: 
 const ONE_SMS = { [Svc.SmsMO]: [1n] };
 
 /** A base tariff whose SMS costs 1e9 tokens, so that a batch can charge more than uint88 holds. */
-function dearTariff(): AgreementTariff {
-  return {
+function dearTariff(): Tariff {
+  return parseTariff({
     plans: [
       {
         service: Svc.SmsMO,
@@ -65,7 +66,7 @@ function dearTariff(): AgreementTariff {
         unbalancedTiers: [],
       },
     ],
-  };
+  });
 }
 
 /** The fixture with alice's signer key revoked by alice. */
