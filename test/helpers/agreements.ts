@@ -10,7 +10,6 @@ import {
   documentCommitment,
   hashAgreementOffer,
   normalizeTerms,
-  OFFER_TYPES,
   signAmendment,
   signOffer,
   type AgreementAmendment,
@@ -19,6 +18,7 @@ import {
   type AgreementTerms,
   type TypedDataSigner,
 } from "../../sdk/src";
+import { OFFER_TYPES } from "../../sdk/src/typedData/agreements";
 import type { MockStablecoin } from "../../sdk/src/typechain";
 import { deployRegistryWithOperators, type RegistryFixture } from "./fixtures";
 import { Kind, Svc } from "./rating";

@@ -4,13 +4,10 @@ import { AbiCoder, keccak256, type ContractRunner, type TransactionRequest } fro
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
 import {
-  AGREEMENTS_DOMAIN_NAME,
   AgreementsClient,
-  AgreementsTransactionBuilder,
   InvalidArgumentError,
   RoamLedgerContractError,
   RoamingAgreements__factory,
-  SUITE_ERROR_SOURCES,
   SignerRequiredError,
   agreementIdOf,
   agreementsDomain,
@@ -36,6 +33,9 @@ import {
   type Tariff,
   type AgreementTerms,
 } from "../../sdk/src";
+import { AGREEMENTS_DOMAIN_NAME } from "../../sdk/src/typedData/agreements";
+import { AgreementsTransactionBuilder } from "../../sdk/src/clients/agreements";
+import { SUITE_ERROR_SOURCES } from "../../sdk/src/errors";
 import {
   DAY,
   Kind,

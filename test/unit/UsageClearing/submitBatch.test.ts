@@ -2,14 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import {
-  BATCH_HEADER_TYPES,
-  batchHeaderTypedData,
-  hashAgreementTerms,
-  signBatchHeader,
-  parseTariff,
-  type Tariff,
-} from "../../../sdk/src";
+import { batchHeaderTypedData, hashAgreementTerms, signBatchHeader, parseTariff, type Tariff } from "../../../sdk/src";
+import { BATCH_HEADER_TYPES } from "../../../sdk/src/typedData/clearing";
 import { accessTariff, DAY, discountTariff, PERIOD, signedOffer } from "../../helpers/agreements";
 import {
   batchArgs,
