@@ -263,7 +263,9 @@ describe("rating (TypeScript twin of Rating.sol)", function () {
         expectInvalid(() => validatePlan(withTier({ fixedPrice: -1n })), "plan.tiers[1].fixedPrice");
         expectInvalid(() => validatePlan(withTier({ start: U64_MAX + 1n })), "plan.tiers[1].start");
         expectInvalid(() => validatePlan(withTier({ start: 1.5 })), "plan.tiers[1].start");
-        expectInvalid(() => validatePlan(withTier({ start: "1" })), "plan.tiers[1].start");
+        // A decimal string is an integer input (UintLike); hex and padded text are not.
+        expectInvalid(() => validatePlan(withTier({ start: "0x1" })), "plan.tiers[1].start");
+        expectInvalid(() => validatePlan(withTier({ start: " 1" })), "plan.tiers[1].start");
         expectInvalid(() => validatePlan({ ...VOICE, increment: 2n ** 32n }), "plan.increment");
         expectInvalid(() => validatePlan({ ...VOICE, service: 9 as Service }), "plan.service");
         expectInvalid(() => validatePlan({ ...VOICE, kind: 4 as PlanKind }), "plan.kind");
