@@ -20,7 +20,7 @@ const PLANS: Record<"voice" | "data", ServicePlan> = {
   voice: {
     service: Service.VoiceMO,
     kind: PlanKind.Threshold,
-    increment: 60,
+    increment: 60n,
     tiers: [
       { start: 0n, fixedPrice: 0n, linearPrice: (2n * WAD) / 100n },
       { start: 6_000_000n, fixedPrice: 0n, linearPrice: (15n * WAD) / 1000n },
@@ -30,7 +30,7 @@ const PLANS: Record<"voice" | "data", ServicePlan> = {
   data: {
     service: Service.Data,
     kind: PlanKind.Threshold,
-    increment: 1_000,
+    increment: 1_000n,
     tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: WAD / 1000n }],
     unbalancedTiers: [],
   },

@@ -24,6 +24,17 @@ export const SUITE_ABI_CONTRACTS = [
   { name: "RoamLedgerManager", source: "contracts/governance/RoamLedgerManager.sol" },
 ] as const;
 
+/**
+ * The token standards whose errors a suite call can surface (a token reverting inside it): ERC-20 and ERC-1155
+ * (ERC-6093) and ERC-2612 permits (`ERC20Permit`, with its ECDSA, nonce and short-string errors). Only their `error`
+ * fragments are published, deduplicated by name in this order, as `tokenStandardErrorsAbi`.
+ */
+export const TOKEN_STANDARD_ERROR_CONTRACTS = [
+  { name: "IERC20Errors", source: "@openzeppelin/contracts/interfaces/draft-IERC6093.sol" },
+  { name: "IERC1155Errors", source: "@openzeppelin/contracts/interfaces/draft-IERC6093.sol" },
+  { name: "ERC20Permit", source: "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol" },
+] as const;
+
 /** Where the generated module lives, relative to the project root. */
 export const ABIS_FILE = "sdk/src/viem/abis.ts";
 
@@ -68,7 +79,20 @@ export async function renderAbis(root: string = process.cwd()): Promise<string> 
     parts.push(`/** The ABI of \`${contract.name}\` (${contract.source}). */`);
     parts.push(`export const ${abiConstName(contract.name)} = ${JSON.stringify(abi)} as const;`, "");
   }
-  parts.push("/** Every ABI above, by contract name. */");
+  const errors = new Map<string, unknown>();
+  for (const contract of TOKEN_STANDARD_ERROR_CONTRACTS) {
+    for (const fragment of (await readAbi(root, contract)) as { type?: string; name?: string }[]) {
+      if (fragment.type === "error" && fragment.name !== undefined && !errors.has(fragment.name)) {
+        errors.set(fragment.name, fragment);
+      }
+    }
+  }
+  parts.push(
+    "/** The errors of the token standards (ERC-20 and ERC-1155 of ERC-6093, ERC-2612 permits), which a suite call can " +
+      "surface from a token. */",
+  );
+  parts.push(`export const tokenStandardErrorsAbi = ${JSON.stringify([...errors.values()])} as const;`, "");
+  parts.push("/** Every ABI of the suite's contracts above, by contract name. */");
   parts.push("export const roamLedgerAbis = {");
   for (const contract of SUITE_ABI_CONTRACTS) parts.push(`  ${contract.name}: ${abiConstName(contract.name)},`);
   parts.push("} as const;", "");

@@ -1,12 +1,10 @@
 /** Reads from the chain that several commands share: an agreement's terms and tariffs, token decimals, headers. */
-import { Contract, getAddress, isHexString, ZeroAddress, type Provider, type Result } from "ethers";
+import { Contract, getAddress, isHexString, ZeroAddress, type Provider } from "ethers";
 
 import {
   AgreementsClient,
   tariffFromResult,
-  type AgreementTariff,
   ClearingClient,
-  type Service,
   type Tariff,
   type UsageClearing,
   UsageClearing__factory,
@@ -65,30 +63,11 @@ export async function publishedTariff(
   ctx: Context,
   agreements: AgreementsClient,
   tariffId: string,
-): Promise<AgreementTariff> {
+): Promise<Tariff> {
   const filter = agreements.contract.filters.TariffPublished(tariffId);
   const events = await readEvents(ctx, (from, to) => agreements.contract.queryFilter(filter, from, to));
   if (events.length === 0) throw new CliUserError(`tariff ${tariffId} was never published on this chain`, "tariff");
-  return tariffFromResult(events[0].args.tariff as unknown as Result) as unknown as AgreementTariff;
-}
-
-/** The rating engine's shape of a (normalised) tariff. */
-export function ratingTariff(tariff: AgreementTariff): Tariff {
-  const tiers = (list: readonly { start: unknown; fixedPrice: unknown; linearPrice: unknown }[]) =>
-    list.map((t) => ({
-      start: BigInt(t.start as bigint),
-      fixedPrice: BigInt(t.fixedPrice as bigint),
-      linearPrice: BigInt(t.linearPrice as bigint),
-    }));
-  return {
-    plans: tariff.plans.map((p) => ({
-      service: Number(p.service) as Service,
-      kind: Number(p.kind) as 0,
-      increment: BigInt(p.increment),
-      tiers: tiers(p.tiers as never),
-      unbalancedTiers: tiers(p.unbalancedTiers as never),
-    })),
-  } as Tariff;
+  return tariffFromResult(events[0].args.tariff);
 }
 
 /** What clearing needs of an agreement: its terms in force at `at` and the direction's base tariff. */
@@ -99,7 +78,7 @@ export interface AgreementView {
   /** The terms version in force (the one `terms` are). */
   version: bigint;
   terms: NormalizedTerms;
-  baseTariff: AgreementTariff;
+  baseTariff: Tariff;
   baseTariffId: string;
 }
 
@@ -138,7 +117,7 @@ export function cdrIngestOptions(view: AgreementView, direction: 0 | 1, sharedSe
     validFrom: view.terms.validFrom,
     validUntil: view.terms.validUntil,
     periodLength: view.terms.periodLength,
-    tariff: ratingTariff(view.baseTariff),
+    tariff: view.baseTariff,
   };
 }
 

@@ -19,16 +19,15 @@ import {
   buildRecordTree,
   ingestCdrBatch,
   ingestCdrs,
-  leafTuple,
   PlanKind,
   rate,
-  RECORD_LEAF_TYPES,
   Service,
   writeCdrCsv,
   type IngestOptions,
   type ServicePlan,
   type Tariff,
 } from "../../sdk/src/pure";
+import { leafTuple, RECORD_LEAF_TYPES } from "../../sdk/src/merkle/leaf";
 import { wasmKeccak } from "../../sdk/src/merkle/keccak";
 import { envInt, machine, median, writeReport } from "./common";
 import { generateCdrs } from "../../sdk/src/testing";

@@ -2,7 +2,7 @@
  * The demo's fictional consortium: six operators (TADIG codes in the GSMA format: ISO alpha-3 country + 2 characters,
  * IMSI prefixes = MCC + MNC), the tariffs they publish and the agreements they sign. Pure data: no chain access.
  */
-import { PlanKind, Service, type AgreementTariff, type ServicePlan, type Tariff } from "../../sdk/src";
+import { PlanKind, Service, type ServicePlan, type Tariff } from "../../sdk/src";
 
 export interface Member {
   name: string;
@@ -38,7 +38,7 @@ export const milli = (n: bigint): bigint => (n * WAD) / 1000n;
 const plan = (service: Service, kind: PlanKind, increment: number, tiers: [bigint, bigint][]): ServicePlan => ({
   service,
   kind,
-  increment,
+  increment: BigInt(increment),
   tiers: tiers.map(([start, linearPrice]) => ({ start, fixedPrice: 0n, linearPrice })),
   unbalancedTiers: [],
 });
@@ -70,14 +70,14 @@ export const DISCOUNT: Tariff = {
     {
       service: Service.VoiceMO,
       kind: PlanKind.Ratio,
-      increment: 60,
+      increment: 60n,
       tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: milli(30n) }],
       unbalancedTiers: [{ start: 0n, fixedPrice: 0n, linearPrice: milli(40n) }],
     },
     {
       service: Service.Data,
       kind: PlanKind.BackToFirst,
-      increment: 1024,
+      increment: 1024n,
       tiers: [
         { start: 0n, fixedPrice: 0n, linearPrice: (2n * WAD) / 1000n },
         { start: 50_000_000_000n, fixedPrice: 0n, linearPrice: (15n * WAD) / 10_000n },
@@ -88,7 +88,7 @@ export const DISCOUNT: Tariff = {
 };
 
 /** A rating-engine tariff in the shape the contracts' bindings take (mutable arrays). */
-export function onChainTariff(tariff: Tariff): AgreementTariff {
+export function onChainTariff(tariff: Tariff): Tariff {
   return {
     plans: tariff.plans.map((p) => ({ ...p, tiers: [...p.tiers], unbalancedTiers: [...p.unbalancedTiers] })),
   };

@@ -19,6 +19,7 @@ import {
   periodSettlementAbi,
   roamingAgreementsAbi,
   roamLedgerManagerAbi,
+  tokenStandardErrorsAbi,
   settlementVaultAbi,
   usageChallengesAbi,
   usageClearingAbi,
@@ -101,146 +102,20 @@ export interface ErrorAbiSource {
 
 /**
  * The errors of OpenZeppelin's `AccessManaged` (every suite contract inherits them, so its ABI carries them too; the
- * source is kept for its label). Equality with the TypeChain factory's is tested in `test/sdk/errors.test.ts`.
+ * source is kept for its label), taken by name from the generated `operatorRegistryAbi`. Equality with the TypeChain factory's is tested in `test/sdk/errors.test.ts`.
  */
-const ACCESS_MANAGED_ERRORS: readonly JsonFragment[] = [
-  {
-    inputs: [{ internalType: "address", name: "authority", type: "address" }],
-    name: "AccessManagedInvalidAuthority",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "address", name: "caller", type: "address" },
-      { internalType: "uint32", name: "delay", type: "uint32" },
-    ],
-    name: "AccessManagedRequiredDelay",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "address", name: "caller", type: "address" }],
-    name: "AccessManagedUnauthorized",
-    type: "error",
-  },
-];
+const ACCESS_MANAGED_ERRORS: readonly JsonFragment[] = operatorRegistryAbi.filter(
+  (fragment) => fragment.type === "error" && fragment.name.startsWith("AccessManaged"),
+);
 
 /**
  * The errors of the token standards the suite's contracts call into, which reach a caller as the token's revert: ERC-20
  * and ERC-1155 (ERC-6093, `IERC20Errors`, `IERC1155Errors`) and ERC-2612 permits (`ERC20Permit`, with its ECDSA, nonce
- * and short-string errors). Equality with the TypeChain factories' is tested in `test/sdk/errors.test.ts`.
+ * and short-string errors): `tokenStandardErrorsAbi`, generated from the OpenZeppelin artifacts with the suite's ABIs
+ * (`viem/abis.ts`, `npm run abis`), not repeated here. Equality with the TypeChain factories' is tested in
+ * `test/sdk/errors.test.ts`.
  */
-export const TOKEN_STANDARD_ERRORS: readonly JsonFragment[] = [
-  {
-    inputs: [
-      { internalType: "address", name: "spender", type: "address" },
-      { internalType: "uint256", name: "allowance", type: "uint256" },
-      { internalType: "uint256", name: "needed", type: "uint256" },
-    ],
-    name: "ERC20InsufficientAllowance",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "address", name: "sender", type: "address" },
-      { internalType: "uint256", name: "balance", type: "uint256" },
-      { internalType: "uint256", name: "needed", type: "uint256" },
-    ],
-    name: "ERC20InsufficientBalance",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "address", name: "approver", type: "address" }],
-    name: "ERC20InvalidApprover",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "address", name: "receiver", type: "address" }],
-    name: "ERC20InvalidReceiver",
-    type: "error",
-  },
-  { inputs: [{ internalType: "address", name: "sender", type: "address" }], name: "ERC20InvalidSender", type: "error" },
-  {
-    inputs: [{ internalType: "address", name: "spender", type: "address" }],
-    name: "ERC20InvalidSpender",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "address", name: "sender", type: "address" },
-      { internalType: "uint256", name: "balance", type: "uint256" },
-      { internalType: "uint256", name: "needed", type: "uint256" },
-      { internalType: "uint256", name: "tokenId", type: "uint256" },
-    ],
-    name: "ERC1155InsufficientBalance",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "address", name: "approver", type: "address" }],
-    name: "ERC1155InvalidApprover",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "uint256", name: "idsLength", type: "uint256" },
-      { internalType: "uint256", name: "valuesLength", type: "uint256" },
-    ],
-    name: "ERC1155InvalidArrayLength",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "address", name: "operator", type: "address" }],
-    name: "ERC1155InvalidOperator",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "address", name: "receiver", type: "address" }],
-    name: "ERC1155InvalidReceiver",
-    type: "error",
-  },
-  {
-    inputs: [{ internalType: "address", name: "sender", type: "address" }],
-    name: "ERC1155InvalidSender",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "address", name: "operator", type: "address" },
-      { internalType: "address", name: "owner", type: "address" },
-    ],
-    name: "ERC1155MissingApprovalForAll",
-    type: "error",
-  },
-  { inputs: [], name: "ECDSAInvalidSignature", type: "error" },
-  {
-    inputs: [{ internalType: "uint256", name: "length", type: "uint256" }],
-    name: "ECDSAInvalidSignatureLength",
-    type: "error",
-  },
-  { inputs: [{ internalType: "bytes32", name: "s", type: "bytes32" }], name: "ECDSAInvalidSignatureS", type: "error" },
-  {
-    inputs: [{ internalType: "uint256", name: "deadline", type: "uint256" }],
-    name: "ERC2612ExpiredSignature",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "address", name: "signer", type: "address" },
-      { internalType: "address", name: "owner", type: "address" },
-    ],
-    name: "ERC2612InvalidSigner",
-    type: "error",
-  },
-  {
-    inputs: [
-      { internalType: "address", name: "account", type: "address" },
-      { internalType: "uint256", name: "currentNonce", type: "uint256" },
-    ],
-    name: "InvalidAccountNonce",
-    type: "error",
-  },
-  { inputs: [], name: "InvalidShortString", type: "error" },
-  { inputs: [{ internalType: "string", name: "str", type: "string" }], name: "StringTooLong", type: "error" },
-];
+export const TOKEN_STANDARD_ERRORS: readonly JsonFragment[] = tokenStandardErrorsAbi;
 
 /**
  * Every contract of the suite whose custom errors {@link decodeRoamLedgerError} recognises. To teach the decoder a new

@@ -7,79 +7,78 @@
  *
  * @packageDocumentation
  */
-export * from "./governance";
-export * from "./tadig";
-export * from "./errors";
-export * from "./clients/registry";
-export * from "./typedData/agreements";
-export * from "./clients/agreements";
-export * from "./rating";
-export * from "./netting";
-export * from "./clients/vault";
-
+export * from "./pure";
+export { AgreementsClient, termsFromResult } from "./clients/agreements";
+export type { AgreementInfo, AgreementStatusName, AmendParams, TariffRecordInfo } from "./clients/agreements";
+export { CapacityClient, slaBreachIdOf, slaCreditRef } from "./clients/capacity";
 export type {
-  OperatorRegistry,
-  OperatorRegistryInterface,
-  OperatorViewStruct,
-  OperatorViewStructOutput,
-  SignerKeyStruct,
-  SignerKeyStructOutput,
-} from "./typechain/contracts/OperatorRegistry";
-export type { RoamLedgerManager, RoamLedgerManagerInterface } from "./typechain/contracts/governance/RoamLedgerManager";
+  BandPlanInfo,
+  CapacityClassInfo,
+  CreatedClass,
+  NumberedBandPlan,
+  SlaBreachRecord,
+  SlaBreachResult,
+  SlaCredit,
+  SpectrumPreflight,
+} from "./clients/capacity";
+export {
+  BATCH_STATUS,
+  ClearingClient,
+  DISPUTE_CODES,
+  FRAUD_KINDS,
+  REJECT_CODES,
+  SettlementClient,
+} from "./clients/clearing";
+export type { BatchInfo, RecordMultiProofArg, RecordProofArg, SubmittedBatch } from "./clients/clearing";
+export { MARKET_LIMITS, MarketClient, marketPrice } from "./clients/market";
 export type {
-  RoamingAgreements,
-  RoamingAgreementsInterface,
-  AgreementStruct,
-  AgreementStructOutput,
-  AgreementTermsStruct,
-  AgreementTermsStructOutput,
-  AmendmentStruct,
-  OfferStruct,
-  TariffStruct,
-  TariffRecordStruct,
-  TermsVersionStruct,
-} from "./typechain/contracts/RoamingAgreements";
-export { OperatorRegistry__factory } from "./typechain/factories/contracts/OperatorRegistry__factory";
-export { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
-export { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";
-export type { SettlementVault, SettlementVaultInterface } from "./typechain/contracts/SettlementVault";
-export { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
-export type { UsageClearing, UsageClearingInterface } from "./typechain/contracts/UsageClearing";
-export { UsageClearing__factory } from "./typechain/factories/contracts/UsageClearing__factory";
-export type { PeriodSettlement, PeriodSettlementInterface } from "./typechain/contracts/PeriodSettlement";
-export { PeriodSettlement__factory } from "./typechain/factories/contracts/PeriodSettlement__factory";
-/** Sends a built `{ to, data, value }` with a signer and waits for its receipt, reverts decoded (as the clients do). */
-export { sendBuilt, type RevertDecoder } from "./clients/send";
-export * from "./cdr";
-export * from "./typedData/clearing";
-export * from "./merkle";
-export * from "./reconcile";
-export * from "./clients/clearing";
-export * from "./capacity";
-export * from "./clients/capacity";
-export * from "./clients/market";
-export * from "./deployments";
+  BidPlacedResult,
+  CapacityBid,
+  CapacityListing,
+  ListedResult,
+  MarketBuyOptions,
+  MarketDeliveryOptions,
+  MarketOpenOptions,
+  MarketRangeOptions,
+} from "./clients/market";
+export { REGISTRY_LIMITS, RegistryClient } from "./clients/registry";
 export type {
-  CapacityToken,
-  CapacityTokenInterface,
-  BandPlanStruct,
-  BandPlanStructOutput,
-  ClassInfoStruct,
-  ClassInfoStructOutput,
-  ClassTermsStruct,
-  ClassTermsStructOutput,
-  SliceTermsStruct,
-  SliceTermsStructOutput,
-  SpectrumTermsStruct,
-  SpectrumTermsStructOutput,
-} from "./typechain/contracts/CapacityToken";
-export { CapacityToken__factory } from "./typechain/factories/contracts/CapacityToken__factory";
+  BuiltTransaction,
+  ListOptions,
+  OperatorInfo,
+  OperatorStatusName,
+  RegisterOperatorParams,
+  RegisterResult,
+} from "./clients/registry";
+export { sendBuilt } from "./clients/send";
+export type { RevertDecoder } from "./clients/send";
+export { PERMIT_DEFAULT_TTL, VaultClient } from "./clients/vault";
 export type {
-  CapacityMarket,
-  CapacityMarketInterface,
-  BidStruct,
-  BidStructOutput,
-  ListingStruct,
-  ListingStructOutput,
-} from "./typechain/contracts/CapacityMarket";
+  VaultAccountInfo,
+  VaultBilateralGross,
+  VaultDepositOptions,
+  VaultMemberInfo,
+  VaultPageOptions,
+  VaultPermitOptions,
+  VaultPermitSignature,
+  VaultPermitSignatureLike,
+  VaultProcessQueueResult,
+  VaultQueuedObligation,
+  VaultTokenConfig,
+} from "./clients/vault";
+export type { CapacityMarket } from "./typechain/contracts/CapacityMarket";
+export type { CapacityToken } from "./typechain/contracts/CapacityToken";
+export type { OperatorRegistry } from "./typechain/contracts/OperatorRegistry";
+export type { PeriodSettlement } from "./typechain/contracts/PeriodSettlement";
+export type { RoamingAgreements } from "./typechain/contracts/RoamingAgreements";
+export type { SettlementVault } from "./typechain/contracts/SettlementVault";
+export type { UsageClearing } from "./typechain/contracts/UsageClearing";
+export type { RoamLedgerManager } from "./typechain/contracts/governance/RoamLedgerManager";
 export { CapacityMarket__factory } from "./typechain/factories/contracts/CapacityMarket__factory";
+export { CapacityToken__factory } from "./typechain/factories/contracts/CapacityToken__factory";
+export { OperatorRegistry__factory } from "./typechain/factories/contracts/OperatorRegistry__factory";
+export { PeriodSettlement__factory } from "./typechain/factories/contracts/PeriodSettlement__factory";
+export { RoamingAgreements__factory } from "./typechain/factories/contracts/RoamingAgreements__factory";
+export { SettlementVault__factory } from "./typechain/factories/contracts/SettlementVault__factory";
+export { UsageClearing__factory } from "./typechain/factories/contracts/UsageClearing__factory";
+export { RoamLedgerManager__factory } from "./typechain/factories/contracts/governance/RoamLedgerManager__factory";

@@ -1,13 +1,27 @@
 /**
- * Input validation shared by the SDK's builders and clients (not part of the public API): each helper normalises one
- * value or throws an {@link InvalidArgumentError} naming the field, before anything is sent. Pure: browser-safe.
+ * Input validation shared by the SDK's builders and clients (only {@link UintLike} is part of the public API): each
+ * helper normalises one value or throws an {@link InvalidArgumentError} naming the field, before anything is sent.
+ * Pure: browser-safe.
  */
 import { getAddress, isHexString, ZERO_ADDRESS } from "./encoding";
 import { InvalidArgumentError } from "./errors";
 
 /**
- * An integer: a bigint, a safe-integer number, or a string of decimal digits (`"0"`, `"50000000000000000"`, with an
- * optional leading `-`), the form JSON written by the CLI (and `JSON.stringify` with bigints as strings) takes.
+ * The one integer input type of the SDK: every function, builder and client that takes an integer (an id, an amount,
+ * a volume, a time, a count) takes a `UintLike` and reads it exactly, through one validating converter (`toUint`),
+ * into a `bigint`; outputs are always `bigint`.
+ *
+ * Accepted:
+ * - a `bigint`;
+ * - a safe-integer `number` (`Number.isSafeInteger`: at most 2^53 - 1 in magnitude);
+ * - a string of decimal digits (`"0"`, `"50000000000000000"`), read exactly at any size: the form JSON written by
+ *   the CLI (and `JSON.stringify` with bigints as strings) takes, so such JSON goes back into the SDK after a plain
+ *   `JSON.parse`.
+ *
+ * Refused, with an {@link InvalidArgumentError} naming the field: fractions (`1.5`, `"1.5"`), unsafe numbers
+ * (`2 ** 53`, which has lost its exact value already), exponents (`"1e3"`), hex (`"0x1"`), signs other than a leading
+ * `-` (which then fails the range check of an unsigned field), spaces, the empty string, anything else; and a value out
+ * of the field's range (e.g. `"must be an unsigned integer of 32 bits"`).
  */
 export type UintLike = bigint | number | string;
 

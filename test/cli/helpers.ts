@@ -16,6 +16,9 @@ import { expect } from "chai";
 import { HDNodeWallet, JsonRpcProvider, keccak256, Mnemonic, toUtf8Bytes, ZeroHash } from "ethers";
 import ts from "typescript";
 
+import { VaultClient } from "../../sdk/src/clients/vault";
+import { MockStablecoin__factory } from "../../sdk/src/typechain";
+
 import { ROOT, runProcess, startHardhatNode, stopAllProcesses, type NodeProcess } from "../helpers/processes";
 
 export { ROOT };
@@ -346,3 +349,100 @@ export const agreementTermsJson = (p: { proposer: number; token: string; validFr
   ],
   documentCommitment: keccak256(toUtf8Bytes("alpha-beta roaming agreement")),
 });
+
+/** What {@link setUpAgreement} leaves on the node. */
+export interface AgreementSetup {
+  /** The 6-decimal test token, allowed by the vault. */
+  token: string;
+  agreementId: string;
+  /** The agreement's start (a day boundary after the node's time): periods of 30 days, window 7, grace 3. */
+  validFrom: bigint;
+  /** The deployment's addresses by the CLI's names (`clearing`, `settlement`...). */
+  addresses: Record<string, string>;
+}
+
+/**
+ * Through the CLI (as an operator would): deploys the suite under `deploymentId`, allows and mints a 6-decimal test
+ * token, registers alice (#1, DEUD1, visited network of direction 0) and bob (#2, GBRCN, home network), publishes
+ * {@link tariffJson} and makes an agreement between them (alice's signer offers, bob accepts). Nothing more: a suite
+ * that tests these commands themselves is test/cli/cli.test.ts.
+ */
+export async function setUpAgreement(
+  cli: (args: string[], env?: Record<string, string | undefined>) => Promise<CliRun>,
+  options: { url: string; dir: string; deploymentId: string },
+): Promise<AgreementSetup> {
+  const { deployer, alice, bob, aliceSigner, bobSigner, alicePayout, bobPayout, consortium } = cliParties();
+  const ok = (run: CliRun) => {
+    const result = run.json();
+    if (!result.ok || run.code !== 0) throw new Error(`setup: ${run.stdout}\n${run.stderr}`);
+    return result;
+  };
+  const params = ["--parameters", "deploy/parameters/localhost.json", "--deployment-id", options.deploymentId];
+  const deployed = ok(await cli(["--json", "deploy", ...params], keyOf(deployer)));
+  const addresses = deployed.addresses as Record<string, string>;
+  const provider = new JsonRpcProvider(options.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    const stable = await new MockStablecoin__factory(deployer.connect(provider)).deploy("USD Coin", "USDC", 6);
+    const token = await stable.getAddress();
+    const governor = consortium.connect(provider);
+    const vault = new VaultClient(addresses.vault, governor);
+    await (await governor.sendTransaction(vault.build.allowToken(token, 7n * 86_400n))).wait();
+    for (const who of [alice, bob]) await (await stable.mint(who.address, 1_000_000n * 10n ** 6n)).wait();
+    const tariffFile = path.join(options.dir, "tariff.json");
+    writeFileSync(tariffFile, JSON.stringify(tariffJson()));
+    const register = async () => {
+      for (const [tadig, admin, payout, signer] of [
+        ["DEUD1", alice, alicePayout, aliceSigner],
+        ["GBRCN", bob, bobPayout, bobSigner],
+      ] as const) {
+        const args = [
+          "--tadig",
+          tadig,
+          "--admin",
+          admin.address,
+          "--payout",
+          payout.address,
+          "--signer",
+          signer.address,
+        ];
+        ok(await cli(["--json", "operator", "register", ...args], keyOf(consortium)));
+      }
+    };
+    // Different keys (the consortium registers, the deployer publishes): no nonce is shared, so both run at once.
+    const [, published] = await Promise.all([
+      register(),
+      cli(["--json", "tariff", "publish", tariffFile], keyOf(deployer)),
+    ]);
+    const tariffId = ok(published).tariffId as string;
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    const validFrom = (now / 86_400n) * 86_400n + 86_400n;
+    const condition = { kind: 0, includingTaxes: false, includedServices: 0, commitment: 0 };
+    const terms = {
+      proposer: 1,
+      token,
+      validFrom: String(validFrom),
+      validUntil: String(validFrom + 360n * 86_400n),
+      periodLength: 30 * 86_400,
+      disputeWindow: 7 * 86_400,
+      submissionGrace: 3 * 86_400,
+      noticePeriod: 90 * 86_400,
+      baseTariff: [tariffId, tariffId],
+      discountTariff: [ZeroHash, ZeroHash],
+      conditions: [condition, condition],
+      documentCommitment: keccak256(toUtf8Bytes("alpha-beta roaming agreement")),
+    };
+    const termsFile = path.join(options.dir, "terms.json");
+    writeFileSync(termsFile, JSON.stringify(terms));
+    const offerFile = path.join(options.dir, "offer.json");
+    ok(
+      await cli(
+        ["--json", "offer", "create", termsFile, "--counterparty", "2", "--out", offerFile],
+        keyOf(aliceSigner),
+      ),
+    );
+    const agreementId = ok(await cli(["--json", "offer", "accept", offerFile], keyOf(bob))).agreementId as string;
+    return { token, agreementId, validFrom, addresses };
+  } finally {
+    provider.destroy();
+  }
+}

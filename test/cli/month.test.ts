@@ -28,7 +28,7 @@ import { encryptKeystoreJsonSync, JsonRpcProvider, keccak256, toUtf8Bytes, Walle
 
 import { CapacityKind, emptySlice, emptySpectrum, encodeLabel } from "../../sdk/src/capacity/terms";
 import { writeCdrCsv, type CdrRecord } from "../../sdk/src/cdr";
-import { computeTariffId } from "../../sdk/src/clients/agreements";
+import { computeTariffId, parseTariff } from "../../sdk/src/rating/tariff";
 import { CapacityClient } from "../../sdk/src/clients/capacity";
 import { ClearingClient } from "../../sdk/src/clients/clearing";
 import { VaultClient } from "../../sdk/src/clients/vault";
@@ -64,6 +64,7 @@ import {
   runCli,
   snapshotOf,
   tariffJson,
+  type AgreementSetup,
   type CliRun,
   type NodeProcess,
 } from "./helpers";
@@ -75,16 +76,6 @@ const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
 /** The home network's (#2, the payer of direction 0) deposit in the month, in token units. */
 const DEPOSIT = 100_000n * UNIT;
 
-/** The chain the month starts from: a deployed suite with one agreement (alice #1 DEUD1, bob #2 GBRCN). */
-interface AgreementSetup {
-  /** The 6-decimal test token, allowed by the vault. */
-  token: string;
-  agreementId: string;
-  /** The agreement's start (a day boundary after the node's time): periods of 30 days, window 7, grace 3. */
-  validFrom: bigint;
-  /** The deployment's addresses by the CLI's names (`clearing`, `settlement`...). */
-  addresses: Record<string, string>;
-}
 
 describeUnlessCoverage("roamledger CLI on one hardhat node (its own process)", function () {
   const suite = cliSuite("cli-month");
@@ -310,7 +301,7 @@ describeUnlessCoverage("roamledger CLI on one hardhat node (its own process)", f
       const tariffFile = path.join(dir, "tariff.json");
       writeFileSync(tariffFile, JSON.stringify(tariffJson()));
       const published = ok(await cli(["--json", "tariff", "publish", tariffFile], as(deployer)));
-      const tariffId = computeTariffId(tariffJson() as never);
+      const tariffId = computeTariffId(parseTariff(tariffJson()));
       expect(published).to.include({ tariffId, status: "published" });
       expect(ok(await cli(["--json", "tariff", "publish", tariffFile], as(deployer))).status).to.equal(
         "already-published",

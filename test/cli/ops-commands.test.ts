@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 
-import { AgreementsClient, computeTariffId } from "../../sdk/src/clients/agreements";
+import { AgreementsClient } from "../../sdk/src/clients/agreements";
+import { computeTariffId, parseTariff } from "../../sdk/src/rating/tariff";
 import { CapacityClient } from "../../sdk/src/clients/capacity";
 import { MarketClient } from "../../sdk/src/clients/market";
 import { RegistryClient } from "../../sdk/src/clients/registry";
@@ -112,7 +113,7 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
       });
     }
     const agreements = new AgreementsClient(addresses.agreements, deployer.connect(provider));
-    tariffId = (await agreements.publishTariff(tariffJson() as never)).tariffId;
+    tariffId = (await agreements.publishTariff(parseTariff(tariffJson()))).tariffId;
     const validFrom = ((await now()) / DAY) * DAY + DAY;
     const offer: AgreementOffer = {
       terms: agreementTermsJson({ proposer: 1, token, validFrom, tariffId }) as never,
@@ -150,7 +151,7 @@ describeUnlessCoverage("roamledger CLI: agreements, capacity, bids and governanc
   });
 
   it("tariff show: the published plans, prices in the token's decimals; an unknown tariff names the argument (exit 1)", async () => {
-    const unknown = computeTariffId(tariffJson(1n) as never);
+    const unknown = computeTariffId(parseTariff(tariffJson(1n)));
     const [found, missing] = await Promise.all([
       cli(["tariff", "show", tariffId, "--token", token]),
       cli(["tariff", "show", unknown]),

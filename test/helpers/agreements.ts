@@ -6,18 +6,19 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import {
   agreementsDomain,
   computeTariffId,
+  parseTariff,
   documentCommitment,
   hashAgreementOffer,
   normalizeTerms,
-  OFFER_TYPES,
   signAmendment,
   signOffer,
   type AgreementAmendment,
   type AgreementOffer,
-  type AgreementTariff,
+  type Tariff,
   type AgreementTerms,
   type TypedDataSigner,
 } from "../../sdk/src";
+import { OFFER_TYPES } from "../../sdk/src/typedData/agreements";
 import type { MockStablecoin } from "../../sdk/src/typechain";
 import { deployRegistryWithOperators, type RegistryFixture } from "./fixtures";
 import { Kind, Svc } from "./rating";
@@ -37,8 +38,8 @@ const WAD = 10n ** 18n;
 const milli = (n: bigint) => (n * WAD) / 1000n;
 
 /** A standard IOT tariff with 4 services (voice MO, SMS MO, data, VoLTE), flat or tiered Threshold plans. */
-export function iotTariff(variant = 0n): AgreementTariff {
-  return {
+export function iotTariff(variant = 0n): Tariff {
+  return parseTariff({
     plans: [
       {
         service: Svc.VoiceMO,
@@ -75,12 +76,12 @@ export function iotTariff(variant = 0n): AgreementTariff {
         unbalancedTiers: [],
       },
     ],
-  };
+  });
 }
 
 /** An IoT access tariff (usable as base: Access plans). */
-export function accessTariff(): AgreementTariff {
-  return {
+export function accessTariff(): Tariff {
+  return parseTariff({
     plans: [
       {
         service: Svc.IoTAccess,
@@ -90,12 +91,12 @@ export function accessTariff(): AgreementTariff {
         unbalancedTiers: [],
       },
     ],
-  };
+  });
 }
 
 /** A discount tariff: back-to-first on data, balanced/unbalanced on voice (not usable as base). */
-export function discountTariff(): AgreementTariff {
-  return {
+export function discountTariff(): Tariff {
+  return parseTariff({
     plans: [
       {
         service: Svc.VoiceMO,
@@ -115,7 +116,7 @@ export function discountTariff(): AgreementTariff {
         unbalancedTiers: [],
       },
     ],
-  };
+  });
 }
 
 export interface AgreementsFixture extends RegistryFixture {

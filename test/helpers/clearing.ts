@@ -7,9 +7,10 @@ import {
   batchIdOf,
   clearingDomain,
   computeTariffId,
+  parseTariff,
   packBatchTotals,
   toOnChainBatch,
-  type AgreementTariff,
+  type Tariff,
   type AgreementTerms,
   type BatchHeader,
 } from "../../sdk/src";
@@ -31,7 +32,7 @@ export interface ClearingFixture extends AgreementFixture {
   clearingAddress: string;
   clearingDomain: TypedDataDomain;
   /** The base tariff of both directions (the fixture's IOT tariff). */
-  tariff: AgreementTariff;
+  tariff: Tariff;
   /** Party A (alpha) is the visited network of direction 0, party B (beta) its home network. */
   vpmn: bigint;
   hpmn: bigint;
@@ -199,7 +200,7 @@ export function multiProofOf(
 export const NO_RECORDS = { leaves: [], proof: [], proofFlags: [] };
 
 /** An IOT tariff of 8 services (Threshold, IoT as Access), for the 8-service gas budget. */
-export function eightServiceTariff(): AgreementTariff {
+export function eightServiceTariff(): Tariff {
   const flat = (service: number, increment: number, price: bigint, kind: number = Kind.Threshold) => ({
     service,
     kind,
@@ -208,7 +209,7 @@ export function eightServiceTariff(): AgreementTariff {
     unbalancedTiers: [],
   });
   const milli = (n: bigint) => n * 10n ** 15n;
-  return {
+  return parseTariff({
     plans: [
       flat(Svc.VoiceMO, 60, milli(50n)),
       flat(Svc.VoiceMT, 60, milli(5n)),
@@ -219,13 +220,13 @@ export function eightServiceTariff(): AgreementTariff {
       flat(Svc.IoTAccess, 1, milli(300n), Kind.Access),
       flat(Svc.SliceHours, 1, milli(900n)),
     ],
-  };
+  });
 }
 
 /** A second agreement (alpha-beta) whose base tariff is `tariff` in both directions, without discount. */
 export async function agreementWithTariff(
   f: ClearingFixture,
-  tariff: AgreementTariff,
+  tariff: Tariff,
 ): Promise<{ agreementId: string; terms: AgreementTerms }> {
   await f.agreements.connect(f.accounts.dave).publishTariff(tariff);
   const tariffId = computeTariffId(tariff);

@@ -9,7 +9,7 @@ import {
   hashAgreementTerms,
   hashVoucher,
   rate,
-  type AgreementTariff,
+  type Tariff,
   type AgreementTerms,
   type BatchHeader,
   type Condition,
@@ -37,14 +37,14 @@ export const DECIMALS = 6;
 /** `ceil`-free: period length of the fixture's terms. */
 export const PERIOD = 30n * BigInt(DAY);
 /** An empty tariff: what `settlePeriod` takes for a direction without a discount tariff. */
-export const EMPTY_TARIFF: AgreementTariff = { plans: [] };
+export const EMPTY_TARIFF: Tariff = { plans: [] };
 /** `BatchStatus` of contracts/types/ClearingTypes.sol. */
 export const Status = { Pending: 1n, Final: 2n, Rejected: 3n, Accepted: 4n } as const;
 export type StatusName = keyof typeof Status;
 
 /** A base tariff's plans as the SDK engine takes them, in plan order. */
-export function sdkPlans(tariff: AgreementTariff): ServicePlan[] {
-  const tiers = (list: AgreementTariff["plans"][number]["tiers"]) =>
+export function sdkPlans(tariff: Tariff): ServicePlan[] {
+  const tiers = (list: Tariff["plans"][number]["tiers"]) =>
     list.map((t) => ({ start: BigInt(t.start), fixedPrice: BigInt(t.fixedPrice), linearPrice: BigInt(t.linearPrice) }));
   return tariff.plans.map((p) => ({
     service: Number(p.service) as Service,
@@ -79,7 +79,7 @@ export interface AgreementModel {
   token: string;
   validFrom: bigint;
   /** The base tariff of both directions. */
-  tariff: AgreementTariff;
+  tariff: Tariff;
   tariffId: string;
   plans: ServicePlan[];
   /** A service its base tariff does not price (records of it are provable ServiceNotCovered). */
@@ -88,7 +88,7 @@ export interface AgreementModel {
   /** The terms hashes cached in clearing (a version whose terms equal a cached version's is cached too). */
   cached: Set<string>;
   /** Tariffs by id (the discount tariffs the terms name). */
-  tariffs: Map<string, AgreementTariff>;
+  tariffs: Map<string, Tariff>;
   settled: Set<bigint>;
   trueUps: Map<string, TrueUp>;
 }
@@ -671,8 +671,8 @@ export class ClearingModel {
       a.id,
       period,
       terms,
-      [a.tariff, a.tariff] as [AgreementTariff, AgreementTariff],
-      [discount(0), discount(1)] as [AgreementTariff, AgreementTariff],
+      [a.tariff, a.tariff] as [Tariff, Tariff],
+      [discount(0), discount(1)] as [Tariff, Tariff],
     ] as const;
   }
 
@@ -801,11 +801,11 @@ export function agreementModel(options: {
   partyB: bigint;
   token: string;
   terms: AgreementTerms;
-  tariff: AgreementTariff;
+  tariff: Tariff;
   uncovered: number;
-  tariffs?: AgreementTariff[];
+  tariffs?: Tariff[];
 }): AgreementModel {
-  const tariffs = new Map<string, AgreementTariff>();
+  const tariffs = new Map<string, Tariff>();
   for (const t of options.tariffs ?? []) tariffs.set(computeTariffId(t), t);
   return {
     name: options.name,

@@ -7,7 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { JsonRpcProvider, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 
 import { writeCdrCsv } from "../../sdk/src/cdr";
-import { computeTariffId } from "../../sdk/src/clients/agreements";
+import { computeTariffId, parseTariff } from "../../sdk/src/rating/tariff";
 import { VaultClient } from "../../sdk/src/clients/vault";
 import { Service } from "../../sdk/src/rating/types";
 import { Roles } from "../../sdk/src/governance";
@@ -134,7 +134,7 @@ describeUnlessCoverage(
           );
           const tariffFile = path.join(dir, `tariff-${key}.json`);
           writeFileSync(tariffFile, JSON.stringify(tariffJson()));
-          const tariffId = computeTariffId(tariffJson() as never);
+          const tariffId = computeTariffId(parseTariff(tariffJson()));
           expect((await cli(["tariff", "publish", tariffFile], deployer)).tariffId).to.equal(tariffId);
           const now = BigInt((await provider.getBlock("latest"))!.timestamp);
           const validFrom = (now / DAY) * DAY + DAY;

@@ -4,14 +4,8 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import type { TypedDataDomain } from "ethers";
 
-import {
-  clearingDomain,
-  hashAgreementTerms,
-  signVoucher,
-  VOUCHER_TYPES,
-  type AgreementTerms,
-  type Voucher,
-} from "../../sdk/src";
+import { clearingDomain, hashAgreementTerms, signVoucher, type AgreementTerms, type Voucher } from "../../sdk/src";
+import { VOUCHER_TYPES } from "../../sdk/src/typedData/clearing";
 import type { ClearingInspector, MockStablecoin, UsageClearing, VaultInspector } from "../../sdk/src/typechain";
 import { DAY, discountTariff, signedAmendment, signedOffer } from "../helpers/agreements";
 import { campaignSize, checkedCommand } from "../helpers/campaign";

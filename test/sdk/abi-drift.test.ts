@@ -3,7 +3,13 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { ABIS_FILE, abiConstName, renderAbis, SUITE_ABI_CONTRACTS } from "../../scripts/generate-abis";
+import {
+  ABIS_FILE,
+  abiConstName,
+  renderAbis,
+  SUITE_ABI_CONTRACTS,
+  TOKEN_STANDARD_ERROR_CONTRACTS,
+} from "../../scripts/generate-abis";
 import * as abis from "../../sdk/src/viem/abis";
 import { SUITE_ERROR_SOURCES } from "../../sdk/src/errors";
 
@@ -34,7 +40,7 @@ describe("SDK viem ABIs (drift)", function () {
   it("should export each suite contract's ABI, equal to its artifact's and its TypeChain factory's", async function () {
     const exported = abis as unknown as Record<string, readonly unknown[]>;
     expect(Object.keys(abis).sort()).to.deep.equal(
-      [...SUITE_ABI_CONTRACTS.map((c) => abiConstName(c.name)), "roamLedgerAbis"].sort(),
+      [...SUITE_ABI_CONTRACTS.map((c) => abiConstName(c.name)), "roamLedgerAbis", "tokenStandardErrorsAbi"].sort(),
     );
     for (const contract of SUITE_ABI_CONTRACTS) {
       const artifact = JSON.parse(
@@ -50,7 +56,7 @@ describe("SDK viem ABIs (drift)", function () {
   it("should detect a contract change: an artifact with one more error renders a different file", async function () {
     const temp = await mkdtemp(path.join(tmpdir(), "roamledger-abis-"));
     try {
-      for (const contract of SUITE_ABI_CONTRACTS) {
+      for (const contract of [...SUITE_ABI_CONTRACTS, ...TOKEN_STANDARD_ERROR_CONTRACTS]) {
         const dir = path.join(temp, "artifacts", contract.source);
         await cp(path.join(ROOT, "artifacts", contract.source), dir, { recursive: true });
       }

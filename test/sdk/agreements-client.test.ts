@@ -4,18 +4,16 @@ import { AbiCoder, keccak256, type ContractRunner, type TransactionRequest } fro
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
 import {
-  AGREEMENTS_DOMAIN_NAME,
   AgreementsClient,
-  AgreementsTransactionBuilder,
   InvalidArgumentError,
   RoamLedgerContractError,
   RoamingAgreements__factory,
-  SUITE_ERROR_SOURCES,
   SignerRequiredError,
   agreementIdOf,
   agreementsDomain,
   amendmentTypedData,
   computeTariffId,
+  parseTariff,
   decodeRoamLedgerError,
   documentCommitment,
   hashAgreementAmendment,
@@ -32,9 +30,12 @@ import {
   recoverOfferSigner,
   signAmendment,
   signOffer,
-  type AgreementTariff,
+  type Tariff,
   type AgreementTerms,
 } from "../../sdk/src";
+import { AGREEMENTS_DOMAIN_NAME } from "../../sdk/src/typedData/agreements";
+import { AgreementsTransactionBuilder } from "../../sdk/src/clients/agreements";
+import { SUITE_ERROR_SOURCES } from "../../sdk/src/errors";
 import {
   DAY,
   Kind,
@@ -249,7 +250,7 @@ describe("AgreementsClient and the agreements typed data", function () {
     });
 
     it("should accept numbers, bigints and decimal strings alike", function () {
-      const asStrings: AgreementTariff = {
+      const asStrings: unknown = {
         plans: iotTariff().plans.map((p) => ({
           ...p,
           service: String(p.service),
@@ -261,13 +262,13 @@ describe("AgreementsClient and the agreements typed data", function () {
           })),
         })),
       };
-      expect(computeTariffId(asStrings)).to.equal(computeTariffId(iotTariff()));
+      expect(computeTariffId(parseTariff(asStrings))).to.equal(computeTariffId(iotTariff()));
     });
 
     it("should refuse an invalid tariff before sending, naming the field", function () {
       const plan = iotTariff().plans[0];
       const tiers = (n: number) => Array.from({ length: n }, (_, i) => ({ start: i, fixedPrice: 0, linearPrice: 1 }));
-      const cases: [AgreementTariff, string][] = [
+      const cases: [unknown, string][] = [
         [{ plans: [] }, "tariff.plans"],
         [{ plans: [{ ...plan, service: 9 }] }, "tariff.plans[0].service"],
         [
@@ -298,7 +299,16 @@ describe("AgreementsClient and the agreements typed data", function () {
         [{ plans: [{ ...plan, kind: Kind.Ratio }] }, "tariff.plans[0].unbalancedTiers"],
         [{ plans: [{ ...plan, unbalancedTiers: tiers(1) }] }, "tariff.plans[0].unbalancedTiers"],
       ];
-      for (const [tariff, field] of cases) expectInvalid(() => computeTariffId(tariff), field);
+      for (const [tariff, field] of cases) {
+        expectInvalid(() => parseTariff(tariff), field);
+        // The builders and the id check a Tariff too (a JavaScript caller's one may be anything).
+        expectInvalid(() => computeTariffId(tariff as Tariff), field);
+        expectInvalid(
+          () =>
+            new AgreementsClient("0x00000000000000000000000000000000000000a1").build.publishTariff(tariff as Tariff),
+          field,
+        );
+      }
     });
   });
 

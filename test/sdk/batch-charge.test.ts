@@ -12,7 +12,7 @@ describe("batchCharge (a batch rated at the margin of its period)", function () 
   const voice: ServicePlan = {
     service: Service.VoiceMO,
     kind: PlanKind.Threshold,
-    increment: 60,
+    increment: 60n,
     tiers: [
       { start: 0n, fixedPrice: 0n, linearPrice: (2n * WAD) / 100n },
       { start: 6_000n, fixedPrice: 0n, linearPrice: WAD / 100n },
@@ -22,7 +22,7 @@ describe("batchCharge (a batch rated at the margin of its period)", function () 
   const data: ServicePlan = {
     service: Service.Data,
     kind: PlanKind.Threshold,
-    increment: 1_000,
+    increment: 1_000n,
     tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: WAD / 1000n }],
     unbalancedTiers: [],
   };

@@ -115,7 +115,7 @@ const baseTariff: fc.Arbitrary<ServicePlan[]> = fc
         fc.record({
           service: fc.constant(service as ServicePlan["service"]),
           kind: fc.constantFrom(0, 3) as fc.Arbitrary<ServicePlan["kind"]>,
-          increment: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
+          increment: fc.bigInt({ min: 1n, max: 2n ** 32n - 1n }),
           tiers,
           unbalancedTiers: fc.constant([] as Tier[]),
         }),

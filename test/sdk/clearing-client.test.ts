@@ -22,7 +22,7 @@ import {
   type PrepareBatchOptions,
   type PreparedBatch,
 } from "../../sdk/src/cdr";
-import { normalizeTariff, type AgreementTariff } from "../../sdk/src/clients/agreements";
+import { parseTariff } from "../../sdk/src/rating/tariff";
 import {
   ClearingClient,
   ClearingTransactionBuilder,
@@ -31,7 +31,7 @@ import {
 } from "../../sdk/src/clients/clearing";
 import { InvalidArgumentError, RoamLedgerContractError, SignerRequiredError } from "../../sdk/src/errors";
 import { buildRecordTree } from "../../sdk/src/merkle";
-import { rate, Service, type PlanKind, type ServicePlan, type Tariff } from "../../sdk/src/rating";
+import { rate, Service, type Tariff } from "../../sdk/src/rating";
 import { normalizeTerms } from "../../sdk/src/typedData/agreements";
 import {
   batchIdOf,
@@ -87,21 +87,6 @@ function csvOf(records: readonly CdrRecord[], extraLines = ""): string {
   return cdrCsvHeader() + records.map((r) => cdrCsvLine(r)).join("") + extraLines;
 }
 
-/** The rating engine's tariff from the fixture's ABI-shaped one. */
-function ratingTariff(tariff: AgreementTariff): Tariff {
-  const tiers = (list: AgreementTariff["plans"][number]["tiers"]) =>
-    list.map((t) => ({ start: BigInt(t.start), fixedPrice: BigInt(t.fixedPrice), linearPrice: BigInt(t.linearPrice) }));
-  return {
-    plans: tariff.plans.map((p): ServicePlan => ({
-      service: Number(p.service) as Service,
-      kind: Number(p.kind) as PlanKind,
-      increment: BigInt(p.increment),
-      tiers: tiers(p.tiers),
-      unbalancedTiers: tiers(p.unbalancedTiers),
-    })),
-  };
-}
-
 async function ingest(f: ClearingFixture, text: string): Promise<IngestResult> {
   const validFrom = BigInt(f.terms.validFrom);
   return ingestCdrs(text, "csv", {
@@ -110,7 +95,7 @@ async function ingest(f: ClearingFixture, text: string): Promise<IngestResult> {
     sharedSecret: SECRET,
     validFrom,
     periodLength: BigInt(PERIOD),
-    tariff: ratingTariff(f.tariff),
+    tariff: f.tariff,
     batchPeriod: { start: validFrom, end: validFrom + BigInt(DAY) },
   });
 }
@@ -242,7 +227,7 @@ function withField(header: BatchHeader, patch: Partial<Record<keyof BatchHeader,
 
 /** The expected charge of a first batch of the period: the base tariff's result on each service's volume. */
 function expectedCharge(f: ClearingFixture, header: BatchHeader): bigint {
-  const tariff = ratingTariff(f.tariff);
+  const tariff = f.tariff;
   return header.services.reduce<bigint>((sum, service, i) => {
     const plan = tariff.plans.find((p) => p.service === Number(service));
     return sum + rate(plan!, BigInt(header.volumes[i]), 0n, 6);
@@ -554,17 +539,12 @@ describe("ClearingTransactionBuilder", function () {
         [
           "enableClearing",
           build.enableClearing(agreementId, terms, [tariff, tariff]),
-          [agreementId, plain(normalizeTerms(terms)), [plain(normalizeTariff(tariff)), plain(normalizeTariff(tariff))]],
+          [agreementId, plain(normalizeTerms(terms)), [plain(parseTariff(tariff)), plain(parseTariff(tariff))]],
         ],
         [
           "cacheTerms",
           build.cacheTerms(agreementId, 3, terms, [tariff, tariff]),
-          [
-            agreementId,
-            3n,
-            plain(normalizeTerms(terms)),
-            [plain(normalizeTariff(tariff)), plain(normalizeTariff(tariff))],
-          ],
+          [agreementId, 3n, plain(normalizeTerms(terms)), [plain(parseTariff(tariff)), plain(parseTariff(tariff))]],
         ],
         ["setEscalationTimeout", build.setEscalationTimeout(86_400), [86_400n]],
         ["pause", build.pause(), []],
@@ -901,9 +881,9 @@ describe("SettlementClient", function () {
       );
       expect([agreementId, period]).to.deep.equal([f.agreementId, 3n]);
       expect(terms).to.deep.equal(plain(normalizeTerms(f.terms)));
-      expect(baseTariffs).to.deep.equal(plain([normalizeTariff(f.tariff), normalizeTariff(f.tariff)]));
-      expect(discountTariffs).to.deep.equal(plain([normalizeTariff(discountTariff()), { plans: [] }]));
-      const tariffs = [f.tariff, f.tariff] as [AgreementTariff, AgreementTariff];
+      expect(baseTariffs).to.deep.equal(plain([parseTariff(f.tariff), parseTariff(f.tariff)]));
+      expect(discountTariffs).to.deep.equal(plain([parseTariff(discountTariff()), { plans: [] }]));
+      const tariffs = [f.tariff, f.tariff] as [Tariff, Tariff];
       expectInvalidSync(() => settlement.buildSettlePeriod("0x", 0, f.terms, tariffs, [null, null]), "agreementId");
       const one = [f.tariff] as unknown as typeof tariffs;
       expectInvalidSync(

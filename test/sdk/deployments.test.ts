@@ -7,11 +7,9 @@ import { getAddress } from "ethers";
 import RoamLedgerModule from "../../deploy/modules/RoamLedger";
 import {
   COMMITTED_DEPLOYMENTS,
-  DEPLOYMENT_CONTRACTS,
   deploymentFor,
   deploymentIdOf,
   toDeploymentId,
-  IGNITION_FUTURE_IDS,
   InvalidArgumentError,
   knownDeployments,
   parseIgnitionAddresses,
@@ -19,6 +17,7 @@ import {
   unregisterDeployment,
   type RoamLedgerDeployment,
 } from "../../sdk/src";
+import { DEPLOYMENT_CONTRACTS, IGNITION_FUTURE_IDS } from "../../sdk/src/deployments";
 import { deploymentDirPath, deploymentFilePath, loadDeployment, readDeploymentFile } from "../../sdk/src/node";
 
 /** A deterministic lower-case address per contract. */

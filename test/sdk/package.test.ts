@@ -129,7 +129,7 @@ const SCRIPT_BODY = `
 const plan: ServicePlan = {
   service: Service.Data,
   kind: PlanKind.Threshold,
-  increment: 1_000,
+  increment: 1_000n,
   tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: 10n ** 15n }],
   unbalancedTiers: [],
 };
@@ -324,7 +324,7 @@ describeUnlessCoverage("packages as an app installs them (npm pack, offline inst
     const plan = {
       service: Service.Data,
       kind: PlanKind.Threshold,
-      increment: 1_000,
+      increment: 1_000n,
       tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: 10n ** 15n }],
       unbalancedTiers: [],
     };
@@ -360,7 +360,7 @@ describeUnlessCoverage("packages as an app installs them (npm pack, offline inst
       `${load}\n` +
       "const contracts = getRoamLedgerContracts({ client: createPublicClient({ transport: http('http://127.0.0.1:9') }), " +
       `addresses: ${JSON.stringify(ADDRESSES)} });\n` +
-      "const plan = { service: Service.Data, kind: PlanKind.Threshold, increment: 1000, " +
+      "const plan = { service: Service.Data, kind: PlanKind.Threshold, increment: 1000n, " +
       "tiers: [{ start: 0n, fixedPrice: 0n, linearPrice: 10n ** 15n }], unbalancedTiers: [] };\n" +
       "console.log(JSON.stringify({ registry: contracts.registry.address, charge: rate(plan, 2500000n, 0n, 6).toString(), " +
       "tadig: encodeTadig('DEUD1') }));\n";

@@ -97,7 +97,7 @@ const validPlan: fc.Arbitrary<ServicePlan> = fc
   .record({
     service,
     kind: fc.integer({ min: 0, max: 3 }) as fc.Arbitrary<ServicePlan["kind"]>,
-    increment: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
+    increment: fc.integer({ min: 1, max: 2 ** 32 - 1 }).map(BigInt),
     tiers: tiers(6),
     unbalanced: tiers(6),
   })
@@ -111,7 +111,7 @@ const validPlan: fc.Arbitrary<ServicePlan> = fc
 const anyPlan: fc.Arbitrary<ServicePlan> = fc.record({
   service,
   kind: fc.integer({ min: 0, max: 3 }) as fc.Arbitrary<ServicePlan["kind"]>,
-  increment: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 100 })),
+  increment: fc.oneof(fc.constant(0n), fc.bigInt(1n, 100n)),
   tiers: fc.array(fc.record({ start: fc.bigInt(0n, 20n), fixedPrice: price, linearPrice: price }), { maxLength: 18 }),
   unbalancedTiers: fc.array(fc.record({ start: fc.bigInt(0n, 20n), fixedPrice: price, linearPrice: price }), {
     maxLength: 3,

@@ -61,7 +61,7 @@ const plan = (
   tiers: Tier[],
   unbalancedTiers: Tier[] = [],
   increment: bigint | number = 1,
-): ServicePlan => ({ service, kind, increment, tiers, unbalancedTiers });
+): ServicePlan => ({ service, kind, increment: BigInt(increment), tiers, unbalancedTiers });
 
 /** Runs `fn` and asserts it throws the RatingError `code` with exactly `args`. */
 function expectRatingError(fn: () => unknown, code: RatingErrorCode, args: (bigint | number)[]): RatingError {
@@ -254,12 +254,18 @@ describe("rating (TypeScript twin of Rating.sol)", function () {
     describe("given fields outside their ABI types", function () {
       it("should throw InvalidArgumentError naming the field, before any library check", function () {
         const withTier = (t: Partial<Record<keyof Tier, unknown>>) =>
-          ({ ...VOICE, increment: 0, tiers: [tier(0, "0", "1"), { ...tier(1, "0", "1"), ...t }] }) as ServicePlan;
+          ({
+            ...VOICE,
+            increment: 0,
+            tiers: [tier(0, "0", "1"), { ...tier(1, "0", "1"), ...t }],
+          }) as unknown as ServicePlan;
         expectInvalid(() => validatePlan(withTier({ linearPrice: U96_MAX + 1n })), "plan.tiers[1].linearPrice");
         expectInvalid(() => validatePlan(withTier({ fixedPrice: -1n })), "plan.tiers[1].fixedPrice");
         expectInvalid(() => validatePlan(withTier({ start: U64_MAX + 1n })), "plan.tiers[1].start");
         expectInvalid(() => validatePlan(withTier({ start: 1.5 })), "plan.tiers[1].start");
-        expectInvalid(() => validatePlan(withTier({ start: "1" })), "plan.tiers[1].start");
+        // A decimal string is an integer input (UintLike); hex and padded text are not.
+        expectInvalid(() => validatePlan(withTier({ start: "0x1" })), "plan.tiers[1].start");
+        expectInvalid(() => validatePlan(withTier({ start: " 1" })), "plan.tiers[1].start");
         expectInvalid(() => validatePlan({ ...VOICE, increment: 2n ** 32n }), "plan.increment");
         expectInvalid(() => validatePlan({ ...VOICE, service: 9 as Service }), "plan.service");
         expectInvalid(() => validatePlan({ ...VOICE, kind: 4 as PlanKind }), "plan.kind");
@@ -292,17 +298,17 @@ describe("rating (TypeScript twin of Rating.sol)", function () {
     });
 
     it("should check plan by plan, the order before each plan's own checks", function () {
-      const badSms = { ...sms, increment: 0 };
+      const badSms = { ...sms, increment: 0n };
       expectRatingError(() => validatePlans([VOICE, badSms, VOICE]), "Rating_ZeroIncrement", [Service.SmsMO]);
-      expectRatingError(() => validatePlans([sms, { ...VOICE, increment: 0 }]), "Rating_ServicesNotAscending", [1]);
+      expectRatingError(() => validatePlans([sms, { ...VOICE, increment: 0n }]), "Rating_ServicesNotAscending", [1]);
     });
 
     it("should check every plan's ABI shape first", function () {
       expectInvalid(
         () =>
           validatePlans([
-            { ...VOICE, increment: 0 },
-            { ...sms, increment: -1 },
+            { ...VOICE, increment: 0n },
+            { ...sms, increment: -1n },
           ]),
         "plans[1].increment",
       );
@@ -492,7 +498,7 @@ describe("rating (TypeScript twin of Rating.sol)", function () {
 
   describe("when rating a plan that validation would reject", function () {
     it("should rate it as the library does, without validating", function () {
-      expect(rate({ ...VOICE, increment: 0 }, 90_000n, 0n, 6)).to.equal(80_000_000n);
+      expect(rate({ ...VOICE, increment: 0n }, 90_000n, 0n, 6)).to.equal(80_000_000n);
       const equalStarts = plan(Service.SmsMO, PlanKind.Threshold, [tier(0, "1", "0"), tier(0, "2", "0")]);
       expect(rate(equalStarts, 1n, 0n, 0)).to.equal(3n); // both fixed prices, the first tier is empty
       expect(rate(plan(Service.Data, PlanKind.Ratio, [tier(0, "0", "0.01")]), 2n * GB, GB, 6)).to.equal(10_000_000n);
@@ -749,8 +755,8 @@ describe("rating (TypeScript twin of Rating.sol)", function () {
     });
 
     it("should let invalid plans through (for revert tests) but not values the ABI cannot encode", function () {
-      expect(toAbiPlan({ ...VOICE, increment: 0 }).increment).to.equal(0n);
-      expectInvalid(() => toAbiPlan({ ...VOICE, increment: -1 }), "plan.increment");
+      expect(toAbiPlan({ ...VOICE, increment: 0n }).increment).to.equal(0n);
+      expectInvalid(() => toAbiPlan({ ...VOICE, increment: -1n }), "plan.increment");
       expectInvalid(() => toAbiPlans([VOICE, { ...VOICE, service: 10 as Service }]), "plans[1].service");
     });
 

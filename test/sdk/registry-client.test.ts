@@ -9,12 +9,12 @@ import {
   OperatorRegistry__factory,
   REGISTRY_LIMITS,
   RegistryClient,
-  RegistryTransactionBuilder,
   RoamLedgerContractError,
   SignerRequiredError,
   type OperatorInfo,
   type RegisterOperatorParams,
 } from "../../sdk/src";
+import { RegistryTransactionBuilder } from "../../sdk/src/clients/registry";
 import { addr, deployRegistryFixture, freshKey, rejection } from "./fixture";
 
 const REASON = keccakText("decision record #1");

@@ -144,9 +144,12 @@ async function showTariff(ctx: Context, idArg: string, opts: { token?: string })
   }
   const tariff = await publishedTariff(ctx, agreements, tariffId);
   const decimals = opts.token === undefined ? 0 : await tokenDecimals(await ctx.provider(), opts.token);
-  const price = (v: unknown) => unitsToDecimal(BigInt(v as bigint), decimals);
+  const price = (v: bigint) => unitsToDecimal(v, decimals);
+  // The enums as bigints, written as decimal strings like every other integer of the JSON output.
   const plans = tariff.plans.map((p) => ({
     ...p,
+    service: BigInt(p.service),
+    kind: BigInt(p.kind),
     tiers: p.tiers.map((t) => ({
       ...t,
       fixedPriceDecimal: price(t.fixedPrice),

@@ -15,7 +15,6 @@ import {
   FraudKind,
   reconcileBatches,
   RejectCode,
-  type Service,
 } from "@roamledger/sdk";
 import { agreementView, cdrIngestOptions, parseBytes32, publishedTariff } from "../chain";
 import { readCdrFile } from "../cdrfile";
@@ -193,7 +192,7 @@ async function returnRecords(
   const report = reconcileBatches({
     home: { subscribers: new Set(prepared.leaves.map((l) => l.subscriberHash)) },
     batches: [reconcileBatch],
-    increments: new Map(view.baseTariff.plans.map((p) => [Number(p.service) as Service, BigInt(p.increment)])),
+    increments: new Map(view.baseTariff.plans.map((p) => [p.service, p.increment])),
     validity: { from: view.terms.validFrom, until: view.terms.validUntil },
   });
   const selected = report.fraud.filter(

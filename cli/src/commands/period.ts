@@ -10,7 +10,7 @@ import { ZeroHash } from "ethers";
 
 import {
   AgreementsClient,
-  type AgreementTariff,
+  type Tariff,
   SettlementClient,
   sendBuilt,
   unitsToDecimal,
@@ -159,7 +159,7 @@ async function run(ctx: Context, kind: "show" | "settle", agreementArg: string, 
     const hashes: string[] = [];
     // Read again: an earlier run's transaction may have been mined while the journal was settled.
     if (!(await settlement.isPeriodSettled(agreementId, period))) {
-      const tariff = (id: string): Promise<AgreementTariff> => publishedTariff(ctx, agreements, id);
+      const tariff = (id: string): Promise<Tariff> => publishedTariff(ctx, agreements, id);
       const baseTariffs = [await tariff(terms.baseTariff[0]), await tariff(terms.baseTariff[1])] as const;
       const discount = async (d: 0 | 1) => (before.hasDiscount[d] ? tariff(terms.discountTariff[d]) : null);
       const discountTariffs = [await discount(0), await discount(1)] as const;

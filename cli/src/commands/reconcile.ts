@@ -7,7 +7,6 @@ import type { Command } from "commander";
 import {
   prepareBatch,
   ClearingClient,
-  type Service,
   FraudKind,
   buildDisputes,
   buildFraudProofs,
@@ -110,7 +109,7 @@ async function run(ctx: Context, batchFile: string, opts: ReconcileOptions): Pro
   const report = reconcileBatches({
     home: { subscribers, records: home.result.leaves },
     batches: [batch],
-    increments: new Map(view.baseTariff.plans.map((p) => [Number(p.service) as Service, BigInt(p.increment)])),
+    increments: new Map(view.baseTariff.plans.map((p) => [p.service, p.increment])),
     validity: { from: view.terms.validFrom, until: view.terms.validUntil },
   });
   return { view, header: found.header, batch, report };

@@ -1,9 +1,9 @@
 /** `roamledger tariff publish <file.json>`. */
 import type { Command } from "commander";
 
-import { AgreementsClient, computeTariffId, type AgreementTariff } from "@roamledger/sdk";
+import { AgreementsClient, computeTariffId, parseTariff } from "@roamledger/sdk";
 import type { Context } from "../context";
-import { asObject, readJsonFile } from "../json";
+import { readJsonFile } from "../json";
 import type { Action } from "../program";
 
 export function register(program: Command, action: Action): void {
@@ -11,7 +11,7 @@ export function register(program: Command, action: Action): void {
   tariff
     .command("publish <file>")
     .description(
-      'publish an AgreementTariff JSON ({"plans":[{"service","kind","increment","tiers":[{"start","fixedPrice",' +
+      'publish a tariff JSON ({"plans":[{"service","kind","increment","tiers":[{"start","fixedPrice",' +
         '"linearPrice"}],"unbalancedTiers":[]}]}; large integers as strings) and print its id; ' +
         "a tariff already published is reported, not sent again",
     )
@@ -19,8 +19,8 @@ export function register(program: Command, action: Action): void {
 }
 
 async function publish(ctx: Context, file: string): Promise<void> {
-  const tariff = asObject(readJsonFile(file, "tariff"), "tariff") as unknown as AgreementTariff;
-  const tariffId = computeTariffId(tariff); // validates (exit 1 naming the field) before anything is sent
+  const tariff = parseTariff(readJsonFile(file, "tariff")); // exit 1 naming the field before anything is sent
+  const tariffId = computeTariffId(tariff);
   const { agreements: address } = await ctx.addresses();
   const reader = new AgreementsClient(address, await ctx.provider());
   if (await reader.isTariffPublished(tariffId)) {

@@ -23,7 +23,6 @@ import {
   parseBytes32,
   parseDirection,
   parseUint,
-  ratingTariff,
   tokenDecimals,
 } from "../chain";
 import { readCdrBatchFile } from "../cdrfile";
@@ -224,7 +223,7 @@ async function submit(ctx: Context, file: string, opts: SubmitOptions): Promise<
   const batchId = batchIdOf(header);
   if (opts.dryRun === true) {
     // The charge the contract would rate now: each service at the margin of its period's volumes so far.
-    const tariff = ratingTariff(view.baseTariff);
+    const tariff = view.baseTariff;
     const period = (periodStart - BigInt(view.terms.validFrom)) / BigInt(view.terms.periodLength);
     const before = await contract.periodVolumes(agreementId, direction, period, tariff.plans.length);
     const decimals = await tokenDecimals(provider, view.terms.token);

@@ -7,13 +7,8 @@
  * the field. Reverts surface as {@link RoamLedgerContractError} (e.g. `RoamingAgreements_OfferExpired`).
  */
 import {
-  AbiCoder,
-  getBigInt,
-  keccak256,
-  type BigNumberish,
   type ContractRunner,
   type Overrides,
-  type ParamType,
   type Result,
   type TransactionReceipt,
   type TypedDataDomain,
@@ -26,6 +21,8 @@ import type {
   RoamingAgreements,
   TariffStruct,
 } from "../typechain/contracts/RoamingAgreements";
+import { computeTariffId, parseTariff } from "../rating/tariff";
+import type { Tariff } from "../rating/types";
 import { RoamingAgreements__factory } from "../typechain/factories/contracts/RoamingAgreements__factory";
 import {
   hashAgreementTerms,
@@ -48,13 +45,6 @@ import type { BuiltTransaction } from "./registry";
 /*//////////////////////////////////////////////////////////////////////////
                                     TYPES
 //////////////////////////////////////////////////////////////////////////*/
-
-/**
- * A tariff as the contract takes it (the TypeChain struct of `Tariff`): `{ plans: [{ service, kind, increment,
- * tiers: [{ start, fixedPrice, linearPrice }], unbalancedTiers }] }`, numbers as bigint, number or decimal string.
- * Services and kinds are the enum indices of `contracts/types/RatingTypes.sol`.
- */
-export type AgreementTariff = TariffStruct;
 
 /** Whether an agreement is running (`"active"`) or a party gave notice (`"terminated"`; it runs until `validUntil`). */
 export type AgreementStatusName = "active" | "terminated";
@@ -93,144 +83,16 @@ export interface AmendParams {
   signatureB: string;
 }
 
-/** The limits of a tariff, as `Rating.validatePlans` checks them. */
-export const TARIFF_LIMITS = { services: 9, planKinds: 4, maxTiers: 16 } as const;
-
 const STATUS_NAMES: Readonly<Record<string, AgreementStatusName>> = { 1: "active", 2: "terminated" };
-const THRESHOLD = 0n;
-const RATIO = 2n;
-const ACCESS = 3n;
-
-/*//////////////////////////////////////////////////////////////////////////
-                                   TARIFFS
-//////////////////////////////////////////////////////////////////////////*/
 
 const iface = lazyInterface(RoamingAgreements__factory);
 
-function tariffParam(): ParamType {
-  return iface().getFunction("publishTariff").inputs[0];
-}
-
-function toBig(value: BigNumberish, bits: number, field: string): bigint {
-  let n: bigint;
-  try {
-    n = getBigInt(value, field);
-  } catch (cause) {
-    throw new InvalidArgumentError("must be an integer", { field, value, cause });
-  }
-  return toUint(n, bits, field);
-}
-
-interface NormalizedTier {
-  start: bigint;
-  fixedPrice: bigint;
-  linearPrice: bigint;
-}
-
-interface NormalizedPlan {
-  service: bigint;
-  kind: bigint;
-  increment: bigint;
-  tiers: NormalizedTier[];
-  unbalancedTiers: NormalizedTier[];
-}
-
-function normalizeTiers(tiers: TariffStruct["plans"][number]["tiers"], field: string): NormalizedTier[] {
-  if (!Array.isArray(tiers)) throw new InvalidArgumentError("must be an array of tiers", { field, value: tiers });
-  if (tiers.length > TARIFF_LIMITS.maxTiers) {
-    throw new InvalidArgumentError(`must hold at most ${TARIFF_LIMITS.maxTiers} tiers`, { field, value: tiers });
-  }
-  return tiers.map((tier, i) => {
-    requireObject(tier, `${field}[${i}]`);
-    const normalized = {
-      start: toBig(tier.start, 64, `${field}[${i}].start`),
-      fixedPrice: toBig(tier.fixedPrice, 96, `${field}[${i}].fixedPrice`),
-      linearPrice: toBig(tier.linearPrice, 96, `${field}[${i}].linearPrice`),
-    };
-    if (i > 0 && normalized.start <= getBigInt(tiers[i - 1].start)) {
-      throw new InvalidArgumentError("must start after the tier before it", {
-        field: `${field}[${i}].start`,
-        value: tier.start,
-      });
-    }
-    return normalized;
-  });
-}
-
-/**
- * Validates a tariff as the contract will (at least one plan, services strictly ascending, non-zero increments, at
- * most 16 tiers per list with strictly ascending starts, unbalanced tiers exactly for Ratio plans, value ranges) and
- * returns it with every number a bigint.
- */
-export function normalizeTariff(tariff: AgreementTariff, field = "tariff"): { plans: NormalizedPlan[] } {
-  requireObject(tariff, field);
-  const plans = tariff.plans;
-  if (!Array.isArray(plans) || plans.length === 0) {
-    throw new InvalidArgumentError("must hold at least one plan", { field: `${field}.plans`, value: plans });
-  }
-  const out: NormalizedPlan[] = [];
-  plans.forEach((plan, i) => {
-    const at = `${field}.plans[${i}]`;
-    requireObject(plan, at);
-    const service = toBig(plan.service, 8, `${at}.service`);
-    if (service >= BigInt(TARIFF_LIMITS.services)) {
-      throw new InvalidArgumentError(`must be a service 0 to ${TARIFF_LIMITS.services - 1}`, {
-        field: `${at}.service`,
-        value: plan.service,
-      });
-    }
-    if (i > 0 && service <= out[i - 1].service) {
-      throw new InvalidArgumentError("services must be strictly ascending", {
-        field: `${at}.service`,
-        value: plan.service,
-      });
-    }
-    const kind = toBig(plan.kind, 8, `${at}.kind`);
-    if (kind >= BigInt(TARIFF_LIMITS.planKinds)) {
-      throw new InvalidArgumentError("must be a plan kind 0 to 3", { field: `${at}.kind`, value: plan.kind });
-    }
-    const increment = toBig(plan.increment, 32, `${at}.increment`);
-    if (increment === 0n) throw new InvalidArgumentError("must not be zero", { field: `${at}.increment`, value: 0 });
-    const tiers = normalizeTiers(plan.tiers, `${at}.tiers`);
-    const unbalancedTiers = normalizeTiers(plan.unbalancedTiers, `${at}.unbalancedTiers`);
-    if ((kind === RATIO) !== unbalancedTiers.length > 0) {
-      throw new InvalidArgumentError("a Ratio plan needs unbalanced tiers, and only a Ratio plan may have them", {
-        field: `${at}.unbalancedTiers`,
-        value: plan.unbalancedTiers,
-      });
-    }
-    out.push({ service, kind, increment, tiers, unbalancedTiers });
-  });
-  return { plans: out };
-}
-
-/** The id the contract gives `tariff`: `keccak256(abi.encode(tariff))`, computed locally (no network). */
-export function computeTariffId(tariff: AgreementTariff): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode([tariffParam()], [normalizeTariff(tariff)]));
-}
-
-/** A tariff as an event or a call returns it (e.g. `TariffPublished`'s `tariff`), normalised like {@link normalizeTariff}. */
-export function tariffFromResult(tariff: Result): { plans: NormalizedPlan[] } {
-  const tiers = (list: Result): NormalizedTier[] =>
-    Array.from(list, (t: Result) => ({
-      start: t[0] as bigint,
-      fixedPrice: t[1] as bigint,
-      linearPrice: t[2] as bigint,
-    }));
-  return normalizeTariff({
-    plans: Array.from(tariff[0] as Result, (p: Result) => ({
-      service: p[0] as bigint,
-      kind: p[1] as bigint,
-      increment: p[2] as bigint,
-      tiers: tiers(p[3] as Result),
-      unbalancedTiers: tiers(p[4] as Result),
-    })),
-  });
-}
-
-/** Whether `tariff` can be a base (IOT) tariff: every plan is Threshold or Access. */
-export function isBaseTariff(tariff: AgreementTariff): boolean {
-  return normalizeTariff(tariff).plans.every((plan) => plan.kind === THRESHOLD || plan.kind === ACCESS);
+/** A checked tariff as the TypeChain binding types it (mutable arrays). */
+function tariffStruct(tariff: Tariff): TariffStruct {
+  const tiers = (list: Tariff["plans"][number]["tiers"]) => list.map((t) => ({ ...t }));
+  return {
+    plans: tariff.plans.map((p) => ({ ...p, tiers: tiers(p.tiers), unbalancedTiers: tiers(p.unbalancedTiers) })),
+  };
 }
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -249,8 +111,8 @@ function toOperatorId(value: UintLike, field = "operatorId"): bigint {
  */
 export class AgreementsTransactionBuilder extends TransactionBuilder {
   /** `publishTariff` (anyone). */
-  publishTariff(tariff: AgreementTariff): BuiltTransaction {
-    return this.tx(iface().encodeFunctionData("publishTariff", [normalizeTariff(tariff)]));
+  publishTariff(tariff: Tariff): BuiltTransaction {
+    return this.tx(iface().encodeFunctionData("publishTariff", [tariffStruct(parseTariff(tariff))]));
   }
 
   /** `acceptOffer` (the acceptor's admin or one of its active signer keys). */
@@ -502,7 +364,7 @@ export class AgreementsClient extends SuiteClient<RoamingAgreements, AgreementsT
    * @returns Its id (computed locally; equal to the `TariffPublished` event's) and the receipt.
    */
   async publishTariff(
-    tariff: AgreementTariff,
+    tariff: Tariff,
     overrides?: Overrides,
   ): Promise<{ tariffId: string; receipt: TransactionReceipt }> {
     const tariffId = computeTariffId(tariff);

@@ -32,7 +32,8 @@ import {
 } from "../typedData/clearing";
 import type { TypedDataSigner } from "../typedData/agreements";
 import { toAddress, toBytes32, toSignature, toUint, type UintLike } from "../validation";
-import { normalizeTariff, type AgreementTariff } from "./agreements";
+import { parseTariff } from "../rating/tariff";
+import type { Tariff } from "../rating/types";
 import { SuiteClient, TransactionBuilder } from "./base";
 import type { BuiltTransaction } from "./registry";
 import { sendBuilt } from "./send";
@@ -127,14 +128,14 @@ function directionArg(value: UintLike, field: string): bigint {
   return direction;
 }
 
-function baseTariffsArg(baseTariffs: readonly [AgreementTariff, AgreementTariff]) {
+function baseTariffsArg(baseTariffs: readonly [Tariff, Tariff]) {
   if (!Array.isArray(baseTariffs) || baseTariffs.length !== 2) {
     throw new InvalidArgumentError("must hold 2 tariffs (direction 0, direction 1)", {
       field: "baseTariffs",
       value: baseTariffs,
     });
   }
-  return baseTariffs.map((t, i) => normalizeTariff(t, `baseTariffs[${i}]`));
+  return baseTariffs.map((t, i) => parseTariff(t, `baseTariffs[${i}]`));
 }
 
 function voucherArg(voucher: Voucher) {
@@ -156,11 +157,7 @@ export class ClearingTransactionBuilder extends TransactionBuilder {
    * `enableClearing` (anyone, once per agreement, before its first batch): `terms` = version 0, `baseTariffs` = their
    * base tariffs of direction 0 and 1. Also caches what submissions need of those terms (see {@link cacheTerms}).
    */
-  enableClearing(
-    agreementId: string,
-    terms: AgreementTerms,
-    baseTariffs: readonly [AgreementTariff, AgreementTariff],
-  ): BuiltTransaction {
+  enableClearing(agreementId: string, terms: AgreementTerms, baseTariffs: readonly [Tariff, Tariff]): BuiltTransaction {
     return this.#encode("enableClearing", [
       toBytes32(agreementId, "agreementId"),
       normalizeTerms(terms),
@@ -177,7 +174,7 @@ export class ClearingTransactionBuilder extends TransactionBuilder {
     agreementId: string,
     version: UintLike,
     terms: AgreementTerms,
-    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+    baseTariffs: readonly [Tariff, Tariff],
   ): BuiltTransaction {
     return this.#encode("cacheTerms", [
       toBytes32(agreementId, "agreementId"),
@@ -459,7 +456,7 @@ export class ClearingClient extends SuiteClient<Contract, ClearingTransactionBui
   async enableClearing(
     agreementId: string,
     terms: AgreementTerms,
-    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+    baseTariffs: readonly [Tariff, Tariff],
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
     return this.#send("enableClearing", this.build.enableClearing(agreementId, terms, baseTariffs), overrides);
@@ -470,7 +467,7 @@ export class ClearingClient extends SuiteClient<Contract, ClearingTransactionBui
     agreementId: string,
     version: UintLike,
     terms: AgreementTerms,
-    baseTariffs: readonly [AgreementTariff, AgreementTariff],
+    baseTariffs: readonly [Tariff, Tariff],
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
     return this.#send("cacheTerms", this.build.cacheTerms(agreementId, version, terms, baseTariffs), overrides);
@@ -587,8 +584,8 @@ export class SettlementClient {
     agreementId: string,
     period: UintLike,
     terms: AgreementTerms,
-    baseTariffs: readonly [AgreementTariff, AgreementTariff],
-    discountTariffs: readonly [AgreementTariff | null, AgreementTariff | null],
+    baseTariffs: readonly [Tariff, Tariff],
+    discountTariffs: readonly [Tariff | null, Tariff | null],
   ): BuiltTransaction {
     const empty = { plans: [] };
     for (const [field, list] of [
@@ -603,8 +600,8 @@ export class SettlementClient {
       toBytes32(agreementId, "agreementId"),
       toUint(period, 256, "period"),
       normalizeTerms(terms),
-      baseTariffs.map((t, i) => normalizeTariff(t, `baseTariffs[${i}]`)),
-      discountTariffs.map((t, i) => (t === null ? empty : normalizeTariff(t, `discountTariffs[${i}]`))),
+      baseTariffs.map((t, i) => parseTariff(t, `baseTariffs[${i}]`)),
+      discountTariffs.map((t, i) => (t === null ? empty : parseTariff(t, `discountTariffs[${i}]`))),
     ]);
     return { to: this.address, data, value: 0n };
   }
@@ -614,8 +611,8 @@ export class SettlementClient {
     agreementId: string,
     period: UintLike,
     terms: AgreementTerms,
-    baseTariffs: readonly [AgreementTariff, AgreementTariff],
-    discountTariffs: readonly [AgreementTariff | null, AgreementTariff | null],
+    baseTariffs: readonly [Tariff, Tariff],
+    discountTariffs: readonly [Tariff | null, Tariff | null],
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
     const tx = this.buildSettlePeriod(agreementId, period, terms, baseTariffs, discountTariffs);

@@ -10,7 +10,7 @@ import { ZeroAddress, type ContractRunner, type Overrides, type TransactionRecei
 import { InvalidArgumentError, isRoamLedgerContractError, withDecodedErrors } from "../errors";
 import { sendBuilt } from "./send";
 import { decodeTadig, encodeTadig } from "../tadig";
-import { toAddress, toBytes32, toOperatorId } from "../validation";
+import { toAddress, toBytes32, toOperatorId, type UintLike } from "../validation";
 import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
 import type { OperatorRegistry, OperatorViewStructOutput } from "../typechain/contracts/OperatorRegistry";
 import { OperatorRegistry__factory } from "../typechain/factories/contracts/OperatorRegistry__factory";
@@ -21,9 +21,6 @@ import { OperatorRegistry__factory } from "../typechain/factories/contracts/Oper
 
 /** The lifecycle status of a registered operator. */
 export type OperatorStatusName = "active" | "suspended" | "exited";
-
-/** An operator id: a positive integer that fits in `uint32` (ids start at 1; 0 means "none"). */
-export type OperatorIdLike = bigint | number;
 
 /** One operator, as the registry's views return it, decoded. */
 export interface OperatorInfo {
@@ -155,46 +152,46 @@ export class RegistryTransactionBuilder extends TransactionBuilder {
   }
 
   /** `addTadig` (restricted: registrar). */
-  addTadig(operatorId: OperatorIdLike, tadig: string): BuiltTransaction {
+  addTadig(operatorId: UintLike, tadig: string): BuiltTransaction {
     return this.tx(iface().encodeFunctionData("addTadig", [toOperatorId(operatorId), encodeTadig(tadig, "tadig")]));
   }
 
   /** `removeTadig` (restricted: registrar). */
-  removeTadig(operatorId: OperatorIdLike, tadig: string): BuiltTransaction {
+  removeTadig(operatorId: UintLike, tadig: string): BuiltTransaction {
     return this.tx(iface().encodeFunctionData("removeTadig", [toOperatorId(operatorId), encodeTadig(tadig, "tadig")]));
   }
 
   /** `suspendOperator` (restricted: pauser). `reason` is a bytes32 hash of the decision record. */
-  suspendOperator(operatorId: OperatorIdLike, reason: string): BuiltTransaction {
+  suspendOperator(operatorId: UintLike, reason: string): BuiltTransaction {
     return this.tx(
       iface().encodeFunctionData("suspendOperator", [toOperatorId(operatorId), toBytes32(reason, "reason")]),
     );
   }
 
   /** `reinstateOperator` (restricted: governor). */
-  reinstateOperator(operatorId: OperatorIdLike, reason: string): BuiltTransaction {
+  reinstateOperator(operatorId: UintLike, reason: string): BuiltTransaction {
     return this.tx(
       iface().encodeFunctionData("reinstateOperator", [toOperatorId(operatorId), toBytes32(reason, "reason")]),
     );
   }
 
   /** `exitOperator` (restricted: governor). */
-  exitOperator(operatorId: OperatorIdLike, reason: string): BuiltTransaction {
+  exitOperator(operatorId: UintLike, reason: string): BuiltTransaction {
     return this.tx(iface().encodeFunctionData("exitOperator", [toOperatorId(operatorId), toBytes32(reason, "reason")]));
   }
 
   /** `addSigner` (the operator's admin). */
-  addSigner(operatorId: OperatorIdLike, signer: string): BuiltTransaction {
+  addSigner(operatorId: UintLike, signer: string): BuiltTransaction {
     return this.tx(iface().encodeFunctionData("addSigner", [toOperatorId(operatorId), toAddress(signer, "signer")]));
   }
 
   /** `revokeSigner` (the operator's admin). */
-  revokeSigner(operatorId: OperatorIdLike, signer: string): BuiltTransaction {
+  revokeSigner(operatorId: UintLike, signer: string): BuiltTransaction {
     return this.tx(iface().encodeFunctionData("revokeSigner", [toOperatorId(operatorId), toAddress(signer, "signer")]));
   }
 
   /** `rotateSigner` (the operator's admin): revokes `oldSigner` and adds `newSigner`. */
-  rotateSigner(operatorId: OperatorIdLike, oldSigner: string, newSigner: string): BuiltTransaction {
+  rotateSigner(operatorId: UintLike, oldSigner: string, newSigner: string): BuiltTransaction {
     const id = toOperatorId(operatorId);
     const previous = toAddress(oldSigner, "oldSigner");
     const next = toAddress(newSigner, "newSigner");
@@ -205,26 +202,26 @@ export class RegistryTransactionBuilder extends TransactionBuilder {
   }
 
   /** `setPayout` (the operator's admin). */
-  setPayout(operatorId: OperatorIdLike, payout: string): BuiltTransaction {
+  setPayout(operatorId: UintLike, payout: string): BuiltTransaction {
     return this.tx(iface().encodeFunctionData("setPayout", [toOperatorId(operatorId), toAddress(payout, "payout")]));
   }
 
   /** `setMetadataURI` (the operator's admin). */
-  setMetadataURI(operatorId: OperatorIdLike, metadataURI: string): BuiltTransaction {
+  setMetadataURI(operatorId: UintLike, metadataURI: string): BuiltTransaction {
     return this.tx(
       iface().encodeFunctionData("setMetadataURI", [toOperatorId(operatorId), toString(metadataURI, "metadataURI")]),
     );
   }
 
   /** `transferAdmin` (the operator's admin). The zero address cancels a pending transfer. */
-  transferAdmin(operatorId: OperatorIdLike, newAdmin: string): BuiltTransaction {
+  transferAdmin(operatorId: UintLike, newAdmin: string): BuiltTransaction {
     return this.tx(
       iface().encodeFunctionData("transferAdmin", [toOperatorId(operatorId), toAddress(newAdmin, "newAdmin", true)]),
     );
   }
 
   /** `acceptAdmin` (the pending admin). */
-  acceptAdmin(operatorId: OperatorIdLike): BuiltTransaction {
+  acceptAdmin(operatorId: UintLike): BuiltTransaction {
     return this.tx(iface().encodeFunctionData("acceptAdmin", [toOperatorId(operatorId)]));
   }
 }
@@ -269,7 +266,7 @@ export class RegistryClient extends SuiteClient<OperatorRegistry, RegistryTransa
    * One operator.
    * @throws RoamLedgerContractError `OperatorRegistry_UnknownOperator` for an id that was never registered.
    */
-  async getOperator(operatorId: OperatorIdLike): Promise<OperatorInfo> {
+  async getOperator(operatorId: UintLike): Promise<OperatorInfo> {
     const id = toOperatorId(operatorId);
     return toOperatorInfo(await withDecodedErrors(() => this.contract.getOperator(id)));
   }
@@ -318,13 +315,13 @@ export class RegistryClient extends SuiteClient<OperatorRegistry, RegistryTransa
   }
 
   /** Whether `operatorId` is registered and active. */
-  async isActive(operatorId: OperatorIdLike): Promise<boolean> {
+  async isActive(operatorId: UintLike): Promise<boolean> {
     const id = toOperatorId(operatorId);
     return withDecodedErrors(() => this.contract.isActive(id));
   }
 
   /** Whether `signer` is an active signer key of `operatorId`. */
-  async isSigner(operatorId: OperatorIdLike, signer: string): Promise<boolean> {
+  async isSigner(operatorId: UintLike, signer: string): Promise<boolean> {
     const id = toOperatorId(operatorId);
     const address = toAddress(signer, "signer", true);
     return withDecodedErrors(() => this.contract.isSigner(id, address));
@@ -349,51 +346,43 @@ export class RegistryClient extends SuiteClient<OperatorRegistry, RegistryTransa
   }
 
   /** Assigns one more TADIG code to an operator (registrar). */
-  async addTadig(operatorId: OperatorIdLike, tadig: string, overrides?: Overrides): Promise<TransactionReceipt> {
+  async addTadig(operatorId: UintLike, tadig: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("addTadig", this.build.addTadig(operatorId, tadig), overrides);
   }
 
   /** Takes a TADIG code from an operator (registrar). */
-  async removeTadig(operatorId: OperatorIdLike, tadig: string, overrides?: Overrides): Promise<TransactionReceipt> {
+  async removeTadig(operatorId: UintLike, tadig: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("removeTadig", this.build.removeTadig(operatorId, tadig), overrides);
   }
 
   /** Suspends an active operator (pauser). */
-  async suspendOperator(
-    operatorId: OperatorIdLike,
-    reason: string,
-    overrides?: Overrides,
-  ): Promise<TransactionReceipt> {
+  async suspendOperator(operatorId: UintLike, reason: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("suspendOperator", this.build.suspendOperator(operatorId, reason), overrides);
   }
 
   /** Makes a suspended operator active again (governor). */
-  async reinstateOperator(
-    operatorId: OperatorIdLike,
-    reason: string,
-    overrides?: Overrides,
-  ): Promise<TransactionReceipt> {
+  async reinstateOperator(operatorId: UintLike, reason: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("reinstateOperator", this.build.reinstateOperator(operatorId, reason), overrides);
   }
 
   /** Ends an operator's membership for ever (governor). */
-  async exitOperator(operatorId: OperatorIdLike, reason: string, overrides?: Overrides): Promise<TransactionReceipt> {
+  async exitOperator(operatorId: UintLike, reason: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("exitOperator", this.build.exitOperator(operatorId, reason), overrides);
   }
 
   /** Adds a signer key (the operator's admin). */
-  async addSigner(operatorId: OperatorIdLike, signer: string, overrides?: Overrides): Promise<TransactionReceipt> {
+  async addSigner(operatorId: UintLike, signer: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("addSigner", this.build.addSigner(operatorId, signer), overrides);
   }
 
   /** Revokes a signer key (the operator's admin). */
-  async revokeSigner(operatorId: OperatorIdLike, signer: string, overrides?: Overrides): Promise<TransactionReceipt> {
+  async revokeSigner(operatorId: UintLike, signer: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("revokeSigner", this.build.revokeSigner(operatorId, signer), overrides);
   }
 
   /** Revokes `oldSigner` and adds `newSigner` in one transaction (the operator's admin). */
   async rotateSigner(
-    operatorId: OperatorIdLike,
+    operatorId: UintLike,
     oldSigner: string,
     newSigner: string,
     overrides?: Overrides,
@@ -402,30 +391,22 @@ export class RegistryClient extends SuiteClient<OperatorRegistry, RegistryTransa
   }
 
   /** Changes where the operator's withdrawals go (the operator's admin). */
-  async setPayout(operatorId: OperatorIdLike, payout: string, overrides?: Overrides): Promise<TransactionReceipt> {
+  async setPayout(operatorId: UintLike, payout: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("setPayout", this.build.setPayout(operatorId, payout), overrides);
   }
 
   /** Changes the operator's metadata URI (the operator's admin). */
-  async setMetadataURI(
-    operatorId: OperatorIdLike,
-    metadataURI: string,
-    overrides?: Overrides,
-  ): Promise<TransactionReceipt> {
+  async setMetadataURI(operatorId: UintLike, metadataURI: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("setMetadataURI", this.build.setMetadataURI(operatorId, metadataURI), overrides);
   }
 
   /** Proposes a new admin, who takes over with {@link acceptAdmin}; the zero address cancels (the operator's admin). */
-  async transferAdmin(
-    operatorId: OperatorIdLike,
-    newAdmin: string,
-    overrides?: Overrides,
-  ): Promise<TransactionReceipt> {
+  async transferAdmin(operatorId: UintLike, newAdmin: string, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("transferAdmin", this.build.transferAdmin(operatorId, newAdmin), overrides);
   }
 
   /** Completes an admin transfer (the pending admin). */
-  async acceptAdmin(operatorId: OperatorIdLike, overrides?: Overrides): Promise<TransactionReceipt> {
+  async acceptAdmin(operatorId: UintLike, overrides?: Overrides): Promise<TransactionReceipt> {
     return this.#send("acceptAdmin", this.build.acceptAdmin(operatorId), overrides);
   }
 

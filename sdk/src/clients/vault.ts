@@ -27,7 +27,7 @@ import { InvalidArgumentError, SignerRequiredError, suiteErrorDecoder } from "..
 import { atBlock as at, sendBuilt } from "./send";
 import type { NettingAccountInit, NettingGrossInit, NettingInit, NettingTokenInit } from "../netting/types";
 import { VAULT_LIMITS } from "../netting/types";
-import { toAddress, toBytes32, toInteger, toOperatorId } from "../validation";
+import { toAddress, toBytes32, toInteger, toOperatorId, type UintLike } from "../validation";
 import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
 import type { BuiltTransaction } from "./registry";
 import type { SettlementVault } from "../typechain/contracts/SettlementVault";
@@ -37,9 +37,6 @@ import { ERC20Permit__factory } from "../typechain/factories/@openzeppelin/contr
 /*//////////////////////////////////////////////////////////////////////////
                                     TYPES
 //////////////////////////////////////////////////////////////////////////*/
-
-/** An operator id (1 to `2^32 - 1`) or any other integer input: a `bigint` or a safe-integer `number`. */
-export type VaultIntegerLike = bigint | number;
 
 /** A token's settlement state (`tokenConfig`). */
 export interface VaultTokenConfig {
@@ -103,11 +100,11 @@ export interface VaultDepositOptions {
 /** Options of {@link VaultClient.signPermit} and {@link VaultClient.depositWithPermit}. */
 export interface VaultPermitOptions {
   /** When the permit expires (Unix seconds). Default: the latest block's time plus {@link PERMIT_DEFAULT_TTL}. */
-  deadline?: VaultIntegerLike;
+  deadline?: UintLike;
   /** The EIP-712 version, for a token without `eip712Domain()` and without `version()` (default "1"). */
   version?: string;
   /** The nonce to sign (default: the token's `nonces(owner)`). */
-  nonce?: VaultIntegerLike;
+  nonce?: UintLike;
 }
 
 /** A signed EIP-2612 permit. */
@@ -133,7 +130,7 @@ export type VaultPermitSignatureLike = { v: number; r: string; s: string } | str
 /** Options of the paging helpers. */
 export interface VaultPageOptions {
   /** How many entries to read per call (default 100). */
-  pageSize?: VaultIntegerLike;
+  pageSize?: UintLike;
   /** The block to read at (default: the latest block when the first page is read, so that all pages agree). */
   blockTag?: number | string;
 }
@@ -178,7 +175,7 @@ async function decoded<T>(operation: () => Promise<T>): Promise<T> {
                                  VALIDATION
 //////////////////////////////////////////////////////////////////////////*/
 
-function toOperator(value: VaultIntegerLike, field = "operatorId"): bigint {
+function toOperator(value: UintLike, field = "operatorId"): bigint {
   return toOperatorId(value, field, 1n);
 }
 
@@ -215,7 +212,7 @@ const iface = lazyInterface(SettlementVault__factory);
  */
 export class VaultTransactionBuilder extends TransactionBuilder {
   /** `token.approve(vault, amount)`: the allowance a {@link deposit} needs (sent to the token, not the vault). */
-  approve(token: string, amount: VaultIntegerLike): BuiltTransaction {
+  approve(token: string, amount: UintLike): BuiltTransaction {
     const to = toAddress(token, "token");
     const value = toInteger(amount, "amount", 0n, UINT256_MAX);
     const data = ERC20Permit__factory.createInterface().encodeFunctionData("approve", [this.address, value]);
@@ -223,7 +220,7 @@ export class VaultTransactionBuilder extends TransactionBuilder {
   }
 
   /** `deposit(operatorId, token, amount)` (anyone, for a registered operator; needs the allowance). */
-  deposit(operatorId: VaultIntegerLike, token: string, amount: VaultIntegerLike): BuiltTransaction {
+  deposit(operatorId: UintLike, token: string, amount: UintLike): BuiltTransaction {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, VAULT_LIMITS.maxAmount);
@@ -232,10 +229,10 @@ export class VaultTransactionBuilder extends TransactionBuilder {
 
   /** `depositWithPermit(operatorId, token, amount, deadline, v, r, s)`; the permit must be signed by the sender. */
   depositWithPermit(
-    operatorId: VaultIntegerLike,
+    operatorId: UintLike,
     token: string,
-    amount: VaultIntegerLike,
-    deadline: VaultIntegerLike,
+    amount: UintLike,
+    deadline: UintLike,
     signature: VaultPermitSignatureLike,
   ): BuiltTransaction {
     const id = toOperator(operatorId);
@@ -247,7 +244,7 @@ export class VaultTransactionBuilder extends TransactionBuilder {
   }
 
   /** `withdraw(operatorId, token, amount)` (the operator's admin; paid to its payout address). */
-  withdraw(operatorId: VaultIntegerLike, token: string, amount: VaultIntegerLike): BuiltTransaction {
+  withdraw(operatorId: UintLike, token: string, amount: UintLike): BuiltTransaction {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 1n, UINT256_MAX);
@@ -260,7 +257,7 @@ export class VaultTransactionBuilder extends TransactionBuilder {
   }
 
   /** `processQueue(payer, token, maxCount)` (anyone). */
-  processQueue(payer: VaultIntegerLike, token: string, maxCount: VaultIntegerLike): BuiltTransaction {
+  processQueue(payer: UintLike, token: string, maxCount: UintLike): BuiltTransaction {
     const id = toOperator(payer, "payer");
     const t = toAddress(token, "token");
     const count = toInteger(maxCount, "maxCount", 1n, UINT256_MAX);
@@ -268,13 +265,7 @@ export class VaultTransactionBuilder extends TransactionBuilder {
   }
 
   /** `recordObligation(payer, payee, token, amount, ref)` (a suite contract). */
-  recordObligation(
-    payer: VaultIntegerLike,
-    payee: VaultIntegerLike,
-    token: string,
-    amount: VaultIntegerLike,
-    ref: string,
-  ): BuiltTransaction {
+  recordObligation(payer: UintLike, payee: UintLike, token: string, amount: UintLike, ref: string): BuiltTransaction {
     const from = toOperator(payer, "payer");
     const to = toOperator(payee, "payee");
     if (from === to) throw new InvalidArgumentError("must differ from payer", { field: "payee", value: payee });
@@ -284,13 +275,7 @@ export class VaultTransactionBuilder extends TransactionBuilder {
   }
 
   /** `transferFree(from, to, token, amount, ref)` (a suite contract). */
-  transferFree(
-    from: VaultIntegerLike,
-    to: VaultIntegerLike,
-    token: string,
-    amount: VaultIntegerLike,
-    ref: string,
-  ): BuiltTransaction {
+  transferFree(from: UintLike, to: UintLike, token: string, amount: UintLike, ref: string): BuiltTransaction {
     const source = toOperator(from, "from");
     const target = toOperator(to, "to");
     if (source === target) throw new InvalidArgumentError("must differ from from", { field: "to", value: to });
@@ -300,7 +285,7 @@ export class VaultTransactionBuilder extends TransactionBuilder {
   }
 
   /** `allowToken(token, cycleLength)` (restricted: governor). */
-  allowToken(token: string, cycleLength: VaultIntegerLike): BuiltTransaction {
+  allowToken(token: string, cycleLength: UintLike): BuiltTransaction {
     const t = toAddress(token, "token");
     const length = toInteger(cycleLength, "cycleLength", 1n, VAULT_LIMITS.maxCycleLength);
     return this.tx(iface().encodeFunctionData("allowToken", [t, length]));
@@ -312,7 +297,7 @@ export class VaultTransactionBuilder extends TransactionBuilder {
   }
 
   /** `setCycleLength(token, cycleLength)` (restricted: governor); applies from the next cycle. */
-  setCycleLength(token: string, cycleLength: VaultIntegerLike): BuiltTransaction {
+  setCycleLength(token: string, cycleLength: UintLike): BuiltTransaction {
     const t = toAddress(token, "token");
     const length = toInteger(cycleLength, "cycleLength", 1n, VAULT_LIMITS.maxCycleLength);
     return this.tx(iface().encodeFunctionData("setCycleLength", [t, length]));
@@ -393,7 +378,7 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
   }
 
   /** The raw account of `operatorId` in `token`, as stored. */
-  async accountOf(operatorId: VaultIntegerLike, token: string, blockTag?: number | string): Promise<VaultAccountInfo> {
+  async accountOf(operatorId: UintLike, token: string, blockTag?: number | string): Promise<VaultAccountInfo> {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     const a = await decoded(() => this.contract.accountOf(id, t, at(blockTag)));
@@ -401,35 +386,35 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
   }
 
   /** The effective balance: the settled balance plus a position of a closed cycle not yet applied. */
-  async balanceOf(operatorId: VaultIntegerLike, token: string): Promise<bigint> {
+  async balanceOf(operatorId: UintLike, token: string): Promise<bigint> {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     return decoded(() => this.contract.balanceOf(id, t));
   }
 
   /** What `operatorId` may withdraw now: the effective balance less any net debit of the open cycle. */
-  async freeBalanceOf(operatorId: VaultIntegerLike, token: string): Promise<bigint> {
+  async freeBalanceOf(operatorId: UintLike, token: string): Promise<bigint> {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     return decoded(() => this.contract.freeBalanceOf(id, t));
   }
 
   /** The position of `operatorId` in the open cycle of `token` (credits minus debits). */
-  async openPositionOf(operatorId: VaultIntegerLike, token: string): Promise<bigint> {
+  async openPositionOf(operatorId: UintLike, token: string): Promise<bigint> {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     return decoded(() => this.contract.openPositionOf(id, t));
   }
 
   /** How many obligations of `payer` in `token` await funds. */
-  async queueLength(payer: VaultIntegerLike, token: string): Promise<bigint> {
+  async queueLength(payer: UintLike, token: string): Promise<bigint> {
     const id = toOperator(payer, "payer");
     const t = toAddress(token, "token");
     return decoded(() => this.contract.queueLength(id, t));
   }
 
   /** Balance, free balance, open position and queue length of `operatorId` in `token`, read at one block. */
-  async memberInfo(operatorId: VaultIntegerLike, token: string, blockTag?: number | string): Promise<VaultMemberInfo> {
+  async memberInfo(operatorId: UintLike, token: string, blockTag?: number | string): Promise<VaultMemberInfo> {
     const id = toOperator(operatorId);
     const t = toAddress(token, "token");
     const tag = blockTag ?? (await this.#latestBlock());
@@ -451,9 +436,9 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
    */
   async bilateralGross(
     token: string,
-    cycle: VaultIntegerLike,
-    payer: VaultIntegerLike,
-    payee: VaultIntegerLike,
+    cycle: UintLike,
+    payer: UintLike,
+    payee: UintLike,
     blockTag?: number | string,
   ): Promise<VaultBilateralGross> {
     const t = toAddress(token, "token");
@@ -466,10 +451,10 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
 
   /** One page of `payer`'s queued obligations in `token`, oldest first (`queuedObligations`). */
   async queuedObligations(
-    payer: VaultIntegerLike,
+    payer: UintLike,
     token: string,
-    offset: VaultIntegerLike = 0,
-    limit: VaultIntegerLike = DEFAULT_PAGE_SIZE,
+    offset: UintLike = 0,
+    limit: UintLike = DEFAULT_PAGE_SIZE,
     blockTag?: number | string,
   ): Promise<VaultQueuedObligation[]> {
     const id = toOperator(payer, "payer");
@@ -482,7 +467,7 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
 
   /** Every queued obligation of `payer` in `token`, oldest first, read a page at a time at one block. */
   async *iterateQueuedObligations(
-    payer: VaultIntegerLike,
+    payer: UintLike,
     token: string,
     options: VaultPageOptions = {},
   ): AsyncGenerator<VaultQueuedObligation, void, undefined> {
@@ -501,7 +486,7 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
 
   /** Every queued obligation of `payer` in `token` (see {@link iterateQueuedObligations}). */
   async allQueuedObligations(
-    payer: VaultIntegerLike,
+    payer: UintLike,
     token: string,
     options: VaultPageOptions = {},
   ): Promise<VaultQueuedObligation[]> {
@@ -531,7 +516,7 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
    */
   async nettingSnapshot(
     tokens: readonly string[],
-    members: readonly VaultIntegerLike[],
+    members: readonly UintLike[],
     options: { blockTag?: number | string } = {},
   ): Promise<NettingInit> {
     if (!Array.isArray(tokens)) throw new InvalidArgumentError("must be an array of addresses", { field: "tokens" });
@@ -597,7 +582,7 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
    */
   async ensureAllowance(
     token: string,
-    amount: VaultIntegerLike,
+    amount: UintLike,
     mode: "exact" | "max" = "exact",
     overrides?: Overrides,
   ): Promise<TransactionReceipt | undefined> {
@@ -618,9 +603,9 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
    * sender. With `options.approve`, approves the vault first if the allowance is short.
    */
   async deposit(
-    operatorId: VaultIntegerLike,
+    operatorId: UintLike,
     token: string,
-    amount: VaultIntegerLike,
+    amount: UintLike,
     options: VaultDepositOptions = {},
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
@@ -638,11 +623,7 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
    * token's `eip712Domain()` (EIP-5267) if it has one; otherwise from `name()`, `version()` (or `options.version`,
    * default "1"), the chain id and the token's address.
    */
-  async signPermit(
-    token: string,
-    amount: VaultIntegerLike,
-    options: VaultPermitOptions = {},
-  ): Promise<VaultPermitSignature> {
+  async signPermit(token: string, amount: UintLike, options: VaultPermitOptions = {}): Promise<VaultPermitSignature> {
     const t = toAddress(token, "token");
     const value = toInteger(amount, "amount", 0n, UINT256_MAX);
     const deadlineGiven =
@@ -685,9 +666,9 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
    * permit that fails (e.g. one a front-runner already used) and relies on the allowance then.
    */
   async depositWithPermit(
-    operatorId: VaultIntegerLike,
+    operatorId: UintLike,
     token: string,
-    amount: VaultIntegerLike,
+    amount: UintLike,
     options: VaultPermitOptions = {},
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
@@ -699,9 +680,9 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
 
   /** Withdraws `amount` of the operator's free balance to its payout address (the operator's admin). */
   async withdraw(
-    operatorId: VaultIntegerLike,
+    operatorId: UintLike,
     token: string,
-    amount: VaultIntegerLike,
+    amount: UintLike,
     overrides?: Overrides,
   ): Promise<TransactionReceipt> {
     return this.#send("withdraw", this.build.withdraw(operatorId, token, amount), overrides);
@@ -714,9 +695,9 @@ export class VaultClient extends SuiteClient<SettlementVault, VaultTransactionBu
 
   /** Applies up to `maxCount` of `payer`'s queued obligations in `token`, oldest first (anyone). */
   async processQueue(
-    payer: VaultIntegerLike,
+    payer: UintLike,
     token: string,
-    maxCount: VaultIntegerLike,
+    maxCount: UintLike,
     overrides?: Overrides,
   ): Promise<VaultProcessQueueResult> {
     const receipt = await this.#send("processQueue", this.build.processQueue(payer, token, maxCount), overrides);

@@ -20,6 +20,7 @@
  */
 import { abiEncodeBytes, bytesToHex, keccak256, keccak256Bytes, parseParam } from "../encoding";
 import type { Service } from "../rating/types";
+import { toUint, type UintLike } from "../validation";
 
 /** The Solidity types of a leaf, in order: the `leafEncoding` of `StandardMerkleTree`. */
 export const RECORD_LEAF_TYPES = ["bytes32", "bytes32", "uint8", "uint64", "uint64", "uint32"] as const;
@@ -71,8 +72,8 @@ export function hashRecordLeaf(leaf: RecordLeaf): string {
 }
 
 /** `keccak256(abi.encode(sharedSecret, agreementId, period))`: the salt of one agreement period. */
-export function periodSalt(sharedSecret: string, agreementId: string, period: bigint | number): string {
-  return keccak256(abiEncodeBytes(SALT_PARAMS, [sharedSecret, agreementId, BigInt(period)]));
+export function periodSalt(sharedSecret: string, agreementId: string, period: UintLike): string {
+  return keccak256(abiEncodeBytes(SALT_PARAMS, [sharedSecret, agreementId, toUint(period, 256, "period")]));
 }
 
 /** `keccak256(abi.encode(periodSalt, imsi))`: the pseudonym of a subscriber for one agreement period. */

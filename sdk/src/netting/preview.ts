@@ -25,12 +25,12 @@
  * Pure: bigint arithmetic only, no chain I/O, no Node-only API; runs in browsers.
  */
 import { InvalidArgumentError } from "../errors";
+import type { UintLike } from "../validation";
 import { NETTING_PANIC_ARITHMETIC, NettingError } from "./errors";
 import { positionsFromMap, settlementPlan, sortGross, statsOf } from "./settlement";
 import {
   VAULT_LIMITS,
   type BilateralGross,
-  type MemberIdLike,
   type MemberPosition,
   type NettingAccount,
   type NettingAppliedObligation,
@@ -555,7 +555,7 @@ export class NettingPreview {
   }
 
   /** `deposit(operatorId, token, amount)`. */
-  deposit(member: MemberIdLike, token: string, amount: bigint): NettingResult {
+  deposit(member: UintLike, token: string, amount: bigint): NettingResult {
     const id = toMemberId(member, "member");
     const key = toTokenKey(token, "token");
     const value = toAmount(amount, "amount");
@@ -579,13 +579,7 @@ export class NettingPreview {
   }
 
   /** `recordObligation(payer, payee, token, amount, ref)`: applied to the open cycle, or queued. */
-  recordObligation(
-    payer: MemberIdLike,
-    payee: MemberIdLike,
-    token: string,
-    amount: bigint,
-    ref?: string,
-  ): NettingResult {
+  recordObligation(payer: UintLike, payee: UintLike, token: string, amount: bigint, ref?: string): NettingResult {
     const from = toMemberId(payer, "payer");
     const to = toMemberId(payee, "payee");
     const key = toTokenKey(token, "token");
@@ -669,7 +663,7 @@ export class NettingPreview {
   }
 
   /** `processQueue(payer, token, maxCount)`: applies queued obligations in order, stopping at the first uncovered. */
-  processQueue(payer: MemberIdLike, token: string, maxCount: bigint | number): NettingResult {
+  processQueue(payer: UintLike, token: string, maxCount: UintLike): NettingResult {
     const from = toMemberId(payer, "payer");
     const key = toTokenKey(token, "token");
     const max = toUintN(maxCount, 256, "maxCount");
@@ -703,7 +697,7 @@ export class NettingPreview {
   }
 
   /** `withdraw(operatorId, token, amount)` (the caller is assumed to be the operator's admin). */
-  withdraw(member: MemberIdLike, token: string, amount: bigint): NettingResult {
+  withdraw(member: UintLike, token: string, amount: bigint): NettingResult {
     const id = toMemberId(member, "member");
     const key = toTokenKey(token, "token");
     const value = toAmount(amount, "amount");
@@ -721,7 +715,7 @@ export class NettingPreview {
   }
 
   /** `transferFree(from, to, token, amount, ref)`: moves free balance at once, outside cycles. */
-  transferFree(from: MemberIdLike, to: MemberIdLike, token: string, amount: bigint, ref?: string): NettingResult {
+  transferFree(from: UintLike, to: UintLike, token: string, amount: bigint, ref?: string): NettingResult {
     const source = toMemberId(from, "from");
     const target = toMemberId(to, "to");
     const key = toTokenKey(token, "token");
@@ -812,7 +806,7 @@ export class NettingPreview {
   }
 
   /** `allowToken(token, cycleLength)`: a token allowed for the first time opens its cycle 1. */
-  allowToken(token: string, cycleLength: bigint | number, decimals?: number, timestamp?: bigint): NettingResult {
+  allowToken(token: string, cycleLength: UintLike, decimals?: number, timestamp?: bigint): NettingResult {
     const key = toTokenKey(token, "token");
     const length = toUintN(cycleLength, 32, "cycleLength");
     const dec = toDecimals(decimals, "decimals");
@@ -854,7 +848,7 @@ export class NettingPreview {
   }
 
   /** `setCycleLength(token, cycleLength)`: the length of the cycles that open from the next close on. */
-  setCycleLength(token: string, cycleLength: bigint | number): NettingResult {
+  setCycleLength(token: string, cycleLength: UintLike): NettingResult {
     const key = toTokenKey(token, "token");
     const length = toUintN(cycleLength, 32, "cycleLength");
     const t = this.#token(key);
@@ -898,51 +892,51 @@ export class NettingPreview {
   }
 
   /** `accountOf(member, token)`: the account as stored, before a pending position is applied. */
-  accountOf(member: MemberIdLike, token: string): NettingAccount {
+  accountOf(member: UintLike, token: string): NettingAccount {
     const id = toMemberId(member, "member");
     const t = this.#peek(token);
     const account = t.accounts.get(id) ?? { balance: 0n, position: 0n, cycle: 0n };
     return { ...account, queued: BigInt(t.queues.get(id)?.entries.length ?? 0) };
   }
 
-  #settledAccount(member: MemberIdLike, token: string): AccountRec {
+  #settledAccount(member: UintLike, token: string): AccountRec {
     const id = toMemberId(member, "member");
     const t = this.#peek(token);
     return settled(t.accounts.get(id) ?? { balance: 0n, position: 0n, cycle: 0n }, t.cycle);
   }
 
   /** `balanceOf(member, token)`: the effective balance (settled balance plus a pending position of a closed cycle). */
-  balanceOf(member: MemberIdLike, token: string): bigint {
+  balanceOf(member: UintLike, token: string): bigint {
     return this.#settledAccount(member, token).balance;
   }
 
   /** `openPositionOf(member, token)`: the position in the open cycle. */
-  openPositionOf(member: MemberIdLike, token: string): bigint {
+  openPositionOf(member: UintLike, token: string): bigint {
     return this.#settledAccount(member, token).position;
   }
 
   /** `freeBalanceOf(member, token)`: what the member may withdraw now. */
-  freeBalanceOf(member: MemberIdLike, token: string): bigint {
+  freeBalanceOf(member: UintLike, token: string): bigint {
     return freeOf(this.#settledAccount(member, token));
   }
 
   /** `queueLength(payer, token)`. */
-  queueLength(payer: MemberIdLike, token: string): bigint {
+  queueLength(payer: UintLike, token: string): bigint {
     return BigInt(this.#peek(token).queues.get(toMemberId(payer, "payer"))?.entries.length ?? 0);
   }
 
   /** The index the payer's next queued obligation would get (the queue head plus its length). */
-  queueTail(payer: MemberIdLike, token: string): bigint {
+  queueTail(payer: UintLike, token: string): bigint {
     const queue = this.#peek(token).queues.get(toMemberId(payer, "payer"));
     return queue === undefined ? 0n : queue.head + BigInt(queue.entries.length);
   }
 
   /** `queuedObligations(payer, token, offset, limit)`: a page of the payer's queue, oldest first. */
   queuedObligations(
-    payer: MemberIdLike,
+    payer: UintLike,
     token: string,
-    offset: bigint | number = 0n,
-    limit: bigint | number = MAX_LIMIT,
+    offset: UintLike = 0n,
+    limit: UintLike = MAX_LIMIT,
   ): NettingQueuedObligation[] {
     const id = toMemberId(payer, "payer");
     const from = toUintN(offset, 256, "offset");
@@ -954,7 +948,7 @@ export class NettingPreview {
   }
 
   /** One member's figures in `token`: balance, free balance, open position and queue length (the vault's views). */
-  memberView(member: MemberIdLike, token: string): NettingMemberView {
+  memberView(member: UintLike, token: string): NettingMemberView {
     const id = toMemberId(member, "member");
     const t = this.#peek(token);
     const account = this.#settledAccount(id, t.key);
@@ -986,9 +980,9 @@ export class NettingPreview {
    */
   bilateralGross(
     token: string,
-    cycle: bigint | number,
-    payer: MemberIdLike,
-    payee: MemberIdLike,
+    cycle: UintLike,
+    payer: UintLike,
+    payee: UintLike,
   ): { gross: bigint; retained: boolean } {
     const t = this.#peek(token);
     const n = toUintN(cycle, 32, "cycle");
@@ -1000,7 +994,7 @@ export class NettingPreview {
     return { gross: 0n, retained: g.cycle < n };
   }
 
-  #cycle(token: string, cycle: bigint | number | undefined): [TokenRec, CycleRec] {
+  #cycle(token: string, cycle: UintLike | undefined): [TokenRec, CycleRec] {
     const t = this.#peek(token);
     const n = cycle === undefined ? t.cycle : toUintN(cycle, 32, "cycle");
     const record = t.cycles.get(n);
@@ -1017,13 +1011,13 @@ export class NettingPreview {
   }
 
   /** The full bilateral gross of (payer, payee) in a cycle the preview knows (not only the latest, as the vault). */
-  grossOf(token: string, cycle: bigint | number, payer: MemberIdLike, payee: MemberIdLike): bigint {
+  grossOf(token: string, cycle: UintLike, payer: UintLike, payee: UintLike): bigint {
     const [, record] = this.#cycle(token, cycle);
     return record.gross.get(pairKey(toMemberId(payer, "payer"), toMemberId(payee, "payee")))?.amount ?? 0n;
   }
 
   /** The members' positions in a cycle (default the open one), in ascending id; they sum to zero. */
-  positionsOf(token: string, cycle?: bigint | number): MemberPosition[] {
+  positionsOf(token: string, cycle?: UintLike): MemberPosition[] {
     const [, record] = this.#cycle(token, cycle);
     return positionsFromMap(record.positions);
   }
@@ -1032,7 +1026,7 @@ export class NettingPreview {
    * The settlement report of a cycle (default the open one): net positions, bilateral gross, the payments that settle
    * it and the gross-versus-net statistics.
    */
-  cycleReport(token: string, cycle?: bigint | number): NettingCycleReport {
+  cycleReport(token: string, cycle?: UintLike): NettingCycleReport {
     const [t, record] = this.#cycle(token, cycle);
     const positions = positionsFromMap(record.positions);
     const gross = sortGross([...record.gross.values()].map((g) => ({ ...g })));

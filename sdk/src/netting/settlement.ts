@@ -11,6 +11,7 @@
  * Pure: bigint arithmetic only, no Node-only API.
  */
 import { InvalidArgumentError } from "../errors";
+import type { UintLike } from "../validation";
 import type {
   BilateralGross,
   MemberPosition,
@@ -153,13 +154,13 @@ export function settlementPlan(positions: Iterable<MemberPosition> | ReadonlyMap
 }
 
 /** The payments of `plan` that `member` makes. */
-export function paymentsOf(plan: readonly SettlementPayment[], member: bigint | number): SettlementPayment[] {
+export function paymentsOf(plan: readonly SettlementPayment[], member: UintLike): SettlementPayment[] {
   const id = toMemberId(member, "member");
   return plan.filter((p) => p.from === id);
 }
 
 /** The payments of `plan` that `member` receives. */
-export function receiptsOf(plan: readonly SettlementPayment[], member: bigint | number): SettlementPayment[] {
+export function receiptsOf(plan: readonly SettlementPayment[], member: UintLike): SettlementPayment[] {
   const id = toMemberId(member, "member");
   return plan.filter((p) => p.to === id);
 }

@@ -6,9 +6,7 @@
  * back as `bigint`; a token is identified by a string key, normally its checksummed address (error arguments and logs
  * carry the same string). Counts that cannot overflow a double (numbers of transfers) are `number`.
  */
-
-/** An operator id: a `bigint` or a safe-integer `number`, `0` to `2^32 - 1` (0 is what the contract rejects). */
-export type MemberIdLike = bigint | number;
+import type { UintLike } from "../validation";
 
 /** The vault's storage bounds, as the contract enforces them (`VaultTypes.sol`). */
 export const VAULT_LIMITS = {
@@ -67,7 +65,7 @@ export interface NettingTokenInit {
 
 /** One obligation waiting in a payer's queue. */
 export interface NettingQueuedObligationInit {
-  payee: MemberIdLike;
+  payee: UintLike;
   amount: bigint;
   /** Default {@link ZERO_REF}. */
   ref?: string;
@@ -78,7 +76,7 @@ export interface NettingQueuedObligationInit {
  * a closed cycle not yet applied to its balance (as the contract's single `Account` slot).
  */
 export interface NettingAccountInit {
-  member: MemberIdLike;
+  member: UintLike;
   token: string;
   /** The settled balance (default 0n). */
   balance?: bigint;
@@ -98,8 +96,8 @@ export interface NettingAccountInit {
 export interface NettingGrossInit {
   token: string;
   cycle: bigint;
-  payer: MemberIdLike;
-  payee: MemberIdLike;
+  payer: UintLike;
+  payee: UintLike;
   amount: bigint;
 }
 
@@ -110,7 +108,7 @@ export interface NettingInit {
   /** Retained bilateral gross amounts (those of the open cycle also seed its report). */
   gross?: readonly NettingGrossInit[];
   /** The registered operators. If given, deposits to any other id revert `UnknownOperator`; otherwise only id 0 does. */
-  registered?: readonly MemberIdLike[];
+  registered?: readonly UintLike[];
   /** Whether the vault is paused (default false). */
   paused?: boolean;
 }
@@ -122,7 +120,7 @@ export interface NettingInit {
 /** `deposit(member, token, amount)` by anyone holding the tokens (the transfer is assumed to succeed in full). */
 export interface NettingDepositEvent {
   type: "deposit";
-  member: MemberIdLike;
+  member: UintLike;
   token: string;
   amount: bigint;
 }
@@ -130,8 +128,8 @@ export interface NettingDepositEvent {
 /** `recordObligation(payer, payee, token, amount, ref)` by a suite contract. */
 export interface NettingObligationEvent {
   type: "obligation";
-  payer: MemberIdLike;
-  payee: MemberIdLike;
+  payer: UintLike;
+  payee: UintLike;
   token: string;
   amount: bigint;
   /** Default {@link ZERO_REF}. */
@@ -148,15 +146,15 @@ export interface NettingCloseCycleEvent {
 /** `processQueue(payer, token, maxCount)` (also after the token was disallowed: those obligations are still owed). */
 export interface NettingProcessQueueEvent {
   type: "processQueue";
-  payer: MemberIdLike;
+  payer: UintLike;
   token: string;
-  maxCount: bigint | number;
+  maxCount: UintLike;
 }
 
 /** `withdraw(member, token, amount)` by the member's admin (the caller is assumed to be the admin). */
 export interface NettingWithdrawEvent {
   type: "withdraw";
-  member: MemberIdLike;
+  member: UintLike;
   token: string;
   amount: bigint;
 }
@@ -164,8 +162,8 @@ export interface NettingWithdrawEvent {
 /** `transferFree(from, to, token, amount, ref)` by a suite contract. */
 export interface NettingTransferFreeEvent {
   type: "transferFree";
-  from: MemberIdLike;
-  to: MemberIdLike;
+  from: UintLike;
+  to: UintLike;
   token: string;
   amount: bigint;
   /** Default {@link ZERO_REF}. */
@@ -181,7 +179,7 @@ export interface NettingPauseEvent {
 export interface NettingAllowTokenEvent {
   type: "allowToken";
   token: string;
-  cycleLength: bigint | number;
+  cycleLength: UintLike;
   /** The token's decimals, if known (more than 18 reverts `UnsupportedDecimals`). */
   decimals?: number;
   timestamp?: bigint;
@@ -197,7 +195,7 @@ export interface NettingDisallowTokenEvent {
 export interface NettingSetCycleLengthEvent {
   type: "setCycleLength";
   token: string;
-  cycleLength: bigint | number;
+  cycleLength: UintLike;
 }
 
 /** One call of the vault, as the preview replays it. Access control is not modelled: callers are assumed entitled. */
@@ -377,8 +375,8 @@ export interface SettlementPayment {
 
 /** An obligation as the stateless netting functions take it. */
 export interface NettingObligation {
-  payer: MemberIdLike;
-  payee: MemberIdLike;
+  payer: UintLike;
+  payee: UintLike;
   amount: bigint;
 }
 

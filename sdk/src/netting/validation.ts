@@ -5,14 +5,14 @@
  * the preview, which raises the contract's error.
  */
 import { InvalidArgumentError } from "../errors";
-import { toOperatorId, toUint } from "../validation";
-import { ZERO_REF, type MemberIdLike } from "./types";
+import { toOperatorId, toUint, type UintLike } from "../validation";
+import { ZERO_REF } from "./types";
 
 const UINT256_MAX = 2n ** 256n - 1n;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 /** An operator id, `0` to `uint32` max (0 is accepted here: the contract decides what it does with it). */
-export function toMemberId(value: MemberIdLike, field: string): bigint {
+export function toMemberId(value: UintLike, field: string): bigint {
   return toOperatorId(value, field, 0n);
 }
 

@@ -21,6 +21,7 @@
  * Pure: no Node-only API, no floating point; runs in browsers as well as Node.
  */
 import { InvalidArgumentError } from "../errors";
+import type { UintLike } from "../validation";
 import {
   ConditionKind,
   MAX_DECIMALS,
@@ -163,8 +164,13 @@ function uint(value: unknown, max: bigint, type: string, field: string): bigint 
     v = value;
   } else if (typeof value === "number" && Number.isSafeInteger(value)) {
     v = BigInt(value);
+  } else if (typeof value === "string" && /^[0-9]+$/.test(value)) {
+    v = BigInt(value); // a decimal string (UintLike): exact at any size
   } else {
-    throw new InvalidArgumentError(`not an integer (${type}: a bigint or a safe-integer number)`, { field, value });
+    throw new InvalidArgumentError(`not an integer (${type}: a bigint, a safe-integer number or a decimal string)`, {
+      field,
+      value,
+    });
   }
   if (v < 0n || v > max) throw new InvalidArgumentError(`out of range for ${type} (0 to ${max})`, { field, value });
   return v;
@@ -279,7 +285,7 @@ export function ratingUnit(service: Service): bigint {
  * @throws RatingError `Panic(0x11)` if the rounded volume exceeds uint256 (as the library's checked multiplication).
  * @throws InvalidArgumentError if an argument does not fit its ABI type.
  */
-export function chargedVolume(rawVolume: bigint | number, increment: bigint | number): bigint {
+export function chargedVolume(rawVolume: UintLike, increment: UintLike): bigint {
   const raw = uint(rawVolume, UINT256_MAX, "uint256", "rawVolume");
   const inc = uint(increment, UINT32_MAX, "uint32", "increment");
   if (raw === 0n) return 0n;
@@ -366,12 +372,7 @@ function validateTiers(service: Service, tiers: readonly Tier[]): void {
  * @param decimals The settlement token's decimals (`uint8`; at most 18 to rate).
  * @throws InvalidArgumentError first, if an argument does not fit its ABI type.
  */
-export function rate(
-  plan: ServicePlan,
-  volume: bigint | number,
-  oppositeVolume: bigint | number,
-  decimals: number | bigint,
-): bigint {
+export function rate(plan: ServicePlan, volume: UintLike, oppositeVolume: UintLike, decimals: number | bigint): bigint {
   const p = checkPlan(plan, "plan");
   const v = uint(volume, UINT256_MAX, "uint256", "volume");
   const opposite = uint(oppositeVolume, UINT256_MAX, "uint256", "oppositeVolume");
@@ -406,12 +407,7 @@ export function rate(
  *   amount)` if the amount exceeds uint128.
  * @throws InvalidArgumentError first, if an argument does not fit its ABI type.
  */
-export function toAmount(
-  service: Service,
-  sum: bigint | number,
-  unit: bigint | number,
-  decimals: number | bigint,
-): bigint {
+export function toAmount(service: Service, sum: UintLike, unit: UintLike, decimals: number | bigint): bigint {
   const s = serviceValue(service, "service");
   const total = uint(sum, UINT256_MAX, "uint256", "sum");
   const u = uint(unit, UINT256_MAX, "uint256", "unit");

@@ -7,3 +7,4 @@ export * from "./types";
 export * from "./engine";
 export * from "./batch";
 export * from "./bwrp";
+export * from "./tariff";

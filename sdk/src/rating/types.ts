@@ -152,16 +152,20 @@ export interface ServicePlan {
   readonly service: Service;
   readonly kind: PlanKind;
   /** The charging increment in volume units (`uint32`, must be greater than 0 to validate). */
-  readonly increment: bigint | number;
+  readonly increment: bigint;
   /** The tiers, starts strictly ascending, at most {@link MAX_TIERS}; the balanced tiers of a Ratio plan. */
-  readonly tiers: readonly Tier[];
+  readonly tiers: Tier[];
   /** Only for Ratio plans: the tiers of the unbalanced surplus; empty otherwise. */
-  readonly unbalancedTiers: readonly Tier[];
+  readonly unbalancedTiers: Tier[];
 }
 
-/** A price list: one plan per service, services strictly ascending (Solidity `Tariff`). */
+/**
+ * A price list: one plan per service, services strictly ascending (Solidity `Tariff`). The one tariff shape of the SDK:
+ * every function and client takes and returns it (the arrays are plain arrays, so a `Tariff` is also what the
+ * TypeChain bindings take). Read one from JSON with {@link parseTariff}, write one with {@link tariffToJson}.
+ */
 export interface Tariff {
-  readonly plans: readonly ServicePlan[];
+  readonly plans: ServicePlan[];
 }
 
 /** A condition of a discount agreement (Solidity `Condition`). */

@@ -20,8 +20,6 @@ import {
 import { InvalidArgumentError } from "../errors";
 import { requireObject, toAddress, toBytes32, toUint, type UintLike } from "../validation";
 
-export type { UintLike } from "../validation";
-
 /*//////////////////////////////////////////////////////////////////////////
                                   CONSTANTS
 //////////////////////////////////////////////////////////////////////////*/

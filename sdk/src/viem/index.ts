@@ -20,3 +20,4 @@ export * from "./errors";
 export * from "./transactions";
 export { RoamLedgerContractError, isRoamLedgerContractError, InvalidArgumentError } from "../errors";
 export type { RoamLedgerAddresses, RoamLedgerDeployment, HexAddress } from "../deployments";
+export type { UintLike } from "../validation";

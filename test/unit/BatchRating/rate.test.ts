@@ -17,7 +17,7 @@ describe("BatchRating.rate", function () {
   const voice: ServicePlan = {
     service: Service.VoiceMO,
     kind: PlanKind.Threshold,
-    increment: 60,
+    increment: 60n,
     tiers: [
       { start: 0n, fixedPrice: 0n, linearPrice: (2n * WAD) / 100n },
       { start: 6_000n, fixedPrice: 0n, linearPrice: WAD / 100n },
@@ -27,7 +27,7 @@ describe("BatchRating.rate", function () {
   const data: ServicePlan = {
     service: Service.Data,
     kind: PlanKind.Access,
-    increment: 1_000,
+    increment: 1_000n,
     tiers: [{ start: 0n, fixedPrice: WAD, linearPrice: WAD / 1000n }],
     unbalancedTiers: [],
   };

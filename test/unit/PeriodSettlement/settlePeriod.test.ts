@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
-import { computeTariffId, type AgreementTariff, type AgreementTerms } from "../../../sdk/src";
+import { computeTariffId, type Tariff, type AgreementTerms } from "../../../sdk/src";
 import { applyCondition, rate } from "../../../sdk/src/rating/engine";
 import type { Condition, ConditionKind, Service } from "../../../sdk/src/rating/types";
 import { DAY, discountTariff, iotTariff, PERIOD } from "../../helpers/agreements";
@@ -38,11 +38,11 @@ import {
                                  EXPECTATIONS
 //////////////////////////////////////////////////////////////////////////*/
 
-const EMPTY: AgreementTariff = { plans: [] };
+const EMPTY: Tariff = { plans: [] };
 const coder = ethers.AbiCoder.defaultAbiCoder();
 const TIERS = "tuple(uint64,uint96,uint96)[]";
 /** keccak256(abi.encode(tariff)), for the empty tariff too (the SDK's computeTariffId refuses it). */
-function tariffHash(tariff: AgreementTariff): string {
+function tariffHash(tariff: Tariff): string {
   if (tariff.plans.length !== 0) return computeTariffId(tariff);
   return ethers.keccak256(coder.encode([`tuple(tuple(uint8,uint8,uint32,${TIERS},${TIERS})[])`], [[[]]]));
 }
@@ -75,7 +75,7 @@ function expectedDirection(options: {
   own: bigint[];
   opposite: bigint[];
   drift: bigint;
-  discount?: AgreementTariff;
+  discount?: Tariff;
   condition?: Condition;
   includedTaxes?: bigint;
 }): DirectionResult {
@@ -225,14 +225,14 @@ async function commitmentMissed(): Promise<Conditional> {
 /** The settlement arguments of the fixture agreement, overridable. */
 function args(
   f: ClearingFixture,
-  overrides: { period?: number; terms?: AgreementTerms; base?: AgreementTariff[]; discount?: AgreementTariff[] } = {},
+  overrides: { period?: number; terms?: AgreementTerms; base?: Tariff[]; discount?: Tariff[] } = {},
 ) {
   return [
     f.agreementId,
     overrides.period ?? 0,
     overrides.terms ?? f.terms,
-    (overrides.base ?? [f.tariff, f.tariff]) as [AgreementTariff, AgreementTariff],
-    (overrides.discount ?? [discountTariff(), EMPTY]) as [AgreementTariff, AgreementTariff],
+    (overrides.base ?? [f.tariff, f.tariff]) as [Tariff, Tariff],
+    (overrides.discount ?? [discountTariff(), EMPTY]) as [Tariff, Tariff],
   ] as const;
 }
 

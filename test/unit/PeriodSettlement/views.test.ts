@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import type { AgreementTariff, AgreementTerms } from "../../../sdk/src";
+import type { Tariff, AgreementTerms } from "../../../sdk/src";
 import { discountTariff, PERIOD } from "../../helpers/agreements";
 import { deployClearingFixture, type ClearingFixture } from "../../helpers/clearing";
 
-const EMPTY: AgreementTariff = { plans: [] };
+const EMPTY: Tariff = { plans: [] };
 
 function readyAt(terms: AgreementTerms, period: number): bigint {
   const end = BigInt(terms.validFrom) + BigInt((period + 1) * PERIOD);

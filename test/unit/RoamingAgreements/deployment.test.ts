@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { AGREEMENTS_DOMAIN_NAME, AGREEMENTS_DOMAIN_VERSION } from "../../../sdk/src";
+import {} from "../../../sdk/src";
+import { AGREEMENTS_DOMAIN_NAME, AGREEMENTS_DOMAIN_VERSION } from "../../../sdk/src/typedData/agreements";
 import { deploySuite } from "../../helpers/fixtures";
 
 describe("RoamingAgreements (deployment)", () => {

@@ -3,11 +3,12 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
-import { computeTariffId, normalizeTariff, tariffFromResult, type AgreementTariff } from "../../../sdk/src";
+import { computeTariffId, parseTariff, tariffFromResult, type Tariff } from "../../../sdk/src";
+import type { TariffStruct } from "../../../sdk/src/typechain/contracts/RoamingAgreements";
 import { Kind, Svc, accessTariff, deployAgreementsFixture, discountTariff, iotTariff } from "../../helpers/agreements";
 import { deploySuite } from "../../helpers/fixtures";
 
-const flat = (service: number, kind: number = Kind.Threshold): AgreementTariff["plans"][number] => ({
+const flat = (service: number, kind: number = Kind.Threshold): TariffStruct["plans"][number] => ({
   service,
   kind,
   increment: 1,
@@ -40,7 +41,7 @@ describe("RoamingAgreements.publishTariff", () => {
   describe("when a plan is invalid", () => {
     it("should revert with the rating library's error", async () => {
       const { agreements, accounts: a } = await loadFixture(deploySuite);
-      const publish = (plans: AgreementTariff["plans"]) => agreements.connect(a.eve).publishTariff({ plans });
+      const publish = (plans: TariffStruct["plans"]) => agreements.connect(a.eve).publishTariff({ plans });
 
       await expect(publish([flat(Svc.Data), flat(Svc.SmsMO)]))
         .to.be.revertedWithCustomError(agreements, "Rating_ServicesNotAscending")
@@ -96,7 +97,7 @@ describe("RoamingAgreements.publishTariff", () => {
       await expect(tx).to.emit(agreements, "TariffPublished").withArgs(id, a.eve.address, true, anyValue);
       const receipt = await (await tx).wait();
       const log = agreements.interface.parseLog(receipt!.logs[0])!;
-      expect(tariffFromResult(log.args.tariff)).to.deep.equal(normalizeTariff(tariff));
+      expect(tariffFromResult(log.args.tariff)).to.deep.equal(parseTariff(tariff));
 
       expect(await agreements.isTariffPublished(id)).to.equal(true);
       const record = await agreements.getTariffRecord(id);
@@ -105,12 +106,12 @@ describe("RoamingAgreements.publishTariff", () => {
 
     it("should mark Threshold and Access tariffs usable as base, Back-to-first and Ratio ones not", async () => {
       const { agreements, accounts: a } = await loadFixture(deploySuite);
-      const cases: [AgreementTariff, boolean][] = [
+      const cases: [Tariff, boolean][] = [
         [accessTariff(), true],
         [discountTariff(), false],
-        [{ plans: [flat(Svc.SmsMO), flat(Svc.Data, Kind.BackToFirst)] }, false],
-        [{ plans: [flat(Svc.VoiceMO, Kind.Ratio)] }, false],
-        [{ plans: [flat(Svc.SmsMO), flat(Svc.IoTAccess, Kind.Access)] }, true],
+        [parseTariff({ plans: [flat(Svc.SmsMO), flat(Svc.Data, Kind.BackToFirst)] }), false],
+        [parseTariff({ plans: [flat(Svc.VoiceMO, Kind.Ratio)] }), false],
+        [parseTariff({ plans: [flat(Svc.SmsMO), flat(Svc.IoTAccess, Kind.Access)] }), true],
       ];
       for (const [tariff, base] of cases) {
         const id = computeTariffId(tariff);

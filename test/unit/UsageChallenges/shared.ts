@@ -5,7 +5,7 @@ import type { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   batchIdOf,
   computeTariffId,
-  type AgreementTariff,
+  type Tariff,
   type AgreementTerms,
   toOnChainBatch,
   type BatchHeader,
@@ -62,7 +62,7 @@ export function dayBounds(f: ClearingFixture, day: number): [bigint, bigint] {
 }
 
 /** The SDK form of a plan of a tariff passed to the contracts. */
-export function sdkPlan(tariff: AgreementTariff, service: number): ServicePlan {
+export function sdkPlan(tariff: Tariff, service: number): ServicePlan {
   const plan = tariff.plans.find((p) => Number(p.service) === service);
   if (plan === undefined) throw new Error(`no plan for service ${service}`);
   const tiers = (list: typeof plan.tiers) =>
@@ -77,7 +77,7 @@ export function sdkPlan(tariff: AgreementTariff, service: number): ServicePlan {
 }
 
 /** `R_s(V)`: what `tariff` (default: the fixture's IOT tariff) values `volume` of `service` at, in base units. */
-export function rated(service: number, volume: bigint, opposite = 0n, tariff: AgreementTariff = iotTariff()): bigint {
+export function rated(service: number, volume: bigint, opposite = 0n, tariff: Tariff = iotTariff()): bigint {
   return rate(sdkPlan(tariff, service), volume, opposite, DECIMALS);
 }
 
@@ -100,7 +100,7 @@ export function makeBatch(
     direction?: number;
     agreementId?: string;
     taxes?: Record<number, bigint>;
-    tariff?: AgreementTariff;
+    tariff?: Tariff;
     tag?: string;
   },
 ): Batch {
@@ -149,7 +149,7 @@ export async function submit(
   f: ClearingFixture,
   batch: Batch,
   terms: AgreementTerms = f.terms,
-  tariff: AgreementTariff = f.tariff,
+  tariff: Tariff = f.tariff,
 ): Promise<void> {
   const agreementId = String(batch.header.agreementId);
   if ((await f.clearing.clearingConfig(agreementId)).token === ethers.ZeroAddress) {

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import { hashVoucher, signVoucher, VOUCHER_TYPES, type Voucher } from "../../../sdk/src";
+import { hashVoucher, signVoucher, type Voucher } from "../../../sdk/src";
+import { VOUCHER_TYPES } from "../../../sdk/src/typedData/clearing";
 import { DAY } from "../../helpers/agreements";
 import { deployClearingFixture, UNIT, type ClearingFixture } from "../../helpers/clearing";
 import { enabled, openCycle, UINT96_MAX } from "./shared";

@@ -9,7 +9,7 @@ import {
   hashBatchTotals,
   rate,
   RESOLUTION_TYPES,
-  type AgreementTariff,
+  type Tariff,
   type AgreementTerms,
   type BatchHeader,
   type OnChainBatchTotals,
@@ -93,7 +93,7 @@ export interface BatchOptions {
   /** Distinguishes batches of equal content (their roots and file hashes differ). */
   tag?: string;
   /** The base tariff the header names (default: the fixture's IOT tariff). */
-  tariff?: AgreementTariff;
+  tariff?: Tariff;
 }
 
 /** The first day of the agreement's first period, `[validFrom, validFrom + 1 day)`. */
@@ -130,7 +130,7 @@ export interface SubmitOptions {
    * clearing before the batch if it is not yet (default: the fixture's).
    */
   terms?: AgreementTerms;
-  tariff?: AgreementTariff;
+  tariff?: Tariff;
   uri?: string;
   signature?: string;
 }
@@ -151,7 +151,7 @@ export async function cached(
   f: ClearingFixture,
   version: number,
   terms: AgreementTerms,
-  tariff: AgreementTariff = f.tariff,
+  tariff: Tariff = f.tariff,
 ): Promise<ContractTransactionResponse> {
   return f.clearing.cacheTerms(f.agreementId, version, terms, [tariff, tariff]);
 }
@@ -234,7 +234,7 @@ export async function nextTimestamp(offset = 60n): Promise<bigint> {
 //////////////////////////////////////////////////////////////////////////*/
 
 /** The base plan of `service` in `tariff`, as the SDK rating engine takes it. */
-export function planOf(tariff: AgreementTariff, service: number): ServicePlan {
+export function planOf(tariff: Tariff, service: number): ServicePlan {
   const p = tariff.plans.find((x) => Number(x.service) === service);
   if (p === undefined) throw new Error(`no plan for service ${service}`);
   const tiers = (list: typeof p.tiers) =>
@@ -249,7 +249,7 @@ export function planOf(tariff: AgreementTariff, service: number): ServicePlan {
 }
 
 /** `R_s(V)`: the base plan's rounded period result for a running volume `V` of `service`. */
-export function periodResult(tariff: AgreementTariff, service: number, volume: bigint): bigint {
+export function periodResult(tariff: Tariff, service: number, volume: bigint): bigint {
   return rate(planOf(tariff, service), volume, 0n, DECIMALS);
 }
 
@@ -260,7 +260,7 @@ export type Volumes = Partial<Record<number, bigint>>;
  * What the contract should charge for `header` when the period's running volumes are `running`:
  * `Σ_s R_s(V_s + v_s) − R_s(V_s)`. Adds the batch's volumes to `running`.
  */
-export function chargeOf(tariff: AgreementTariff, header: BatchHeader, running: Volumes = {}): bigint {
+export function chargeOf(tariff: Tariff, header: BatchHeader, running: Volumes = {}): bigint {
   let charge = 0n;
   header.services.forEach((s, i) => {
     const service = Number(s);
@@ -278,13 +278,13 @@ export function taxesOf(header: BatchHeader): bigint {
 }
 
 /** `R_s(V) − R_s(V − v)`: the marginal charge of a record of volume `v` when the running volume is `V`. */
-export function marginalOf(tariff: AgreementTariff, service: number, running: bigint, volume: bigint): bigint {
+export function marginalOf(tariff: Tariff, service: number, running: bigint, volume: bigint): bigint {
   const after = volume < running ? running - volume : 0n;
   return periodResult(tariff, service, running) - periodResult(tariff, service, after);
 }
 
 /** The running volumes as {IUsageClearing.periodVolumes} lists them: one per base-tariff plan position. */
-export function volumesByPosition(tariff: AgreementTariff, running: Volumes): bigint[] {
+export function volumesByPosition(tariff: Tariff, running: Volumes): bigint[] {
   return tariff.plans.map((p) => running[Number(p.service)] ?? 0n);
 }
 

@@ -2,13 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import {
-  BATCH_HEADER_TYPES,
-  batchHeaderTypedData,
-  hashAgreementTerms,
-  signBatchHeader,
-  type AgreementTariff,
-} from "../../../sdk/src";
+import { batchHeaderTypedData, hashAgreementTerms, signBatchHeader, parseTariff, type Tariff } from "../../../sdk/src";
+import { BATCH_HEADER_TYPES } from "../../../sdk/src/typedData/clearing";
 import { accessTariff, DAY, discountTariff, PERIOD, signedOffer } from "../../helpers/agreements";
 import {
   batchArgs,
@@ -54,8 +49,8 @@ const NO_TOTALS: Totals = { services: [], volumes: [], recordCounts: [], taxes: 
 const ONE_SMS = { [Svc.SmsMO]: [1n] };
 
 /** A base tariff whose SMS costs 1e9 tokens, so that a batch can charge more than uint88 holds. */
-function dearTariff(): AgreementTariff {
-  return {
+function dearTariff(): Tariff {
+  return parseTariff({
     plans: [
       {
         service: Svc.SmsMO,
@@ -65,7 +60,7 @@ function dearTariff(): AgreementTariff {
         unbalancedTiers: [],
       },
     ],
-  };
+  });
 }
 
 /** The fixture with alice's signer key revoked by alice. */

@@ -2,16 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 
-import {
-  BATCH_HEADER_TYPES,
-  BATCH_TOTALS_TYPES,
-  batchHeaderTypedData,
-  batchIdOf,
-  hashBatchTotals,
-  hashVoucher,
-  type BatchHeader,
-  VOUCHER_TYPES,
-} from "../../../sdk/src";
+import { batchHeaderTypedData, batchIdOf, hashBatchTotals, hashVoucher, type BatchHeader } from "../../../sdk/src";
+import { BATCH_HEADER_TYPES, BATCH_TOTALS_TYPES, VOUCHER_TYPES } from "../../../sdk/src/typedData/clearing";
 import type { UsageChallenges } from "../../../sdk/src/typechain";
 import { DAY } from "../../helpers/agreements";
 import { coverageRunning } from "../../helpers/gas";
