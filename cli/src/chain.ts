@@ -59,11 +59,7 @@ export function parseDirection(value: string | undefined, field = "direction"): 
 //////////////////////////////////////////////////////////////////////////*/
 
 /** A published tariff's plans, read from its `TariffPublished` event. */
-export async function publishedTariff(
-  ctx: Context,
-  agreements: AgreementsClient,
-  tariffId: string,
-): Promise<Tariff> {
+export async function publishedTariff(ctx: Context, agreements: AgreementsClient, tariffId: string): Promise<Tariff> {
   const filter = agreements.contract.filters.TariffPublished(tariffId);
   const events = await readEvents(ctx, (from, to) => agreements.contract.queryFilter(filter, from, to));
   if (events.length === 0) throw new CliUserError(`tariff ${tariffId} was never published on this chain`, "tariff");

@@ -76,7 +76,6 @@ const SECRET = keccak256(toUtf8Bytes("alpha-beta shared salt secret"));
 /** The home network's (#2, the payer of direction 0) deposit in the month, in token units. */
 const DEPOSIT = 100_000n * UNIT;
 
-
 describeUnlessCoverage("roamledger CLI on one hardhat node (its own process)", function () {
   const suite = cliSuite("cli-month");
   /** Part 1's chain once its agreement was made (an `evm_snapshot`), where the month starts. */
