@@ -15,7 +15,7 @@ import {
 } from "@roamledger/sdk";
 import type { Context } from "./context";
 import { CliUserError } from "./errors";
-import { readEvents } from "./events";
+import { eventRange, readEvents } from "./events";
 
 /*//////////////////////////////////////////////////////////////////////////
                                ARGUMENT PARSING
@@ -88,7 +88,7 @@ export async function agreementView(
   const agreements = new AgreementsClient(address, await ctx.provider());
   const info = await agreements.getAgreement(agreementId);
   const version = at === undefined ? info.latestVersion : await agreements.versionAt(agreementId, at);
-  const terms = await agreements.getTerms(agreementId, version);
+  const terms = await agreements.getTerms(agreementId, version, eventRange(ctx));
   const baseTariffId = terms.baseTariff[direction];
   return {
     agreementId,

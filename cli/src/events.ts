@@ -2,8 +2,11 @@
  * Reading contract events in pages of blocks. RPCs limit the block range of one `eth_getLogs` request (often to 10,000
  * blocks or fewer): every command that reads events reads them from `--from-block` (default 0: the deployment record
  * holds no block number) to the latest block in requests of at most `--block-range` blocks (a global option, default
- * {@link DEFAULT_BLOCK_RANGE}), through {@link readEvents}.
+ * {@link DEFAULT_BLOCK_RANGE}), through {@link readEvents} (the SDK's `readPaged`), or the SDK's own searches (terms) through
+ * {@link eventRange}.
  */
+import { pagesOf, readPaged, type BlockPages, type EventRange } from "@roamledger/sdk";
+
 import type { Context } from "./context";
 import { parseUint } from "./chain";
 import { CliUserError } from "./errors";
@@ -11,45 +14,10 @@ import { CliUserError } from "./errors";
 /** Blocks per `eth_getLogs` request unless `--block-range` (`ROAMLEDGER_BLOCK_RANGE`) says otherwise. */
 export const DEFAULT_BLOCK_RANGE = 10_000n;
 
-/** The blocks to read, and how many a request may span. */
-export interface BlockRange {
-  fromBlock: bigint;
-  toBlock: bigint;
-  blockRange: bigint;
-}
+/** The blocks to read, and how many a request may span (the SDK's {@link BlockPages}). */
+export type BlockRange = BlockPages;
 
-/** What a paged read found, and how many requests it took. */
-export interface Paged<T> {
-  events: T[];
-  requests: number;
-}
-
-/** The pages of `range`: inclusive [from, to] pairs of at most `blockRange` blocks each, in order. */
-export function pagesOf(range: BlockRange): [number, number][] {
-  const pages: [number, number][] = [];
-  for (let start = range.fromBlock; start <= range.toBlock; start += range.blockRange) {
-    const end = start + range.blockRange - 1n < range.toBlock ? start + range.blockRange - 1n : range.toBlock;
-    pages.push([Number(start), Number(end)]);
-  }
-  return pages;
-}
-
-/**
- * Reads `read(from, to)` (a `queryFilter` of one filter) page by page over `range` and returns the events in block
- * order. A request the RPC refuses is not retried: a smaller `--block-range` is the user's answer.
- */
-export async function readPaged<T>(
-  read: (fromBlock: number, toBlock: number) => Promise<T[]>,
-  range: BlockRange,
-): Promise<Paged<T>> {
-  const events: T[] = [];
-  let requests = 0;
-  for (const [from, to] of pagesOf(range)) {
-    events.push(...(await read(from, to)));
-    requests++;
-  }
-  return { events, requests };
-}
+export { pagesOf, readPaged };
 
 /** `--block-range` (global): at least 1. */
 export function blockRangeOf(value: string | undefined): bigint {
@@ -83,4 +51,9 @@ export async function readEvents<T>(
   read: (fromBlock: number, toBlock: number) => Promise<T[]>,
 ): Promise<T[]> {
   return (await readPaged(read, await blockRange(ctx))).events;
+}
+
+/** The SDK's search range for a lookup over the whole chain (e.g. `AgreementsClient.getTerms`), paged by `--block-range`. */
+export function eventRange(ctx: Context): EventRange {
+  return { fromBlock: 0n, blockRange: blockRangeOf(ctx.options.blockRange) };
 }

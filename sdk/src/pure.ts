@@ -25,6 +25,8 @@ export {
   TADIG_LENGTH,
   TADIG_PATTERN,
 } from "./tadig";
+export { pagesOf, readEventRange, readPaged } from "./paging";
+export type { BlockPages, EventRange, Paged } from "./paging";
 export {
   decodeRoamLedgerError,
   InvalidArgumentError,

@@ -365,6 +365,14 @@ describeUnlessCoverage("roamledger CLI: escalation and event paging (hardhat nod
         cli(["--json", "batch", "escalation", ...lane], { ROAMLEDGER_BLOCK_RANGE: String(limit) }, proxyUrl),
         cli(["--json", "batch", "list", setup.agreementId, "--block-range", "2"], {}, proxyUrl),
       ]);
+      // The agreement's terms are read from its events by the SDK (`getTerms`), paged the same way.
+      const shownWhole = expectOk(await cli(["--json", "agreement", "show", setup.agreementId]));
+      expect(await cli(["--json", "agreement", "show", setup.agreementId], {}, proxyUrl)).to.not.include({ code: 0 });
+      const shown = expectOk(
+        await cli(["--json", "--block-range", String(limit), "agreement", "show", setup.agreementId], {}, proxyUrl),
+      );
+      expect(shown).to.deep.equal(shownWhole);
+      expect(shown.token).to.equal(setup.token);
       const paged = expectOk(report);
       expect(refusedRanges).to.equal(0);
       expect(paged.batches).to.deep.equal(whole.batches);

@@ -25,6 +25,7 @@ import {
 import { parseBytes32, publishedTariff, tokenDecimals } from "../chain";
 import type { Context } from "../context";
 import { CliUserError } from "../errors";
+import { eventRange } from "../events";
 import { asObject, readJsonFile, writeJsonFile } from "../json";
 import { chainNow, group, isoUtc, jsonArg, parseTime } from "../ops";
 import type { Action } from "../program";
@@ -98,9 +99,11 @@ async function show(ctx: Context, idArg: string): Promise<void> {
   const info = await agreements.getAgreement(agreementId);
   const now = await chainNow(ctx);
   const inForceVersion = now < info.validFrom ? 0n : await agreements.versionAt(agreementId, now);
-  const latest = await agreements.getTerms(agreementId, info.latestVersion);
+  const latest = await agreements.getTerms(agreementId, info.latestVersion, eventRange(ctx));
   const inForce =
-    inForceVersion === info.latestVersion ? latest : await agreements.getTerms(agreementId, inForceVersion);
+    inForceVersion === info.latestVersion
+      ? latest
+      : await agreements.getTerms(agreementId, inForceVersion, eventRange(ctx));
   const decimals = await tokenDecimals(await ctx.provider(), latest.token);
   const [tadigsA, tadigsB] = [await tadigsOf(ctx, info.partyA), await tadigsOf(ctx, info.partyB)];
   const expired = now >= info.validUntil;
@@ -230,7 +233,7 @@ async function buildAmendment(
   }
   const patch = jsonArg(opts.terms, "terms");
   const info = await agreements.getAgreement(agreementId);
-  const current = await agreements.getTerms(agreementId, info.latestVersion);
+  const current = await agreements.getTerms(agreementId, info.latestVersion, eventRange(ctx));
   const newTerms = normalizeTerms({ ...current, ...patch } as unknown as AgreementTerms, "terms");
   const latestStart = (await agreements.contract.termsVersion(agreementId, info.latestVersion)).effectiveFrom;
   const effectiveFrom =
@@ -328,7 +331,7 @@ async function submit(ctx: Context, file: string): Promise<void> {
   for (const name of ["signatureA", "signatureB"] as const) {
     if (doc[name] === undefined) throw new CliUserError(`${name}: missing (the party has not signed)`, name);
   }
-  const currentTerms = await agreements.getTerms(agreementId, baseVersion);
+  const currentTerms = await agreements.getTerms(agreementId, baseVersion, eventRange(ctx));
   const { version: recorded, receipt } = await agreements.connect(await ctx.runner()).amend({
     amendment: doc.amendment,
     currentTerms,
@@ -367,7 +370,7 @@ async function terminate(ctx: Context, idArg: string, opts: { endAt?: string }):
   }
   const now = await chainNow(ctx);
   const version = now < info.validFrom ? 0n : await agreements.versionAt(agreementId, now);
-  const terms = await agreements.getTerms(agreementId, version);
+  const terms = await agreements.getTerms(agreementId, version, eventRange(ctx));
   let endAt = explicitEnd;
   if (endAt === undefined) {
     const earliest = now + 1n + terms.noticePeriod > info.validFrom ? now + 1n + terms.noticePeriod : info.validFrom;

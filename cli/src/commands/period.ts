@@ -20,7 +20,7 @@ import { parseBytes32, parseUint, publishedTariff, tokenDecimals } from "../chai
 import type { Context } from "../context";
 import { isoTime as iso } from "../format";
 import { CliUserError } from "../errors";
-import { readEvents } from "../events";
+import { eventRange, readEvents } from "../events";
 import type { Action } from "../program";
 import { afterEarlierRuns } from "../resume";
 
@@ -84,7 +84,7 @@ async function run(ctx: Context, kind: "show" | "settle", agreementArg: string, 
   const start = info.validFrom + period * info.periodLength;
   const end = start + info.periodLength < info.validUntil ? start + info.periodLength : info.validUntil;
   const version = await agreements.versionAt(agreementId, start);
-  const terms = await agreements.getTerms(agreementId, version);
+  const terms = await agreements.getTerms(agreementId, version, eventRange(ctx));
   const readyAt = end + terms.submissionGrace + terms.disputeWindow;
   const settlement = PeriodSettlement__factory.connect(addresses.settlement, provider);
   const decimals = await tokenDecimals(provider, terms.token);

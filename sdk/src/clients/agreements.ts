@@ -38,6 +38,7 @@ import {
   type NormalizedTerms,
   type TypedDataSigner,
 } from "../typedData/agreements";
+import { readEventRange, type EventRange } from "../paging";
 import { requireObject, toBytes32, toSignature, toUint, type UintLike } from "../validation";
 import { lazyInterface, SuiteClient, TransactionBuilder } from "./base";
 import type { BuiltTransaction } from "./registry";
@@ -324,21 +325,27 @@ export class AgreementsClient extends SuiteClient<RoamingAgreements, AgreementsT
   /**
    * The full terms of `version` of an agreement, read from its `AgreementCreated` (version 0) or `AgreementAmended`
    * event (the contract stores only their hash), and checked against the stored hash.
-   * @param fromBlock Where to start searching for the event (default 0).
+   * @param range Where to search for the event: from `fromBlock` (default 0) to `toBlock` (default the latest), in
+   * requests of at most `blockRange` blocks for RPCs that limit `eth_getLogs` ranges (default one request). A number
+   * is the `fromBlock`.
    */
-  async getTerms(agreementId: string, version: UintLike, fromBlock: number = 0): Promise<NormalizedTerms> {
+  async getTerms(agreementId: string, version: UintLike, range: EventRange | number = {}): Promise<NormalizedTerms> {
     const id = toBytes32(agreementId, "agreementId");
     const v = toUint(version, 32, "version");
+    const search: EventRange = typeof range === "number" ? { fromBlock: range } : range;
     const expected = await this.termsHash(id, v);
-    const events =
-      v === 0n
-        ? await this.contract.queryFilter(this.contract.filters.AgreementCreated(id), fromBlock)
-        : await this.contract.queryFilter(this.contract.filters.AgreementAmended(id, v), fromBlock);
+    const filter =
+      v === 0n ? this.contract.filters.AgreementCreated(id) : this.contract.filters.AgreementAmended(id, v);
+    const { events } = await readEventRange(
+      (from, to) => this.contract.queryFilter(filter, from, to),
+      search,
+      () => this.provider().getBlockNumber(),
+    );
     for (const event of events) {
       const terms = termsFromResult(event.args.terms);
       if (hashAgreementTerms(terms) === expected) return terms;
     }
-    throw new Error(`no event with the terms of version ${v} of agreement ${id} from block ${fromBlock}`);
+    throw new Error(`no event with the terms of version ${v} of agreement ${id} from block ${search.fromBlock ?? 0}`);
   }
 
   /*//////////////////////////////////////////////////////////////////////////

@@ -3,8 +3,9 @@
  * and wraps encoded calls as `{ to, data, value: 0n }`; a client holds the address, its runner (who reads and sends),
  * the contract's binding and its builder, and reconnects to another runner.
  */
-import type { ContractRunner } from "ethers";
+import type { ContractRunner, Provider } from "ethers";
 
+import { InvalidArgumentError } from "../errors";
 import { toAddress } from "../validation";
 import type { BuiltTransaction } from "./registry";
 
@@ -54,6 +55,13 @@ export abstract class SuiteClient<Binding, Builder extends TransactionBuilder> {
     this.runner = runner;
     // a TypeChain factory is a class (a function too): its static `connect` makes the binding
     this.contract = "connect" in bind ? bind.connect(this.address, runner) : bind(this.address, runner);
+  }
+
+  /** The runner's provider, for reads that are not calls (blocks, network); refused naming `runner` without one. */
+  protected provider(): Provider {
+    const provider = this.runner?.provider;
+    if (!provider) throw new InvalidArgumentError("the client needs a runner with a provider", { field: "runner" });
+    return provider;
   }
 
   /** The same client through another runner (e.g. the signer of another operator's admin). */

@@ -308,9 +308,7 @@ export class ClearingClient extends SuiteClient<Contract, ClearingTransactionBui
 
   /** The contract's EIP-712 domain (for vouchers, resolutions and relayed headers). */
   async domain(): Promise<TypedDataDomain> {
-    const provider = this.runner?.provider;
-    if (!provider) throw new InvalidArgumentError("the client needs a runner with a provider", { field: "runner" });
-    const { chainId } = await provider.getNetwork();
+    const { chainId } = await this.provider().getNetwork();
     return clearingDomain({ chainId, verifyingContract: this.address });
   }
 
