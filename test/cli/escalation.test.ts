@@ -365,20 +365,25 @@ describeUnlessCoverage("roamledger CLI: escalation and event paging (hardhat nod
         cli(["--json", "batch", "escalation", ...lane], { ROAMLEDGER_BLOCK_RANGE: String(limit) }, proxyUrl),
         cli(["--json", "batch", "list", setup.agreementId, "--block-range", "2"], {}, proxyUrl),
       ]);
-      // The agreement's terms are read from its events by the SDK (`getTerms`), paged the same way.
-      const shownWhole = expectOk(await cli(["--json", "agreement", "show", setup.agreementId]));
-      expect(await cli(["--json", "agreement", "show", setup.agreementId], {}, proxyUrl)).to.not.include({ code: 0 });
-      const shown = expectOk(
-        await cli(["--json", "--block-range", String(limit), "agreement", "show", setup.agreementId], {}, proxyUrl),
-      );
-      expect(shown).to.deep.equal(shownWhole);
-      expect(shown.token).to.equal(setup.token);
       const paged = expectOk(report);
       expect(refusedRanges).to.equal(0);
       expect(paged.batches).to.deep.equal(whole.batches);
       expect(paged.tokens).to.deep.equal(whole.tokens);
       expect((expectOk(escalation).resolutions as unknown[]).length).to.equal(1);
       expect(expectOk(listed)).to.include({ count: 1, blockRange: "2" });
+
+      // The agreement's terms are read from their event by the SDK (`getTerms`): refused in one wide request, paged
+      // by --block-range like every other read.
+      const shownWhole = expectOk(await cli(["--json", "agreement", "show", setup.agreementId]));
+      const wide = await cli(["--json", "agreement", "show", setup.agreementId], {}, proxyUrl);
+      expect(wide.code, wide.stdout).to.not.equal(0);
+      expect(refusedRanges).to.equal(1);
+      const shown = expectOk(
+        await cli(["--json", "--block-range", String(limit), "agreement", "show", setup.agreementId], {}, proxyUrl),
+      );
+      expect(refusedRanges).to.equal(1);
+      expect(shown).to.deep.equal(shownWhole);
+      expect(shown.token).to.equal(setup.token);
     });
   });
 });
